@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both are idempotent.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := run
+
+.PHONY: run test lint format venv clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.stamp-dev
+
+run: venv
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	SCHEDULER_IN_WEB=1 $(BIN)/python run.py
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+test: lint
+	TEST_DATABASE_URL= $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL =="; \
+		$(BIN)/pytest; \
+	else \
+		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (.ci/run sets it)."; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

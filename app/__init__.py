@@ -1,0 +1,88 @@
+"""Application factory of the Gemeentepolis Backoffice."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.api import BaseApi
+from sqlalchemy import inspect
+
+from config import DEV_SECRET_KEY, Config
+
+from .extensions import csrf, db, migrate
+
+log = logging.getLogger(__name__)
+
+
+def _tables_exist(app: Flask) -> bool:
+    """Tell whether `flask db upgrade` has created the security tables yet."""
+    with app.app_context():
+        try:
+            return "ab_permission_view" in inspect(db.engine).get_table_names()
+        except Exception:  # noqa: BLE001 - an unreachable database is reported by /health
+            return False
+
+
+def create_app(config: Config | type[Config] | None = None) -> Flask:
+    """Build the Flask app with FAB, the models, views, REST API, CLI and jobs."""
+    app = Flask(__name__, instance_relative_config=True)
+    if config is None:
+        config = Config()
+    elif isinstance(config, type):
+        config = config()
+    app.config.from_object(config)
+    if config.ENV_NAME not in {"development", "test"} and app.config["SECRET_KEY"] in (
+        DEV_SECRET_KEY,
+        "",
+    ):
+        raise RuntimeError(
+            "SECRET_KEY is not set: refusing to start outside development with the default key."
+        )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    from . import models  # noqa: F401 - registers every model on the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+
+    # Permissions are synchronised only once the tables exist (after `flask db upgrade`);
+    # before that FAB would try to write into tables Alembic has not created.
+    app.config["FAB_UPDATE_PERMS"] = _tables_exist(app)
+    app.config["FAB_CREATE_DB"] = app.config["FAB_UPDATE_PERMS"]
+
+    with app.app_context():
+        # One AppBuilder per app: FAB keeps its views on the instance, and tests build
+        # several apps in one process.
+        appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
+        appbuilder.init_app(app, db.session)
+        from .formatting import register_template_filters
+
+        register_template_filters(app)
+        from .views import register_views
+
+        register_views(appbuilder)
+        from .api import register_apis
+
+        register_apis(appbuilder)
+        csrf.init_app(app)
+        for view in appbuilder.baseviews:
+            # JSON APIs authenticate with a bearer token, never a session cookie.
+            if isinstance(view, BaseApi):
+                csrf.exempt(view.blueprint)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    from .health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    from .services import audit
+
+    audit.connect_signals(app)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    return app

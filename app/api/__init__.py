@@ -1,0 +1,29 @@
+"""REST API registration."""
+
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+
+from .resources import (
+    AssetLimitApi,
+    AuditApi,
+    CaseApi,
+    MemoApi,
+    MessageApi,
+    MunicipalityApi,
+    NationalNormApi,
+)
+
+
+def register_apis(appbuilder: AppBuilder) -> None:
+    """Add every REST resource to FAB (and so to the OpenAPI spec)."""
+    for api in (
+        CaseApi,
+        MunicipalityApi,
+        MemoApi,
+        MessageApi,
+        AuditApi,
+        NationalNormApi,
+        AssetLimitApi,
+    ):
+        appbuilder.add_api(api)

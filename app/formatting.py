@@ -1,0 +1,80 @@
+"""Dutch presentation: dates as dd-mm-jjjj, times in Europe/Amsterdam, amounts as € 1.234,56."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def local(value: dt.datetime) -> dt.datetime:
+    """A timezone-aware time shown in Amsterdam time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(AMSTERDAM)
+
+
+def date_nl(value: dt.date | dt.datetime | None) -> str:
+    """dd-mm-jjjj, or empty."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = local(value)
+    return value.strftime("%d-%m-%Y")
+
+
+def datetime_nl(value: dt.datetime | None) -> str:
+    """dd-mm-jjjj uu:mm in Amsterdam time, or empty."""
+    if value is None:
+        return ""
+    return local(value).strftime("%d-%m-%Y %H:%M")
+
+
+def amount_nl(value: Decimal | int | str | None) -> str:
+    """€ 1.234,56 (negative: € -1.234,56), or empty."""
+    if value is None or value == "":
+        return ""
+    quantised = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if quantised < 0 else ""
+    whole, cents = f"{abs(quantised):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"€ {sign}{'.'.join(groups)},{cents}"
+
+
+def label(value: Any) -> str:
+    """The Dutch label of a code-list value, or empty."""
+    if value is None:
+        return ""
+    return str(value)
+
+
+def yes_no(value: bool | None) -> str:
+    """Ja / Nee."""
+    return "Ja" if value else "Nee"
+
+
+def nl2br(value: str | None) -> Markup:
+    """Escaped text with line breaks kept."""
+    # Each line is escaped before joining, so the Markup holds no user HTML.
+    return Markup("<br>".join(escape(line) for line in (value or "").splitlines()))  # noqa: S704
+
+
+def register_template_filters(app: Flask) -> None:
+    """Make the Dutch formatters available in every template."""
+    app.jinja_env.filters.update(
+        datum=date_nl,
+        datumtijd=datetime_nl,
+        bedrag=amount_nl,
+        label=label,
+        janee=yes_no,
+        nl2br=nl2br,
+    )

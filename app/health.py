@@ -1,0 +1,21 @@
+"""GET /health: is the app up and does the database answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+
+from .extensions import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health")
+def health():
+    """Answer 200 when the database answers, 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,41 @@
+"""Scheduled jobs: thin, idempotent wrappers around services, run by one scheduler process.
+
+Each entry maps a job name to (function, APScheduler trigger arguments). The outbox and
+reminder jobs are added with the messaging issue; the registry and the scheduler
+process are in place so `make run` and `flask scheduler` already run whatever is here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+
+
+def start_scheduler(app: Flask) -> Any:
+    """Start Flask-APScheduler with every registered job (coalescing, one hour grace)."""
+    from ..extensions import scheduler
+
+    app.config.setdefault(
+        "SCHEDULER_JOB_DEFAULTS", {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
+    )
+    app.config.setdefault("SCHEDULER_TIMEZONE", "Europe/Amsterdam")
+    scheduler.init_app(app)
+    for name, (func, trigger) in JOBS.items():
+        scheduler.add_job(
+            id=name, func=_in_app_context(app, func), replace_existing=True, **trigger
+        )
+    scheduler.start()
+    return scheduler
+
+
+def _in_app_context(app: Flask, func: Callable[..., Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        with app.app_context():
+            return func()
+
+    run.__name__ = getattr(func, "__name__", "job")
+    return run

@@ -1,0 +1,278 @@
+"""The case (zaak) and everything that hangs on it: timeline, notices, memos, documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .enums import (
+    OPEN_STATUSES,
+    Advice,
+    CaseKind,
+    CaseStatus,
+    ContactPreference,
+    Decision,
+    NoticeKind,
+)
+from .organisation import Municipality
+from .resident import Resident
+from .types import TZDateTime, enum_column, utcnow
+from .user import User
+
+case_child = Table(
+    "case_child",
+    Model.metadata,
+    Column("case_id", ForeignKey("case.id", ondelete="CASCADE"), primary_key=True),
+    Column("resident_id", ForeignKey("resident.id"), primary_key=True),
+)
+
+
+class Case(Model):
+    """One application or one reassessment of one household in one municipality."""
+
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    kind: Mapped[CaseKind] = mapped_column(enum_column(CaseKind), index=True)
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_column(CaseStatus), default=CaseStatus.NEW, index=True
+    )
+    # The status to return to after a hold is released or an abort is restored.
+    previous_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    hold_until: Mapped[dt.date | None] = mapped_column(Date)
+    abort_reason: Mapped[str | None] = mapped_column(Text)
+
+    # Unique across the platform: the application site's idempotency key.
+    application_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    contract_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    submitted_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
+    # SHA-256 of the intake body, to tell a retry from a conflicting resubmission.
+    intake_hash: Mapped[str | None] = mapped_column(String(64))
+
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    children_count: Mapped[int] = mapped_column(Integer, default=0)
+    contact_preference: Mapped[ContactPreference] = mapped_column(
+        enum_column(ContactPreference), default=ContactPreference.EMAIL
+    )
+    insurer: Mapped[str | None] = mapped_column(String(200))
+    insurance_package: Mapped[str | None] = mapped_column(String(200))
+    insurance_start: Mapped[dt.date | None] = mapped_column(Date)
+
+    advice: Mapped[Advice | None] = mapped_column(enum_column(Advice), index=True)
+    # [{"code": ..., "melding": ..., "cijfers": {...}}] as computed by the advice service.
+    advice_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    advice_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
+
+    decision: Mapped[Decision | None] = mapped_column(enum_column(Decision), index=True)
+    # Rejection reason codes (RejectionReason names).
+    decision_reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    decision_explanation: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    # The separate case of the partner, linked both ways (seed 002).
+    linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+    changed_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+    municipality: Mapped[Municipality] = relationship()
+    applicant: Mapped[Resident] = relationship(foreign_keys=[applicant_id])
+    partner: Mapped[Resident | None] = relationship(foreign_keys=[partner_id])
+    children: Mapped[list[Resident]] = relationship(secondary=case_child)
+    linked_case: Mapped[Case | None] = relationship(remote_side=[id], post_update=True)
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.created_on.desc(), CaseEvent.id.desc()"
+    )
+    notices: Mapped[list[Notice]] = relationship(back_populates="case", order_by="Notice.id")
+    memos: Mapped[list[Memo]] = relationship(
+        back_populates="case", order_by="Memo.created_on.desc(), Memo.id.desc()"
+    )
+    documents: Mapped[list[Document]] = relationship(back_populates="case")
+    invitations: Mapped[list[Invitation]] = relationship(back_populates="case")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="case")
+    information_requests: Mapped[list[InformationRequest]] = relationship(back_populates="case")
+
+    @property
+    def number(self) -> str:
+        """The case number shown to people: application or contract number, else the id."""
+        return self.application_number or self.contract_number or f"Z{self.id:06d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def adults_count(self) -> int:
+        return 1 + (1 if self.partner_id else 0)
+
+    @property
+    def insured_count(self) -> int:
+        return self.adults_count + self.children_count
+
+    @property
+    def open_notices(self) -> list[Notice]:
+        return [n for n in self.notices if n.resolved_on is None]
+
+    def __str__(self) -> str:
+        return f"Zaak {self.number}"
+
+
+class CaseEvent(Model):
+    """One line of a case's timeline: a status change or an action, with who and when."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    # Who acted when no user did: "systeem", "inwoner", "aanvraagsite", "ockto".
+    actor: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
+    to_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
+    description: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    user = relationship(User, foreign_keys=[user_id])
+
+    @property
+    def actor_name(self) -> str:
+        return self.user.username if self.user else (self.actor or "systeem")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Notice(Model):
+    """A flag on a case that needs a caseworker's attention (melding)."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NoticeKind] = mapped_column(enum_column(NoticeKind))
+    message: Mapped[str] = mapped_column(Text)
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+    resolved_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    case: Mapped[Case] = relationship(back_populates="notices")
+
+    def __str__(self) -> str:
+        return f"{self.kind.label}: {self.message}"
+
+
+class Memo(Model):
+    """A caseworker's note on a case."""
+
+    __tablename__ = "memo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    case: Mapped[Case] = relationship(back_populates="memos")
+    created_by = relationship(User, foreign_keys=[created_by_id])
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 60 else self.text[:57] + "..."
+
+
+class InformationRequest(Model):
+    """A request for additional information with a deadline and a resident upload link."""
+
+    __tablename__ = "information_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    fulfilled_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
+    expired_notice_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="information_requests")
+
+    def __str__(self) -> str:
+        return f"Verzoek om informatie (termijn {self.deadline:%d-%m-%Y})"
+
+
+class Document(Model):
+    """An uploaded file (bewijsstuk) on a case, stored outside the web root."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    information_request_id: Mapped[int | None] = mapped_column(ForeignKey("information_request.id"))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_resident: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    case: Mapped[Case] = relationship(back_populates="documents")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Invitation(Model):
+    """The invitation to deliver data through Ockto, carrying an unguessable token."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+    expires_on: Mapped[dt.datetime] = mapped_column(TZDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="invitations")
+
+    def __str__(self) -> str:
+        return f"Uitnodiging van {self.created_on:%d-%m-%Y}"
+
+
+class Delivery(Model):
+    """One Ockto delivery, stored with its raw payload."""
+
+    __tablename__ = "delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    delivery_key: Mapped[str] = mapped_column(String(64), unique=True)
+    completed_on: Mapped[dt.datetime] = mapped_column(TZDateTime)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="deliveries")
+
+    def __str__(self) -> str:
+        return f"Ockto-levering van {self.completed_on:%d-%m-%Y}"

@@ -1,0 +1,108 @@
+"""The domain's code lists: English codes (DESIGN.md glossary) with Dutch labels."""
+
+from __future__ import annotations
+
+from .types import LabeledEnum
+
+
+class CaseKind(LabeledEnum):
+    APPLICATION = "Aanvraag"
+    REASSESSMENT = "Heronderzoek"
+
+
+class CaseStatus(LabeledEnum):
+    NEW = "Nieuw"
+    INVITED = "Uitnodiging verzonden"
+    DATA_RECEIVED = "Gegevens ontvangen"
+    INFO_REQUESTED = "Aanvullende informatie opgevraagd"
+    ON_HOLD = "In afwachting"
+    DECIDED = "Besluit genomen"
+    ABORTED = "Afgebroken"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        CaseStatus.NEW,
+        CaseStatus.INVITED,
+        CaseStatus.DATA_RECEIVED,
+        CaseStatus.INFO_REQUESTED,
+        CaseStatus.ON_HOLD,
+    }
+)
+
+
+class Advice(LabeledEnum):
+    GRANT = "Toekennen"
+    INVESTIGATE = "Onderzoeken"
+    REJECT = "Afwijzen"
+
+
+class Decision(LabeledEnum):
+    GRANTED = "Toegekend"
+    REJECTED = "Afgewezen"
+    GRANTED_ALLOWLIST = "Toegekend o.b.v. bestandscheck"
+    GRANTED_UNCHECKED = "Toegekend zonder onderzoek"
+
+
+class RejectionReason(LabeledEnum):
+    INCOME_TOO_HIGH = "Inkomen te hoog"
+    ASSETS_TOO_HIGH = "Vermogen te hoog"
+    CUSTOM = "Aangepast"
+
+
+class CheckMode(LabeledEnum):
+    BEFORE = "Toetsen vooraf"
+    AFTER = "Toetsen achteraf"
+
+
+class ContactPreference(LabeledEnum):
+    EMAIL = "E-mail"
+    LETTER = "Brief"
+
+
+class Channel(LabeledEnum):
+    EMAIL = "E-mail"
+    LETTER = "Brief"
+
+
+class TemplateEvent(LabeledEnum):
+    CONFIRMATION = "Bevestiging aanvraag"
+    INVITATION = "Uitnodiging"
+    REMINDER_1 = "Herinnering 1"
+    REMINDER_2 = "Herinnering 2"
+    REMINDER_3 = "Herinnering 3"
+    PARTNER_REMINDER = "Herinnering partnergegevens"
+    INFORMATION_REQUEST = "Aanvullende informatie opvragen"
+    DECISION_GRANTED = "Beschikking toegekend"
+    DECISION_REJECTED = "Beschikking afgewezen"
+
+
+class MessageStatus(LabeledEnum):
+    PENDING = "Wacht op verzending"
+    SENT = "Verzonden"
+    FAILED = "Mislukt"
+    NOT_SENT = "Niet verzonden (geen mailserver)"
+    TO_PRINT = "Klaar om te printen"
+    PRINTED = "Geprint"
+
+
+class NoticeKind(LabeledEnum):
+    PARTNER_MISMATCH = "Partner wijkt af"
+    PARTNER_DATA_INCOMPLETE = "Partnergegevens onvolledig"
+    DEADLINE_EXPIRED = "Termijn verlopen"
+    MESSAGE_FAILED = "Bericht niet verzonden"
+    OTHER = "Overig"
+
+
+class HouseholdType(LabeledEnum):
+    SINGLE = "Alleenstaande (ouder), 21 jaar tot AOW-leeftijd"
+    COUPLE = "Gehuwden / samenwonenden, 21 jaar tot AOW-leeftijd"
+    SINGLE_PENSION = "Alleenstaande (ouder), AOW-leeftijd"
+    COUPLE_PENSION = "Gehuwden, een of beiden AOW-leeftijd"
+    SINGLE_YOUNG = "Alleenstaande, 18 tot 21 jaar"
+
+
+class AssetHouseholdType(LabeledEnum):
+    SINGLE = "Alleenstaande"
+    FAMILY = "Alleenstaande ouder / gehuwden"
+    HOME_EQUITY = "Vermogen in de eigen woning"

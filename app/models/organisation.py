@@ -1,0 +1,77 @@
+"""Organisations (gemeente or ISD) and the municipalities they serve, with their settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask_appbuilder import Model
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .enums import CheckMode
+from .types import TZDateTime, enum_column, utcnow
+
+DEFAULT_REMINDER_DAYS = [5, 10, 14]
+
+
+class Organisation(Model):
+    """The team (a municipality's own department or an ISD) that users belong to."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    municipalities: Mapped[list[Municipality]] = relationship(
+        back_populates="organisation", order_by="Municipality.name"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(Model):
+    """A gemeente with its policy settings, modules and house style."""
+
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cbs_code: Mapped[str] = mapped_column(String(4), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+
+    check_mode: Mapped[CheckMode] = mapped_column(enum_column(CheckMode), default=CheckMode.BEFORE)
+    uses_allowlist: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    reminder_days: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_REMINDER_DAYS)
+    )
+    module_ockto: Mapped[bool] = mapped_column(Boolean, default=True)
+    module_legitimacy: Mapped[bool] = mapped_column(Boolean, default=True)
+    module_decisions: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    # Income and asset policy (DESIGN.md section 6).
+    income_percentage: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("130"))
+    income_includes_holiday_allowance: Mapped[bool] = mapped_column(Boolean, default=False)
+    advice_margin_percentage: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("5"))
+    check_assets: Mapped[bool] = mapped_column(Boolean, default=True)
+    deduct_debts: Mapped[bool] = mapped_column(Boolean, default=True)
+    max_data_age_days: Mapped[int] = mapped_column(Integer, default=62)
+
+    # House style for letters and emails.
+    sender_name: Mapped[str | None] = mapped_column(String(200))
+    sender_address: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[str | None] = mapped_column(Text)
+    footer: Mapped[str | None] = mapped_column(Text)
+    primary_color: Mapped[str] = mapped_column(String(7), default="#1f4e79")
+    logo_file: Mapped[str | None] = mapped_column(String(100))
+
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+    changed_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="municipalities")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cbs_code})"

@@ -1,0 +1,68 @@
+"""Column types shared by the models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import DateTime, Enum, TypeDecorator
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class TZDateTime(TypeDecorator):
+    """A timezone-aware datetime stored as UTC, also on SQLite, which drops the offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: times are timezone-aware")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class LabeledEnum(enum.Enum):
+    """An enum whose name is the English code and whose value is the Dutch UI label."""
+
+    @property
+    def label(self) -> str:
+        return str(self.value)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(code, Dutch label) pairs for select fields."""
+        return [(m.name, m.value) for m in cls]
+
+    @classmethod
+    def parse(cls, code: str) -> LabeledEnum | None:
+        """The member for an English code, or None."""
+        return cls.__members__.get(code)
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
+    """A portable enum column storing the English code as a string (no native DB enum)."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        create_constraint=False,
+        values_callable=lambda e: [m.name for m in e],
+    )

@@ -1,0 +1,1 @@
+"""The domain layer: plain functions that check, change and commit state."""

@@ -1,0 +1,105 @@
+"""The audit log: one function per audited event, one writer. Never personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from flask_login import user_logged_out
+
+from ..extensions import db
+from ..models import AuditLog
+from ..security import current_user
+
+
+def _write(
+    action: str,
+    object_type: str | None = None,
+    object_id: Any = None,
+    result: str = "ok",
+    detail: str | None = None,
+    user: Any = None,
+    commit: bool = True,
+) -> AuditLog:
+    """The one writer: append an entry; commit unless it joins the caller's transaction."""
+    user = user if user is not None else current_user()
+    entry = AuditLog(
+        user_id=getattr(user, "id", None),
+        username=getattr(user, "username", None),
+        organisation_id=getattr(user, "organisation_id", None),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        result=result,
+        detail=detail,
+        ip_address=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(entry)
+    if commit:
+        db.session.commit()
+    return entry
+
+
+def login_attempt(user: Any, success: bool) -> None:
+    """A login by form or API, successful or refused (the attempted name is not stored)."""
+    _write("login", "user", getattr(user, "id", None), "ok" if success else "refused", user=user)
+
+
+def logout(user: Any) -> None:
+    """A logout."""
+    _write("logout", "user", getattr(user, "id", None), user=user)
+
+
+def case_viewed(case_id: int, channel: str = "scherm") -> None:
+    """Someone looked at a case's personal data."""
+    _write("case.view", "case", case_id, detail=f"kanaal={channel}")
+
+
+def case_list_viewed(count: int, channel: str = "scherm") -> None:
+    """Someone listed cases (names and numbers of residents)."""
+    _write("case.list", "case", None, detail=f"kanaal={channel}; rijen={count}")
+
+
+def resident_viewed(resident_id: int) -> None:
+    """Someone looked at a resident's personal data."""
+    _write("resident.view", "resident", resident_id)
+
+
+def resident_list_viewed(count: int) -> None:
+    """Someone listed residents."""
+    _write("resident.list", "resident", None, detail=f"rijen={count}")
+
+
+def bsn_searched(result_count: int) -> None:
+    """A search by BSN; the BSN itself is not stored."""
+    _write("case.search_bsn", "case", None, detail=f"resultaten={result_count}")
+
+
+def export_made(what: str, fmt: str, count: int, filters: str, channel: str = "scherm") -> None:
+    """An export of a list; filters are described by field names only."""
+    _write(
+        "export",
+        what,
+        None,
+        detail=f"formaat={fmt}; rijen={count}; filters={filters or '-'}; kanaal={channel}",
+    )
+
+
+def object_changed(object_type: str, object_id: Any, change: str, commit: bool = True) -> None:
+    """A created, changed or deleted object."""
+    _write(f"{object_type}.{change}", object_type, object_id, commit=commit)
+
+
+def access_refused(object_type: str, object_id: Any) -> None:
+    """An attempt to reach an object outside the user's organisation."""
+    _write("access.refused", object_type, object_id, result="refused")
+
+
+def connect_signals(app: Flask) -> None:
+    """Write logouts through Flask-Login's signal (logins go through the security manager)."""
+
+    def _on_logout(sender: Any, user: Any) -> None:
+        if getattr(user, "is_authenticated", False):
+            logout(user)
+
+    user_logged_out.connect(_on_logout, app)

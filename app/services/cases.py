@@ -1,0 +1,147 @@
+"""Case queries and small case actions: the overview counts, memos, BSN search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import Case, CaseEvent, CaseStatus, Memo, Municipality, Resident
+from ..security import current_user
+from . import audit, bsn, tenancy
+
+
+class ValidationError(ValueError):
+    """Bad input, with one Dutch message per field."""
+
+    def __init__(self, errors: list[dict[str, str | None]]) -> None:
+        super().__init__("; ".join(e["melding"] or "" for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class StatusCounts:
+    """Counts for one status: cases, adults (applicant and partner), insured persons."""
+
+    cases: int = 0
+    adults: int = 0
+    insured: int = 0
+
+    def add(self, other: StatusCounts) -> None:
+        self.cases += other.cases
+        self.adults += other.adults
+        self.insured += other.insured
+
+
+@dataclass
+class OverviewRow:
+    """The overview of one municipality (or the total): counts per status."""
+
+    name: str
+    cbs_code: str | None
+    per_status: dict[CaseStatus, StatusCounts] = field(
+        default_factory=lambda: {s: StatusCounts() for s in CaseStatus}
+    )
+    total: StatusCounts = field(default_factory=StatusCounts)
+
+
+def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
+    """Counts per municipality of the user's organisation and in total, per status (seed 003)."""
+    municipalities = db.session.scalars(
+        tenancy.scope(select(Municipality), Municipality, user).order_by(Municipality.name)
+    ).all()
+    rows = {m.id: OverviewRow(m.name, m.cbs_code) for m in municipalities}
+    adults = 1 + sql_case((Case.partner_id.is_not(None), 1), else_=0)
+    stmt = tenancy.scope(
+        select(
+            Case.municipality_id,
+            Case.status,
+            func.count(Case.id),
+            func.sum(adults),
+            func.sum(adults + Case.children_count),
+        ).group_by(Case.municipality_id, Case.status),
+        Case,
+        user,
+    )
+    total = OverviewRow("Totaal", None)
+    for municipality_id, status, n_cases, n_adults, n_insured in db.session.execute(stmt):
+        counts = StatusCounts(int(n_cases), int(n_adults or 0), int(n_insured or 0))
+        row = rows.get(municipality_id)
+        if row is None:
+            continue
+        row.per_status[status].add(counts)
+        row.total.add(counts)
+        total.per_status[status].add(counts)
+        total.total.add(counts)
+    return list(rows.values()), total
+
+
+def add_event(
+    case: Case,
+    action: str,
+    description: str,
+    from_status: CaseStatus | None = None,
+    to_status: CaseStatus | None = None,
+    actor: str | None = None,
+) -> CaseEvent:
+    """Append a line to the case's timeline (in the caller's transaction)."""
+    user = current_user()
+    event = CaseEvent(
+        case=case,
+        user_id=getattr(user, "id", None),
+        actor=actor if actor else (None if user else "systeem"),
+        action=action,
+        description=description,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    db.session.add(event)
+    return event
+
+
+def add_memo(case_id: int, text: str, user: Any = None) -> Memo:
+    """Add a caseworker's memo to a case of the user's organisation."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError([{"veld": "tekst", "melding": "Vul de tekst van het memo in."}])
+    if len(text) > 10000:
+        raise ValidationError(
+            [{"veld": "tekst", "melding": "Een memo is maximaal 10.000 tekens lang."}]
+        )
+    user = user if user is not None else current_user()
+    case = tenancy.get_case(case_id, user)
+    memo = Memo(case=case, text=text, created_by_id=getattr(user, "id", None))
+    db.session.add(memo)
+    add_event(case, "memo", "Memo toegevoegd")
+    db.session.flush()
+    audit.object_changed("memo", memo.id, "create", commit=False)
+    db.session.commit()
+    return memo
+
+
+def search_by_bsn(raw_bsn: str, user: Any = None) -> list[Case]:
+    """Cases in which a resident with this BSN is applicant, partner or child (POST only)."""
+    number = bsn.normalise(raw_bsn)
+    if not bsn.is_valid(number):
+        raise ValidationError([{"veld": "bsn", "melding": "Dit is geen geldig BSN (elfproef)."}])
+    residents = select(Resident.id).where(Resident.bsn == number)
+    from ..models import case_child
+
+    child_cases = select(case_child.c.case_id).where(case_child.c.resident_id.in_(residents))
+    stmt = tenancy.scope(
+        select(Case).where(
+            or_(
+                Case.applicant_id.in_(residents),
+                Case.partner_id.in_(residents),
+                Case.id.in_(child_cases),
+            )
+        ),
+        Case,
+        user,
+    ).order_by(Case.created_on.desc())
+    found = list(db.session.scalars(stmt))
+    audit.bsn_searched(len(found))
+    return found

@@ -1,0 +1,120 @@
+"""Tenancy (DESIGN.md 7.1): a user sees only the municipalities of their own organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_appbuilder.security.sqla.models import Role
+from sqlalchemy import false, or_, select
+
+from ..extensions import db
+from ..models import (
+    AllowlistEntry,
+    AssetLimit,
+    AuditLog,
+    Case,
+    CaseEvent,
+    Document,
+    Memo,
+    Message,
+    Municipality,
+    NationalNorm,
+    Notice,
+    Organisation,
+    Resident,
+    Template,
+    User,
+)
+from ..security import ORG_ROLES, current_user, is_platform_admin
+
+
+class NotFound(Exception):  # noqa: N818 - reads as `except tenancy.NotFound`
+    """The object does not exist for this user (another organisation's answers the same)."""
+
+
+def municipality_ids(user: Any = None) -> list[int] | None:
+    """The municipality ids the user may see; None means all (platform Admin)."""
+    user = user if user is not None else current_user()
+    if user is None:
+        return []
+    if is_platform_admin(user):
+        return None
+    if not user.organisation_id:
+        return []
+    return list(
+        db.session.scalars(
+            select(Municipality.id).where(Municipality.organisation_id == user.organisation_id)
+        )
+    )
+
+
+def _case_ids(ids: list[int]) -> Any:
+    return select(Case.id).where(Case.municipality_id.in_(ids))
+
+
+def scope(query: Any, model: type, user: Any = None) -> Any:
+    """Restrict a Query or Select on `model` to what the user may see."""
+    user = user if user is not None else current_user()
+    ids = municipality_ids(user)
+    if ids is None:
+        return query
+    if model is User:
+        if not user or not user.organisation_id:
+            return query.filter(false())
+        return query.filter(User.organisation_id == user.organisation_id)
+    if model is AuditLog:
+        if not user or not user.organisation_id:
+            return query.filter(false())
+        return query.filter(AuditLog.organisation_id == user.organisation_id)
+    if model is NationalNorm:
+        return query  # national reference data, the same for everyone
+    if model is Municipality:
+        return query.filter(Municipality.id.in_(ids))
+    if model is Organisation:
+        return query.filter(Organisation.id == (user.organisation_id if user else None))
+    if model is Role:
+        return query.filter(Role.name.in_(ORG_ROLES))
+    if model is AssetLimit:
+        # National rows (no municipality) are visible to everyone.
+        return query.filter(
+            or_(AssetLimit.municipality_id.is_(None), AssetLimit.municipality_id.in_(ids))
+        )
+    if model in (Case, Resident, Template, Message, AllowlistEntry):
+        return query.filter(model.municipality_id.in_(ids))
+    if model in (Memo, CaseEvent, Notice, Document):
+        return query.filter(model.case_id.in_(_case_ids(ids)))
+    raise ValueError(f"no tenancy rule for {model.__name__}")
+
+
+def get_case(case_id: int, user: Any = None) -> Case:
+    """The case with this id if the user may see it, else NotFound."""
+    case = db.session.scalar(scope(select(Case).where(Case.id == case_id), Case, user))
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def get_municipality(cbs_code: str, user: Any = None) -> Municipality:
+    """The municipality with this CBS code if the user may see it, else NotFound."""
+    stmt = scope(select(Municipality).where(Municipality.cbs_code == cbs_code), Municipality, user)
+    municipality = db.session.scalar(stmt)
+    if municipality is None:
+        raise NotFound()
+    return municipality
+
+
+def in_scope(model: type, pk: Any, user: Any = None) -> bool:
+    """Whether the object of `model` with primary key `pk` is visible to the user."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return False
+    stmt = scope(select(model.id).where(model.id == pk), model, user)
+    return db.session.scalar(stmt) is not None
+
+
+def user_in_scope(user: Any, target: User) -> bool:
+    """Whether `user` may manage `target` (same organisation, or platform Admin)."""
+    if is_platform_admin(user):
+        return True
+    return bool(user and user.organisation_id and target.organisation_id == user.organisation_id)

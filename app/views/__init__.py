@@ -1,0 +1,45 @@
+"""Registration of every screen with its menu entry (menu names drive menu_access)."""
+
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+
+from .admin import (
+    AssetLimitModelView,
+    AuditLogModelView,
+    MemoModelView,
+    MessageModelView,
+    MunicipalityModelView,
+    NationalNormModelView,
+    ResidentModelView,
+    TemplateModelView,
+)
+from .cases import CaseModelView
+
+
+def register_views(appbuilder: AppBuilder) -> None:
+    """Add all HTML views to FAB; labels are Dutch, names match the role definitions."""
+    appbuilder.add_view(
+        CaseModelView,
+        "Alle zaken",
+        icon="fa-folder-open",
+        category="Zaken",
+        category_icon="fa-folder",
+    )
+    appbuilder.add_link(
+        "Zoeken op BSN", href="CaseModelView.search_bsn", icon="fa-search", category="Zaken"
+    )
+    appbuilder.add_view(MemoModelView, "Memo's", icon="fa-sticky-note", category="Zaken")
+    appbuilder.add_view(MessageModelView, "Berichten", icon="fa-envelope", category="Zaken")
+    appbuilder.add_view(ResidentModelView, "Inwoners", icon="fa-users")
+    appbuilder.add_view(
+        MunicipalityModelView,
+        "Gemeenten",
+        icon="fa-building",
+        category="Beheer",
+        category_icon="fa-cog",
+    )
+    appbuilder.add_view(TemplateModelView, "Sjablonen", icon="fa-file-text", category="Beheer")
+    appbuilder.add_view(NationalNormModelView, "Normen", icon="fa-eur", category="Beheer")
+    appbuilder.add_view(AssetLimitModelView, "Vermogensgrenzen", icon="fa-bank", category="Beheer")
+    appbuilder.add_view(AuditLogModelView, "Auditlog", icon="fa-history", category="Beheer")

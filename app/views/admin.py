@@ -1,0 +1,390 @@
+"""Screens for residents, municipalities, templates, memos, messages, norms and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _
+
+from ..formatting import amount_nl, date_nl, datetime_nl, label, yes_no
+from ..models import (
+    AssetLimit,
+    AuditLog,
+    Memo,
+    Message,
+    Municipality,
+    NationalNorm,
+    Resident,
+    Template,
+)
+from ..security import is_platform_admin
+from ..services import audit, municipalities
+from .base import TenantModelView
+
+READ_ONLY = ["can_list", "can_show"]
+
+
+class AuditedChangesMixin:
+    """Write every change made through a FAB form to the audit log."""
+
+    audit_name = "object"
+
+    def post_add(self, item: Any) -> None:
+        audit.object_changed(self.audit_name, item.id, "create")
+
+    def post_update(self, item: Any) -> None:
+        audit.object_changed(self.audit_name, item.id, "update")
+
+    def post_delete(self, item: Any) -> None:
+        audit.object_changed(self.audit_name, item.id, "delete")
+
+
+class ResidentModelView(TenantModelView):
+    """Inwoners: read-only; every look-up is audit-logged."""
+
+    datamodel = SQLAInterface(Resident)
+    route_base = "/inwoners"
+    list_title = show_title = _("Inwoners")
+    base_permissions = READ_ONLY
+    list_columns = ["full_name", "birth_date", "postcode", "city", "municipality"]
+    show_columns = [
+        "bsn",
+        "initials",
+        "first_names",
+        "prefix",
+        "surname",
+        "birth_date",
+        "email",
+        "phone",
+        "street",
+        "house_number",
+        "house_number_suffix",
+        "postcode",
+        "city",
+        "municipality",
+    ]
+    search_columns = ["surname", "postcode", "city", "municipality"]
+    order_columns = ["birth_date", "postcode", "city"]
+    label_columns = {
+        "full_name": _("Naam"),
+        "bsn": _("BSN"),
+        "initials": _("Voorletters"),
+        "first_names": _("Voornamen"),
+        "prefix": _("Tussenvoegsel"),
+        "surname": _("Achternaam"),
+        "birth_date": _("Geboortedatum"),
+        "email": _("E-mail"),
+        "phone": _("Telefoon"),
+        "street": _("Straat"),
+        "house_number": _("Huisnummer"),
+        "house_number_suffix": _("Toevoeging"),
+        "postcode": _("Postcode"),
+        "city": _("Woonplaats"),
+        "municipality": _("Gemeente"),
+    }
+    formatters_columns = {"birth_date": date_nl}
+
+    def _get_list_widget(self, filters: Any, **kwargs: Any) -> dict[str, Any]:
+        widgets = super()._get_list_widget(filters, **kwargs)
+        audit.resident_list_viewed(widgets["list"].template_args.get("count", 0))
+        return widgets
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk: Any):
+        """Show one resident, audited."""
+        response = super().show(pk)
+        audit.resident_viewed(int(pk))
+        return response
+
+
+class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
+    """Gemeenten and their settings ("Beheer > Algemeen"): Beheerders edit their own."""
+
+    audit_name = "municipality"
+    datamodel = SQLAInterface(Municipality)
+    route_base = "/gemeenten"
+    list_title = show_title = edit_title = add_title = _("Gemeenten")
+    list_columns = [
+        "cbs_code",
+        "name",
+        "organisation",
+        "check_mode",
+        "uses_allowlist",
+        "reminders_enabled",
+    ]
+    settings = [
+        "check_mode",
+        "uses_allowlist",
+        "reminders_enabled",
+        "reminder_days",
+        "module_ockto",
+        "module_legitimacy",
+        "module_decisions",
+        "income_percentage",
+        "income_includes_holiday_allowance",
+        "advice_margin_percentage",
+        "check_assets",
+        "deduct_debts",
+        "max_data_age_days",
+    ]
+    house_style = ["sender_name", "sender_address", "signature", "footer", "primary_color"]
+    show_fieldsets = [
+        (_("Gemeente"), {"fields": ["cbs_code", "name", "organisation"]}),
+        (_("Algemeen"), {"fields": settings}),
+        (_("Huisstijl"), {"fields": house_style}),
+    ]
+    edit_columns = settings + house_style
+    add_columns = ["cbs_code", "name", "organisation", *settings, *house_style]
+    search_columns = ["cbs_code", "name", "check_mode"]
+    label_columns = {
+        "cbs_code": _("CBS-code"),
+        "name": _("Naam"),
+        "organisation": _("Organisatie"),
+        "check_mode": _("Toetsmoment"),
+        "uses_allowlist": _("Bestandscheck (allowlist)"),
+        "reminders_enabled": _("Herinneringen aan"),
+        "reminder_days": _("Herinneren na (dagen)"),
+        "module_ockto": _("Module Ockto"),
+        "module_legitimacy": _("Module rechtmatigheid"),
+        "module_decisions": _("Module besluiten"),
+        "income_percentage": _("Inkomensgrens (% van de norm)"),
+        "income_includes_holiday_allowance": _("Vergelijken inclusief vakantiegeld"),
+        "advice_margin_percentage": _("Marge voor Onderzoeken (%)"),
+        "check_assets": _("Vermogen toetsen"),
+        "deduct_debts": _("Schulden aftrekken"),
+        "max_data_age_days": _("Maximale ouderdom inkomensgegevens (dagen)"),
+        "sender_name": _("Afzender"),
+        "sender_address": _("Adres afzender"),
+        "signature": _("Ondertekening"),
+        "footer": _("Voettekst"),
+        "primary_color": _("Huisstijlkleur"),
+    }
+    formatters_columns = {
+        "check_mode": label,
+        "uses_allowlist": yes_no,
+        "reminders_enabled": yes_no,
+        "module_ockto": yes_no,
+        "module_legitimacy": yes_no,
+        "module_decisions": yes_no,
+        "check_assets": yes_no,
+        "deduct_debts": yes_no,
+        "income_includes_holiday_allowance": yes_no,
+        "reminder_days": lambda v: ", ".join(str(d) for d in v or []),
+    }
+    base_permissions = ["can_list", "can_show", "can_edit", "can_add"]
+
+    def post_add(self, item: Municipality) -> None:
+        municipalities.add_default_templates(item)
+        audit.object_changed("municipality", item.id, "create", commit=False)
+        self.datamodel.session.commit()
+
+
+class TemplateModelView(AuditedChangesMixin, TenantModelView):
+    """Sjablonen per gemeente en gebeurtenis."""
+
+    audit_name = "template"
+    datamodel = SQLAInterface(Template)
+    route_base = "/sjablonen"
+    list_title = show_title = edit_title = _("Sjablonen")
+    base_permissions = ["can_list", "can_show", "can_edit"]
+    list_columns = ["municipality", "event", "email_subject", "changed_on"]
+    show_columns = [
+        "municipality",
+        "event",
+        "email_subject",
+        "email_body",
+        "letter_body",
+        "changed_on",
+    ]
+    edit_columns = ["email_subject", "email_body", "letter_body"]
+    search_columns = ["municipality", "event"]
+    label_columns = {
+        "municipality": _("Gemeente"),
+        "event": _("Gebeurtenis"),
+        "email_subject": _("Onderwerp e-mail"),
+        "email_body": _("Tekst e-mail"),
+        "letter_body": _("Tekst brief"),
+        "changed_on": _("Gewijzigd op"),
+    }
+    formatters_columns = {"event": label, "changed_on": datetime_nl}
+
+
+class MemoModelView(TenantModelView):
+    """Memo's over alle zaken; toevoegen gaat via de zaak."""
+
+    datamodel = SQLAInterface(Memo)
+    route_base = "/memos"
+    list_title = show_title = _("Memo's")
+    base_permissions = READ_ONLY
+    list_columns = ["case", "text", "created_by", "created_on"]
+    show_columns = ["case", "text", "created_by", "created_on"]
+    search_columns = ["text", "created_on"]
+    base_order = ("created_on", "desc")
+    label_columns = {
+        "case": _("Zaak"),
+        "text": _("Tekst"),
+        "created_by": _("Door"),
+        "created_on": _("Datum"),
+    }
+    formatters_columns = {"created_on": datetime_nl}
+
+
+class MessageModelView(TenantModelView):
+    """Berichten: every email and letter, with its status."""
+
+    datamodel = SQLAInterface(Message)
+    route_base = "/berichten"
+    list_title = show_title = _("Berichten")
+    base_permissions = READ_ONLY
+    list_columns = ["case", "event", "channel", "status", "attempts", "created_on", "sent_on"]
+    show_columns = [
+        "case",
+        "municipality",
+        "event",
+        "channel",
+        "recipient",
+        "subject",
+        "body_text",
+        "status",
+        "attempts",
+        "last_error",
+        "created_on",
+        "sent_on",
+        "printed_on",
+    ]
+    search_columns = ["municipality", "event", "channel", "status", "created_on"]
+    base_order = ("created_on", "desc")
+    label_columns = {
+        "case": _("Zaak"),
+        "municipality": _("Gemeente"),
+        "event": _("Gebeurtenis"),
+        "channel": _("Kanaal"),
+        "recipient": _("Ontvanger"),
+        "subject": _("Onderwerp"),
+        "body_text": _("Tekst"),
+        "status": _("Status"),
+        "attempts": _("Pogingen"),
+        "last_error": _("Laatste fout"),
+        "created_on": _("Aangemaakt op"),
+        "sent_on": _("Verzonden op"),
+        "printed_on": _("Geprint op"),
+    }
+    formatters_columns = {
+        "event": label,
+        "channel": label,
+        "status": label,
+        "created_on": datetime_nl,
+        "sent_on": datetime_nl,
+        "printed_on": datetime_nl,
+    }
+
+
+NORM_LABELS = {
+    "valid_from": _("Geldig vanaf"),
+    "household_type": _("Huishouden"),
+    "amount": _("Bedrag"),
+    "verified": _("Bevestigd"),
+    "source": _("Bron"),
+    "municipality": _("Gemeente (leeg: landelijk)"),
+    "changed_on": _("Gewijzigd op"),
+}
+NORM_FORMATTERS = {
+    "valid_from": date_nl,
+    "household_type": label,
+    "amount": amount_nl,
+    "verified": yes_no,
+    "changed_on": datetime_nl,
+}
+
+
+class NationalNormModelView(AuditedChangesMixin, TenantModelView):
+    """Landelijke normen (incl. vakantiegeld); the platform Admin maintains them."""
+
+    audit_name = "national_norm"
+    datamodel = SQLAInterface(NationalNorm)
+    route_base = "/normen"
+    list_title = show_title = add_title = edit_title = _("Landelijke normen")
+    list_columns = ["valid_from", "household_type", "amount", "verified"]
+    show_columns = ["valid_from", "household_type", "amount", "verified", "source", "changed_on"]
+    add_columns = edit_columns = ["valid_from", "household_type", "amount", "verified", "source"]
+    search_columns = ["valid_from", "household_type", "verified"]
+    base_order = ("valid_from", "desc")
+    label_columns = NORM_LABELS
+    formatters_columns = NORM_FORMATTERS
+
+
+class AssetLimitModelView(AuditedChangesMixin, TenantModelView):
+    """Vermogensgrenzen: national rows by the Admin, municipal overrides by the Beheerder."""
+
+    audit_name = "asset_limit"
+    datamodel = SQLAInterface(AssetLimit)
+    route_base = "/vermogensgrenzen"
+    list_title = show_title = add_title = edit_title = _("Vermogensgrenzen")
+    list_columns = ["valid_from", "household_type", "amount", "municipality", "verified"]
+    show_columns = [
+        "valid_from",
+        "household_type",
+        "amount",
+        "municipality",
+        "verified",
+        "source",
+        "changed_on",
+    ]
+    add_columns = edit_columns = [
+        "valid_from",
+        "household_type",
+        "amount",
+        "municipality",
+        "verified",
+        "source",
+    ]
+    search_columns = ["valid_from", "household_type", "municipality", "verified"]
+    base_order = ("valid_from", "desc")
+    label_columns = NORM_LABELS
+    formatters_columns = NORM_FORMATTERS
+
+    def _check_national(self, item: AssetLimit) -> None:
+        if (
+            item.municipality_id is None
+            and item.municipality is None
+            and not is_platform_admin(g.user)
+        ):
+            raise ValueError("Alleen de platformbeheerder wijzigt landelijke vermogensgrenzen.")
+
+    def pre_add(self, item: AssetLimit) -> None:
+        self._check_national(item)
+
+    def pre_update(self, item: AssetLimit) -> None:
+        self._check_national(item)
+
+    def pre_delete(self, item: AssetLimit) -> None:
+        self._check_national(item)
+
+
+class AuditLogModelView(TenantModelView):
+    """Auditlog: read-only, for Beheerders of the organisation."""
+
+    datamodel = SQLAInterface(AuditLog)
+    route_base = "/auditlog"
+    list_title = show_title = _("Auditlog")
+    base_permissions = READ_ONLY
+    list_columns = ["created_on", "username", "action", "object_type", "object_id", "result"]
+    show_columns = [*list_columns, "detail", "ip_address"]
+    search_columns = ["created_on", "username", "action", "object_type", "object_id", "result"]
+    base_order = ("created_on", "desc")
+    label_columns = {
+        "created_on": _("Tijdstip"),
+        "username": _("Gebruiker"),
+        "action": _("Handeling"),
+        "object_type": _("Soort object"),
+        "object_id": _("Object"),
+        "result": _("Resultaat"),
+        "detail": _("Details"),
+        "ip_address": _("IP-adres"),
+    }
+    formatters_columns = {"created_on": datetime_nl}

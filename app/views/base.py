@@ -1,0 +1,77 @@
+"""Tenant-aware building blocks for every FAB view that shows organisation data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+from flask_appbuilder import ModelView
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.sqla.models import Role
+
+from ..models import Case, Municipality, Organisation
+from ..services import tenancy
+
+SCOPED_RELATED = (Municipality, Case, Organisation, Role)
+
+
+class TenantFilter(BaseFilter):
+    """A base filter that limits any query to the current user's organisation."""
+
+    name = "Organisatie"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        return tenancy.scope(query, self.model)
+
+
+def ensure_in_scope(view: Any, pk: Any) -> None:
+    """Answer 404 unless the object behind `pk` is visible to the current user."""
+    if not tenancy.in_scope(view.datamodel.obj, pk):
+        abort(404)
+
+
+def guard_related_queries(view: Any) -> None:
+    """Scope the select boxes of add, edit and search forms (cases, municipalities, roles)."""
+    mapper = view.datamodel.obj.__mapper__
+    scoped: dict[str, list[list[Any]]] = {}
+    for rel in mapper.relationships:
+        if rel.mapper.class_ in SCOPED_RELATED:
+            scoped[rel.key] = [["id", TenantFilter, lambda: None]]
+    for attr in (
+        "add_form_query_rel_fields",
+        "edit_form_query_rel_fields",
+        "search_form_query_rel_fields",
+    ):
+        current = dict(getattr(view, attr, None) or {})
+        for key, value in scoped.items():
+            current.setdefault(key, value)
+        setattr(view, attr, current)
+
+
+class TenantModelView(ModelView):
+    """A ModelView that never shows, changes or acts on another organisation's rows.
+
+    FAB applies base filters on list, show, edit and delete, but its actions load
+    rows without them; those routes are guarded here.
+    """
+
+    page_size = 25
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.base_filters = [["id", TenantFilter, lambda: None], *(self.base_filters or [])]
+        guard_related_queries(self)
+        super().__init__(**kwargs)
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name: str, pk: Any):
+        """Run a show-page action on one row of the own organisation."""
+        ensure_in_scope(self, pk)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        """Run a list action on selected rows of the own organisation."""
+        for pk in request.form.getlist("rowid"):
+            ensure_in_scope(self, pk)
+        return super().action_post()

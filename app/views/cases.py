@@ -1,0 +1,180 @@
+"""Case screens: the filtered list with export and BSN search, and the detail page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import lazy_gettext as _
+from sqlalchemy import select
+
+from ..formatting import datetime_nl, label
+from ..models import Case, Message, Notice
+from ..services import audit, cases, export, tenancy
+from .base import TenantModelView
+
+
+class OpenNoticeFilter(BaseFilter):
+    """Only cases with at least one unresolved notice."""
+
+    name = "Met open melding"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        open_notices = select(Notice.case_id).where(Notice.resolved_on.is_(None))
+        return query.filter(Case.id.in_(open_notices))
+
+
+class CaseModelView(TenantModelView):
+    """Zaken: list with filters, export and BSN search; a detail page per case."""
+
+    datamodel = SQLAInterface(Case)
+    route_base = "/zaken"
+    list_title = _("Zaken")
+    show_title = _("Zaak")
+    list_template = "case/list.html"
+    base_permissions = ["can_list", "can_show", "can_export", "can_search_bsn", "can_add_memo"]
+    list_columns = [
+        "id",
+        "number",
+        "kind",
+        "status",
+        "applicant",
+        "municipality",
+        "advice",
+        "decision",
+        "created_on",
+        "changed_on",
+    ]
+    order_columns = ["id", "kind", "status", "advice", "decision", "created_on", "changed_on"]
+    search_columns = [
+        "status",
+        "kind",
+        "advice",
+        "decision",
+        "municipality",
+        "contact_preference",
+        "application_number",
+        "contract_number",
+        "created_on",
+        "changed_on",
+    ]
+    base_order = ("created_on", "desc")
+    label_columns = {
+        "id": _("Id"),
+        "number": _("Zaaknummer"),
+        "kind": _("Soort"),
+        "status": _("Status"),
+        "applicant": _("Aanvrager"),
+        "municipality": _("Gemeente"),
+        "advice": _("Advies"),
+        "decision": _("Besluit"),
+        "created_on": _("Aangemaakt op"),
+        "changed_on": _("Gewijzigd op"),
+        "contact_preference": _("Communicatievoorkeur"),
+        "application_number": _("Aanvraagnummer"),
+        "contract_number": _("Contractnummer"),
+    }
+    formatters_columns = {
+        "kind": label,
+        "status": label,
+        "advice": label,
+        "decision": label,
+        "created_on": datetime_nl,
+        "changed_on": datetime_nl,
+    }
+
+    def _notice_filters(self, filters: Any) -> Any:
+        if request.args.get("meldingen") == "1":
+            extra = self.datamodel.get_filters().add_filter_list([["id", OpenNoticeFilter, None]])
+            return filters.get_joined_filters(extra)
+        return filters
+
+    def _get_list_widget(self, filters: Any, **kwargs: Any) -> dict[str, Any]:
+        widgets = super()._get_list_widget(self._notice_filters(filters), **kwargs)
+        audit.case_list_viewed(widgets["list"].template_args.get("count", 0))
+        return widgets
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk: Any):
+        """The case detail page: persons, advice, notices, memos, messages, timeline."""
+        try:
+            case = tenancy.get_case(int(pk))
+        except (ValueError, tenancy.NotFound):
+            abort(404)
+        audit.case_viewed(case.id)
+        messages = (
+            tenancy.scope(select(Message), Message)
+            .where(Message.case_id == case.id)
+            .order_by(Message.created_on.desc())
+        )
+        return self.render_template(
+            "case/show.html",
+            case=case,
+            messages=self.datamodel.session.scalars(messages).all(),
+            title=str(case),
+        )
+
+    @expose("/show/<pk>/memo", methods=["POST"])
+    @has_access
+    @permission_name("add_memo")
+    def add_memo(self, pk: Any):
+        """Add a memo from the detail page."""
+        try:
+            case_id = int(pk)
+        except ValueError:
+            abort(404)
+        try:
+            cases.add_memo(case_id, request.form.get("tekst", ""))
+            flash("Memo toegevoegd.", "success")
+        except tenancy.NotFound:
+            abort(404)
+        except cases.ValidationError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".show", pk=case_id))
+
+    @expose("/zoek-bsn", methods=["GET", "POST"])
+    @has_access
+    @permission_name("search_bsn")
+    def search_bsn(self):
+        """Search cases by BSN; the BSN travels in a POST body, never in a URL."""
+        found: list[Case] | None = None
+        error = None
+        if request.method == "POST":
+            try:
+                found = cases.search_by_bsn(request.form.get("bsn", ""))
+            except cases.ValidationError as exc:
+                error = str(exc)
+        return self.render_template(
+            "case/search_bsn.html", found=found, error=error, title="Zoeken op BSN"
+        )
+
+    @expose("/export/<fmt>")
+    @has_access
+    @permission_name("export")
+    def export(self, fmt: str):
+        """Download the current filtered list as CSV or XLSX."""
+        get_filter_args(self._filters)
+        orders = get_order_args().get(self.__class__.__name__)
+        order_column, order_direction = orders if orders else self.base_order
+        filters = self._notice_filters(self._filters)
+        joined = filters.get_joined_filters(self._base_filters)
+        query = self.datamodel.apply_all(
+            self.datamodel.session.query(Case), joined, order_column, order_direction
+        )
+        described = ",".join(sorted({f.column_name for f in filters.filters})) or "-"
+        try:
+            stream, mimetype, filename = export.export_cases(query, fmt, described)
+        except export.ExportError as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for(".list"))
+        return Response(
+            stream_with_context(stream),
+            mimetype=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )

@@ -1,0 +1,24 @@
+"""Overzicht (home): counts per status per municipality and in total (seed 003)."""
+
+from __future__ import annotations
+
+from flask import g, redirect, url_for
+from flask_appbuilder import IndexView, expose
+
+from ..models import CaseStatus
+from ..services import cases
+
+
+class OverviewIndexView(IndexView):
+    """The home page: the overview for the user's organisation."""
+
+    @expose("/")
+    def index(self):
+        """Show the counts per municipality and status, or send a visitor to the login."""
+        user = getattr(g, "user", None)
+        if user is None or not user.is_authenticated:
+            return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
+        rows, total = cases.overview(user)
+        return self.render_template(
+            "overview.html", rows=rows, total=total, statuses=list(CaseStatus), title="Overzicht"
+        )

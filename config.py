@@ -1,0 +1,104 @@
+"""Settings from the environment; every setting has a safe development default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused outside development
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    """Production-shaped configuration read from the environment."""
+
+    # "development" allows the built-in SECRET_KEY; anything else demands a real one.
+    ENV_NAME = os.environ.get("APP_ENV", "development")
+    # Database URL; SQLite in instance/ by default, postgresql+psycopg://... for real deployments.
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'gemeentepolis.db'}"
+    )
+    # Signs sessions and tokens; the default is refused outside development.
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Port that `make run` / `python run.py` serves on.
+    PORT = _int("PORT", 8080)
+    # SMTP server for outgoing email; empty means emails stay in the outbox unsent.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    # SMTP port.
+    SMTP_PORT = _int("SMTP_PORT", 25)
+    # SMTP user name, empty for no authentication.
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    # SMTP password.
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    # Use STARTTLS towards the SMTP server.
+    SMTP_USE_TLS = _bool("SMTP_USE_TLS", False)
+    # Sender address of outgoing email.
+    MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@gemeentepolis.local")
+    # Shared secret of the national application site (intake API); empty refuses intake.
+    INTAKE_HMAC_SECRET = os.environ.get("INTAKE_HMAC_SECRET", "")
+    # Shared secret of the Ockto deliveries; empty refuses deliveries.
+    OCKTO_HMAC_SECRET = os.environ.get("OCKTO_HMAC_SECRET", "")
+    # Folder for uploaded documents and logos, outside the web root.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    # Public base URL used in links in emails and letters.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080")
+    # Run the job scheduler inside the web process (single-machine default of `make run`).
+    SCHEDULER_IN_WEB = _bool("SCHEDULER_IN_WEB", False)
+
+    # --- fixed framework settings (not from the environment) ---
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    APP_NAME = "Gemeentepolis Backoffice"
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = "10 per 20 second"
+    RATELIMIT_STORAGE_URI = "memory://"
+    FAB_SECURITY_MANAGER_CLASS = "app.security.SecurityManager"
+    FAB_INDEX_VIEW = "app.views.overview.OverviewIndexView"
+    FAB_API_SWAGGER_UI = True
+    FAB_ADD_SECURITY_API = False
+    # Only Alembic creates tables; FAB's create_all is switched off in our security manager.
+    FAB_CREATE_DB = True
+    FAB_API_MAX_PAGE_SIZE = 500
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+    LANGUAGES = {"nl": {"flag": "nl", "name": "Nederlands"}}
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    SCHEDULER_API_ENABLED = False
+    TESTING = False
+
+    def __init__(self) -> None:
+        from app.security import FAB_ROLES
+
+        self.FAB_ROLES = FAB_ROLES
+
+
+class TestConfig(Config):
+    """Configuration for the test suite: a throw-away database, no real secrets."""
+
+    TESTING = True
+    ENV_NAME = "test"
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    AUTH_RATE_LIMITED = False
+    SERVER_NAME = None
+    INTAKE_HMAC_SECRET = "test-intake-secret"  # noqa: S105
+    OCKTO_HMAC_SECRET = "test-ockto-secret"  # noqa: S105
