@@ -87,7 +87,7 @@ class Config:
     TESTING = False
 
     def __init__(self) -> None:
-        from app.security import FAB_ROLES
+        from app.roles import FAB_ROLES
 
         self.FAB_ROLES = FAB_ROLES
 
@@ -97,7 +97,7 @@ class TestConfig(Config):
 
     TESTING = True
     ENV_NAME = "test"
-    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"  # noqa: S105
     AUTH_RATE_LIMITED = False
     SERVER_NAME = None
     INTAKE_HMAC_SECRET = "test-intake-secret"  # noqa: S105

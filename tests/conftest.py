@@ -23,7 +23,7 @@ from app.services.demo import DEMO_PASSWORD
 from config import TestConfig
 
 ADMIN_PASSWORD = "Admin-Test-2026!"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def database_url(tmp_dir: Path) -> str:
@@ -87,7 +87,7 @@ def app(tmp_dir: Path) -> Flask:
             "admin@example.nl",
             "--password",
             ADMIN_PASSWORD,
-        ]
+        ],
     )
     assert result.exit_code == 0, result.output
     return application

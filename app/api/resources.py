@@ -11,7 +11,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, ValidationError, fields
 
 from ..models import AssetLimit, AuditLog, Case, Memo, Message, Municipality, NationalNorm
-from ..security import current_user, is_platform_admin
+from ..roles import current_user, is_platform_admin
 from ..services import audit, cases, export, municipalities, tenancy
 from ..views.base import TenantFilter
 

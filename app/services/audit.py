@@ -9,7 +9,7 @@ from flask_login import user_logged_out
 
 from ..extensions import db
 from ..models import AuditLog
-from ..security import current_user
+from ..roles import current_user
 
 
 def _write(

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Case, CaseEvent, CaseStatus, Memo, Municipality, Resident
-from ..security import current_user
+from ..roles import current_user
 from . import audit, bsn, tenancy
 
 

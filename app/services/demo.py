@@ -29,7 +29,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
-from ..security import ROLE_BEHEERDER, ROLE_MEDEWERKER
+from ..roles import ROLE_BEHEERDER, ROLE_MEDEWERKER
 from .municipalities import create_municipality
 
 DEMO_PASSWORD = "Demo-Welkom-2026!"  # noqa: S105 - documented demo password

@@ -25,7 +25,7 @@ from ..models import (
     Template,
     User,
 )
-from ..security import ORG_ROLES, current_user, is_platform_admin
+from ..roles import ORG_ROLES, current_user, is_platform_admin
 
 
 class NotFound(Exception):  # noqa: N818 - reads as `except tenancy.NotFound`

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import User
-from ..security import ORG_ROLES, ROLE_ADMIN, is_platform_admin, role_names
+from ..roles import ORG_ROLES, ROLE_ADMIN, is_platform_admin, role_names
 
 
 class UserRuleError(ValueError):

@@ -21,7 +21,7 @@ from ..models import (
     Resident,
     Template,
 )
-from ..security import is_platform_admin
+from ..roles import is_platform_admin
 from ..services import audit, municipalities
 from .base import TenantModelView
 

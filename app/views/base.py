@@ -11,6 +11,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.models import Role
 
 from ..models import Case, Municipality, Organisation
+from ..roles import current_user
 from ..services import tenancy
 
 SCOPED_RELATED = (Municipality, Case, Organisation, Role)
@@ -49,7 +50,27 @@ def guard_related_queries(view: Any) -> None:
         setattr(view, attr, current)
 
 
-class TenantModelView(ModelView):
+class TenantGuardMixin:
+    """Answer 404 before any route with a `pk` runs when that row is another organisation's.
+
+    One check on the blueprint covers show, edit, delete, actions and any route added
+    later; anonymous requests pass through so FAB can send them to the login page.
+    """
+
+    def create_blueprint(self, appbuilder: Any, endpoint: Any = None, static_folder: Any = None):
+        blueprint = super().create_blueprint(
+            appbuilder, endpoint=endpoint, static_folder=static_folder
+        )
+        blueprint.before_request(self._guard_pk)
+        return blueprint
+
+    def _guard_pk(self) -> None:
+        pk = (request.view_args or {}).get("pk")
+        if pk is not None and current_user() is not None:
+            ensure_in_scope(self, pk)
+
+
+class TenantModelView(TenantGuardMixin, ModelView):
     """A ModelView that never shows, changes or acts on another organisation's rows.
 
     FAB applies base filters on list, show, edit and delete, but its actions load
