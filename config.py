@@ -95,6 +95,7 @@ class Config:
 class TestConfig(Config):
     """Configuration for the test suite: a throw-away database, no real secrets."""
 
+    __test__ = False  # not a pytest test class
     TESTING = True
     ENV_NAME = "test"
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"  # noqa: S105

@@ -51,10 +51,22 @@ def amount_nl(value: Decimal | int | str | None) -> str:
 
 
 def label(value: Any) -> str:
-    """The Dutch label of a code-list value, or empty."""
+    """The Dutch label of a code-list member, or empty."""
     if value is None:
         return ""
     return str(value)
+
+
+def label_of(enum_cls: Any) -> Any:
+    """A formatter turning a code (FAB hands over the enum's value) into its Dutch label."""
+
+    def format_code(value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        member = enum_cls(value)
+        return member.label
+
+    return format_code
 
 
 def yes_no(value: bool | None) -> str:

@@ -10,6 +10,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurit
 from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
 from flask_babel import lazy_gettext as _
 from sqlalchemy import inspect
+from wtforms.validators import DataRequired
 
 from .models import User
 from .roles import current_user
@@ -64,6 +65,8 @@ class OrgUserDBModelView(TenantGuardMixin, UserDBModelView):
     ]
     search_columns = ["first_name", "last_name", "username", "email", "organisation", "active"]
     label_columns = {"organisation": _("Organisatie")}
+    # Groups are platform-wide in FAB, so they stay out of organisation user management.
+    validators_columns = {"roles": [DataRequired(message=_("Kies ten minste één rol."))]}
 
     def __init__(self, **kwargs: Any) -> None:
         self.base_filters = [["id", TenantFilter, lambda: None]]
@@ -123,15 +126,15 @@ class OrgResetPasswordView(ResetPasswordView):
         if target is None or not tenancy.user_in_scope(user, target):
             abort(404)
 
-    def this_form_get(self):
-        """Show the password form for a user of the own organisation."""
+    def form_get(self, form: Any) -> None:
+        """Show the password form only for a user of the own organisation."""
         self._check()
-        return super().this_form_get()
+        super().form_get(form)
 
-    def this_form_post(self):
-        """Set the password of a user of the own organisation."""
+    def form_post(self, form: Any) -> None:
+        """Set the password only for a user of the own organisation."""
         self._check()
-        return super().this_form_post()
+        super().form_post(form)
 
 
 class SecurityManager(FabSecurityManager):

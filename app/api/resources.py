@@ -185,6 +185,14 @@ class MunicipalityApi(ModelRestApi):
     validators_columns = {"reminder_days": _validate_reminder_days}
     search_columns = ["cbs_code", "name", "check_mode"]
 
+    def _init_model_schemas(self) -> None:
+        super()._init_model_schemas()
+        # Settings have sensible defaults on the model, so a new municipality needs
+        # only its CBS code, name and organisation.
+        for name in (*MUNICIPALITY_SETTINGS, *HOUSE_STYLE):
+            if name in self.add_model_schema.fields:
+                self.add_model_schema.fields[name].required = False
+
     def post_add(self, item: Municipality) -> None:
         municipalities.add_default_templates(item)
         audit.object_changed("municipality", item.id, "create", commit=False)

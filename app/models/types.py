@@ -36,19 +36,27 @@ class TZDateTime(TypeDecorator):
 
 
 class LabeledEnum(enum.Enum):
-    """An enum whose name is the English code and whose value is the Dutch UI label."""
+    """An enum written as `CODE = "Dutch label"`: value and name are the English code.
 
-    @property
-    def label(self) -> str:
-        return str(self.value)
+    The code is what the database, the REST API and exports carry; `label` and `str()`
+    give the Dutch text for screens and letters.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._value_ = self._name_
+
+    @classmethod
+    def _missing_(cls, value: object) -> LabeledEnum | None:
+        return cls.__members__.get(value) if isinstance(value, str) else None
 
     def __str__(self) -> str:
-        return str(self.value)
+        return self.label
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         """(code, Dutch label) pairs for select fields."""
-        return [(m.name, m.value) for m in cls]
+        return [(m.name, m.label) for m in cls]
 
     @classmethod
     def parse(cls, code: str) -> LabeledEnum | None:

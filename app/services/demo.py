@@ -295,6 +295,10 @@ class _Generator:
         self.timeline(case, created, users)
         return case
 
+    def later(self, t: dt.datetime, step: dt.timedelta) -> dt.datetime:
+        """The next moment on a timeline, never in the future."""
+        return min(t + step, self.now - dt.timedelta(minutes=5))
+
     def event(
         self,
         case: Case,
@@ -365,7 +369,7 @@ class _Generator:
             )
             case.changed_on = t
             return
-        t += dt.timedelta(minutes=1)
+        t = self.later(t, dt.timedelta(minutes=1))
         self.event(
             case, t, "invite", "Uitnodiging Ockto verzonden", CaseStatus.NEW, CaseStatus.INVITED
         )
@@ -374,7 +378,7 @@ class _Generator:
             case.changed_on = t
             return
         if final == CaseStatus.ABORTED:
-            t += step
+            t = self.later(t, step)
             case.previous_status = current
             case.abort_reason = "Inwoner verhuisd naar een andere gemeente."
             self.event(
@@ -383,14 +387,14 @@ class _Generator:
             case.changed_on = t
             return
         if final == CaseStatus.ON_HOLD:
-            t += step
+            t = self.later(t, step)
             case.previous_status = current
             case.hold_reason = "Wacht op terugbelverzoek van de inwoner."
             case.hold_until = (t + dt.timedelta(days=21)).date()
             self.event(case, t, "hold", "In afwachting gezet", current, final, user=worker)
             case.changed_on = t
             return
-        t += step
+        t = self.later(t, step)
         complete = rng.random() < 0.85
         self.event(
             case,
@@ -423,16 +427,18 @@ class _Generator:
                 Memo(
                     case=case,
                     text=rng.choice(MEMO_TEXTS),
-                    created_on=t + dt.timedelta(hours=2),
+                    created_on=self.later(t, dt.timedelta(hours=2)),
                     created_by_id=worker.id,
                 )
             )
-            self.event(case, t + dt.timedelta(hours=2), "memo", "Memo toegevoegd", user=worker)
+            self.event(
+                case, self.later(t, dt.timedelta(hours=2)), "memo", "Memo toegevoegd", user=worker
+            )
         if final == CaseStatus.DATA_RECEIVED:
             case.changed_on = t
             return
         if final == CaseStatus.INFO_REQUESTED:
-            t += step
+            t = self.later(t, step)
             self.event(
                 case,
                 t,
@@ -444,7 +450,7 @@ class _Generator:
             )
             case.changed_on = t
             return
-        t += step
+        t = self.later(t, step)
         if case.advice == Advice.REJECT:
             case.decision = Decision.REJECTED
             case.decision_reasons = [rng.choice(["INCOME_TOO_HIGH", "ASSETS_TOO_HIGH"])]

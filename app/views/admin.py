@@ -10,20 +10,25 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _
 
-from ..formatting import amount_nl, date_nl, datetime_nl, label, yes_no
+from ..formatting import amount_nl, date_nl, datetime_nl, label_of, yes_no
 from ..models import (
     AssetLimit,
     AuditLog,
+    Channel,
+    CheckMode,
     Memo,
     Message,
+    MessageStatus,
     Municipality,
     NationalNorm,
     Resident,
     Template,
+    TemplateEvent,
 )
 from ..roles import is_platform_admin
 from ..services import audit, municipalities
 from .base import TenantModelView
+from .fields import DayListField, optional_booleans
 
 READ_ONLY = ["can_list", "can_show"]
 
@@ -165,7 +170,7 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         "primary_color": _("Huisstijlkleur"),
     }
     formatters_columns = {
-        "check_mode": label,
+        "check_mode": label_of(CheckMode),
         "uses_allowlist": yes_no,
         "reminders_enabled": yes_no,
         "module_ockto": yes_no,
@@ -177,6 +182,23 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         "reminder_days": lambda v: ", ".join(str(d) for d in v or []),
     }
     base_permissions = ["can_list", "can_show", "can_edit", "can_add"]
+    _booleans = [
+        "uses_allowlist",
+        "reminders_enabled",
+        "module_ockto",
+        "module_legitimacy",
+        "module_decisions",
+        "income_includes_holiday_allowance",
+        "check_assets",
+        "deduct_debts",
+    ]
+    add_form_extra_fields = edit_form_extra_fields = {
+        **optional_booleans(label_columns, _booleans),
+        "reminder_days": DayListField(
+            label_columns["reminder_days"],
+            description=_("Dagen na de uitnodiging, bijvoorbeeld 5, 10, 14."),
+        ),
+    }
 
     def post_add(self, item: Municipality) -> None:
         municipalities.add_default_templates(item)
@@ -211,7 +233,7 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
         "letter_body": _("Tekst brief"),
         "changed_on": _("Gewijzigd op"),
     }
-    formatters_columns = {"event": label, "changed_on": datetime_nl}
+    formatters_columns = {"event": label_of(TemplateEvent), "changed_on": datetime_nl}
 
 
 class MemoModelView(TenantModelView):
@@ -275,9 +297,9 @@ class MessageModelView(TenantModelView):
         "printed_on": _("Geprint op"),
     }
     formatters_columns = {
-        "event": label,
-        "channel": label,
-        "status": label,
+        "event": label_of(TemplateEvent),
+        "channel": label_of(Channel),
+        "status": label_of(MessageStatus),
         "created_on": datetime_nl,
         "sent_on": datetime_nl,
         "printed_on": datetime_nl,
@@ -295,7 +317,7 @@ NORM_LABELS = {
 }
 NORM_FORMATTERS = {
     "valid_from": date_nl,
-    "household_type": label,
+    "household_type": lambda v: v or "",
     "amount": amount_nl,
     "verified": yes_no,
     "changed_on": datetime_nl,

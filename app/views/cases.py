@@ -13,8 +13,8 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
-from ..formatting import datetime_nl, label
-from ..models import Case, Message, Notice
+from ..formatting import datetime_nl, label_of
+from ..models import Advice, Case, CaseKind, CaseStatus, Decision, Message, Notice
 from ..services import audit, cases, export, tenancy
 from .base import TenantModelView
 
@@ -80,10 +80,10 @@ class CaseModelView(TenantModelView):
         "contract_number": _("Contractnummer"),
     }
     formatters_columns = {
-        "kind": label,
-        "status": label,
-        "advice": label,
-        "decision": label,
+        "kind": label_of(CaseKind),
+        "status": label_of(CaseStatus),
+        "advice": label_of(Advice),
+        "decision": label_of(Decision),
         "created_on": datetime_nl,
         "changed_on": datetime_nl,
     }

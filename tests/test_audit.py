@@ -1,0 +1,100 @@
+"""The audit log: views, exports, changes and logins are written, never personal data."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db as _db
+from app.models import AuditLog, Resident
+from tests.conftest import csrf_token, login
+from tests.helpers import ZWOLLE, cases_of
+
+
+def _last(action: str) -> AuditLog:
+    return _db.session.scalar(
+        select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id.desc()).limit(1)
+    )
+
+
+def test_case_view_is_audited(app, medewerker_client):
+    with app.app_context():
+        case_id = cases_of(*ZWOLLE)[5].id
+    assert medewerker_client.get(f"/zaken/show/{case_id}").status_code == 200
+    with app.app_context():
+        entry = _last("case.view")
+        assert (entry.object_type, entry.object_id, entry.username) == (
+            "case",
+            str(case_id),
+            "medewerker.zwolle",
+        )
+
+
+def test_logins_are_audited_both_ways(app, client):
+    login(app, "medewerker.bollenstreek")
+    token = csrf_token(client, "/login/")
+    client.post(
+        "/login/",
+        data={"username": "medewerker.bollenstreek", "password": "fout", "csrf_token": token},
+    )
+    with app.app_context():
+        entries = _db.session.scalars(
+            select(AuditLog).where(AuditLog.action == "login").order_by(AuditLog.id.desc()).limit(2)
+        ).all()
+        assert [e.result for e in entries] == ["refused", "ok"]
+
+
+def test_memo_change_is_audited(app, medewerker_client):
+    with app.app_context():
+        case_id = cases_of(*ZWOLLE)[6].id
+    token = csrf_token(medewerker_client, f"/zaken/show/{case_id}")
+    medewerker_client.post(
+        f"/zaken/show/{case_id}/memo", data={"tekst": "Gebeld", "csrf_token": token}
+    )
+    with app.app_context():
+        entry = _last("memo.create")
+        assert entry.username == "medewerker.zwolle"
+
+
+def test_no_audit_entry_holds_a_bsn_or_name(app, beheerder_client):
+    # Produce every kind of entry first.
+    with app.app_context():
+        case = cases_of(*ZWOLLE)[0]
+        bsn = case.applicant.bsn
+    token = csrf_token(beheerder_client, "/zaken/zoek-bsn")
+    beheerder_client.post("/zaken/zoek-bsn", data={"bsn": bsn, "csrf_token": token})
+    beheerder_client.get("/inwoners/list/")
+    beheerder_client.get(f"/inwoners/show/{case.applicant_id}")
+    beheerder_client.get("/zaken/export/csv")
+    with app.app_context():
+        residents = _db.session.scalars(select(Resident)).all()
+        bsns = {r.bsn for r in residents}
+        surnames = {r.surname for r in residents if len(r.surname) > 5}
+        for entry in _db.session.scalars(select(AuditLog)):
+            text = " ".join(
+                str(v or "")
+                for v in (entry.action, entry.object_type, entry.object_id, entry.detail)
+            )
+            assert not any(b in text for b in bsns), entry.id
+            assert not any(s in text for s in surnames), entry.id
+        assert _last("case.search_bsn").detail == "resultaten=1"
+        assert _last("resident.view").object_id == str(case.applicant_id)
+
+
+def test_audit_log_is_append_only(app):
+    with app.app_context():
+        entry = _db.session.scalar(select(AuditLog).limit(1))
+        entry.detail = "gewijzigd"
+        with pytest.raises(RuntimeError):
+            _db.session.flush()
+        _db.session.rollback()
+        _db.session.delete(_db.session.scalar(select(AuditLog).limit(1)))
+        with pytest.raises(RuntimeError):
+            _db.session.flush()
+        _db.session.rollback()
+
+
+def test_audit_screen_for_beheerder_only(beheerder_client, medewerker_client):
+    assert beheerder_client.get("/auditlog/list/").status_code == 200
+    assert medewerker_client.get("/auditlog/list/").status_code in (302, 403)
+    assert beheerder_client.get("/auditlog/delete/1").status_code in (302, 403, 404, 405)

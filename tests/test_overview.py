@@ -1,0 +1,60 @@
+"""Overzicht: per municipality and in total, per status: cases, adults, insured persons."""
+
+from __future__ import annotations
+
+import re
+
+from tests.helpers import BOLLENSTREEK, ZWOLLE, cases_of
+
+
+def _table(page: str, key: str) -> dict[str, tuple[int, int, int]]:
+    block = page.split(f'data-gemeente="{key}"', 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for status, body in re.findall(r'data-status="([A-Z_]+)">(.*?)</tr>', block, re.S):
+        numbers = [
+            int(n) for n in re.findall(r'class="text-right (?:cases|adults|insured)">(\d+)', body)
+        ]
+        rows[status] = tuple(numbers)
+    return rows
+
+
+def _expected(cases) -> dict[str, tuple[int, int, int]]:
+    result: dict[str, list[int]] = {}
+    for c in cases:
+        for key in (c.status.name, "TOTAAL"):
+            counts = result.setdefault(key, [0, 0, 0])
+            adults = 1 + (1 if c.partner_id else 0)
+            counts[0] += 1
+            counts[1] += adults
+            counts[2] += adults + c.children_count
+    return {k: tuple(v) for k, v in result.items()}
+
+
+def test_overview_counts_for_an_isd_per_municipality_and_in_total(app, isd_medewerker_client):
+    page = isd_medewerker_client.get("/").get_data(as_text=True)
+    assert 'data-gemeente="0193"' not in page
+    with app.app_context():
+        for code in BOLLENSTREEK:
+            shown = _table(page, code)
+            expected = _expected(cases_of(code))
+            for status, counts in expected.items():
+                assert shown[status] == counts, (code, status)
+        total = _table(page, "totaal")
+        expected = _expected(cases_of(*BOLLENSTREEK))
+        for status, counts in expected.items():
+            assert total[status] == counts
+        # Insured persons count children, adults count partners: the demo has both.
+        assert expected["TOTAAL"][2] > expected["TOTAAL"][1] > expected["TOTAAL"][0]
+
+
+def test_overview_for_a_single_municipality_shows_only_it(app, beheerder_client):
+    page = beheerder_client.get("/").get_data(as_text=True)
+    assert re.findall(r'data-gemeente="(\d{4})"', page) == ["0193"]
+    with app.app_context():
+        assert _table(page, "0193")["TOTAAL"] == _expected(cases_of(*ZWOLLE))["TOTAAL"]
+
+
+def test_overview_needs_a_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]

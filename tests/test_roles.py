@@ -1,0 +1,145 @@
+"""Roles: Medewerker works cases, Beheerder also manages the organisation; Admin the platform."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db as _db
+from app.models import Municipality, User
+from tests.conftest import csrf_token, login
+from tests.helpers import municipality, org
+
+
+def test_medewerker_cannot_edit_settings_or_manage_users(app, medewerker_client):
+    with app.app_context():
+        zwolle_id = municipality("0193").id
+    assert medewerker_client.get(f"/gemeenten/edit/{zwolle_id}").status_code in (302, 403)
+    assert medewerker_client.get("/users/list/").status_code in (302, 403)
+    assert medewerker_client.get("/sjablonen/list/").status_code == 200
+
+
+def test_beheerder_edits_own_municipality_through_the_form(app, beheerder_client):
+    with app.app_context():
+        zwolle_id = municipality("0193").id
+    path = f"/gemeenten/edit/{zwolle_id}"
+    page = beheerder_client.get(path).get_data(as_text=True)
+    assert "Herinneringen aan" in page
+    token = csrf_token(beheerder_client, path)
+    response = beheerder_client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "check_mode": "BEFORE",
+            "uses_allowlist": "y",
+            "reminders_enabled": "",
+            "reminder_days": "[5, 10, 14]",
+            "module_ockto": "y",
+            "module_legitimacy": "y",
+            "module_decisions": "y",
+            "income_percentage": "130",
+            "advice_margin_percentage": "5",
+            "check_assets": "y",
+            "deduct_debts": "y",
+            "max_data_age_days": "62",
+            "sender_name": "Gemeente Zwolle",
+            "primary_color": "#c8102e",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        m = _db.session.get(Municipality, zwolle_id)
+        assert m.reminders_enabled is False
+        m.reminders_enabled = True
+        _db.session.commit()
+
+
+def test_beheerder_sees_and_creates_users_only_in_own_organisation(app, beheerder_client):
+    page = beheerder_client.get("/users/list/").get_data(as_text=True)
+    assert "medewerker.zwolle" in page
+    assert "medewerker.bollenstreek" not in page
+    assert ">admin<" not in page
+    form = beheerder_client.get("/users/add").get_data(as_text=True)
+    assert "ISD Bollenstreek" not in form
+    assert ">Admin<" not in form
+    with app.app_context():
+        medewerker_role = app.appbuilder.sm.find_role("Medewerker").id
+        isd_id = org("ISD Bollenstreek").id
+    token = csrf_token(beheerder_client, "/users/add")
+    response = beheerder_client.post(
+        "/users/add",
+        data={
+            "csrf_token": token,
+            "first_name": "Nieuwe",
+            "last_name": "Collega",
+            "username": "nieuwe.collega",
+            "email": "nieuwe.collega@zwolle.example.nl",
+            "active": "y",
+            "organisation": str(isd_id),  # not offered in the form; must not stick
+            "roles": str(medewerker_role),
+            "password": "Welkom-Nieuw-2026!AB",
+            "conf_password": "Welkom-Nieuw-2026!AB",
+        },
+    )
+    assert response.status_code in (200, 302)
+    with app.app_context():
+        user = _db.session.scalar(select(User).where(User.username == "nieuwe.collega"))
+        # Either FAB refused the foreign organisation as an invalid choice, or the
+        # service pinned the user to Zwolle; it must never land in the ISD.
+        if user is not None:
+            assert user.organisation.name == "Gemeente Zwolle"
+
+
+def test_beheerder_cannot_give_the_admin_role(app, beheerder_client):
+    with app.app_context():
+        admin_role = app.appbuilder.sm.find_role("Admin").id
+    token = csrf_token(beheerder_client, "/users/add")
+    beheerder_client.post(
+        "/users/add",
+        data={
+            "csrf_token": token,
+            "first_name": "Stiekem",
+            "last_name": "Admin",
+            "username": "stiekem.admin",
+            "email": "stiekem@example.nl",
+            "active": "y",
+            "roles": str(admin_role),
+            "password": "Welkom-Nieuw-2026!AB",
+            "conf_password": "Welkom-Nieuw-2026!AB",
+        },
+    )
+    with app.app_context():
+        user = _db.session.scalar(select(User).where(User.username == "stiekem.admin"))
+        assert user is None or "Admin" not in {r.name for r in user.roles}
+
+
+def test_reset_password_of_another_organisations_user_is_404(app, beheerder_client):
+    with app.app_context():
+        other = _db.session.scalar(select(User).where(User.username == "medewerker.bollenstreek"))
+        own = _db.session.scalar(select(User).where(User.username == "medewerker.zwolle"))
+    assert beheerder_client.get(f"/resetpassword/form?pk={other.id}").status_code == 404
+    assert beheerder_client.get(f"/resetpassword/form?pk={own.id}").status_code == 200
+
+
+def test_admin_manages_everything(app, admin_client):
+    page = admin_client.get("/users/list/?psize_OrgUserDBModelView=100").get_data(as_text=True)
+    assert "medewerker.bollenstreek" in page and "medewerker.zwolle" in page
+    assert admin_client.get("/roles/list/").status_code == 200
+    assert login(app, "medewerker.zwolle").get("/roles/list/").status_code in (302, 403)
+
+
+def test_password_reset_post_for_another_organisation_changes_nothing(app, beheerder_client):
+    with app.app_context():
+        other = _db.session.scalar(select(User).where(User.username == "medewerker.bollenstreek"))
+        before = other.password
+    token = csrf_token(beheerder_client, "/zaken/zoek-bsn")
+    response = beheerder_client.post(
+        f"/resetpassword/form?pk={other.id}",
+        data={
+            "csrf_token": token,
+            "password": "Overgenomen-2026!AB",
+            "conf_password": "Overgenomen-2026!AB",
+        },
+    )
+    assert response.status_code == 404
+    with app.app_context():
+        assert _db.session.get(User, other.id).password == before
