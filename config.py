@@ -67,6 +67,7 @@ class Config:
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = "10 per 20 second"
+    RATELIMIT_ENABLED = True  # FAB defaults Flask-Limiter to off; login limits need it on
     RATELIMIT_STORAGE_URI = "memory://"
     FAB_SECURITY_MANAGER_CLASS = "app.security.SecurityManager"
     FAB_INDEX_VIEW = "app.views.overview.OverviewIndexView"
@@ -100,6 +101,7 @@ class TestConfig(Config):
     ENV_NAME = "test"
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"  # noqa: S105
     AUTH_RATE_LIMITED = False
+    RATELIMIT_ENABLED = False
     SERVER_NAME = None
     INTAKE_HMAC_SECRET = "test-intake-secret"  # noqa: S105
     OCKTO_HMAC_SECRET = "test-ockto-secret"  # noqa: S105

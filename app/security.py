@@ -152,6 +152,14 @@ class SecurityManager(FabSecurityManager):
             return
         super(FabSecurityManager, self).create_db()
 
+    def register_views(self) -> None:
+        """FAB's views, with the API login rate-limited like the login form."""
+        super().register_views()
+        if self.is_auth_limited:
+            for view in self.appbuilder.baseviews:
+                if isinstance(view, self.security_api):
+                    self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+
     def auth_user_db(self, username: str, password: str) -> Any:
         """Authenticate and write the attempt, successful or not, to the audit log."""
         from .services import audit

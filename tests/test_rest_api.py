@@ -226,3 +226,30 @@ def test_openapi_spec_and_swagger_ui(client, medewerker_client):
         path = "/api/v1" + path
         assert path in paths, path
     assert medewerker_client.get("/swagger/v1").status_code == 200
+
+
+def test_api_login_is_rate_limited_like_the_form(app, tmp_dir):
+    from app import create_app
+    from tests.conftest import make_config
+
+    config = make_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_dir)
+    config.AUTH_RATE_LIMITED = True
+    config.RATELIMIT_ENABLED = True
+    config.AUTH_RATE_LIMIT = "3 per 20 second"
+    limited = create_app(config).test_client()
+    codes = [
+        limited.post(
+            "/api/v1/security/login",
+            json={"username": "medewerker.zwolle", "password": "fout", "provider": "db"},
+        ).status_code
+        for _ in range(5)
+    ]
+    assert codes[:3] == [401, 401, 401]
+    assert codes[3:] == [429, 429]
+    # The login form has the same rule.
+    form_codes = [
+        limited.post("/login/", data={"username": "x", "password": "y"}).status_code
+        for _ in range(4)
+    ]
+    assert 429 not in form_codes[:3]
+    assert form_codes[3] == 429
