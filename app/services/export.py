@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl import Workbook
+from sqlalchemy.orm import joinedload
 
 from ..formatting import date_nl, datetime_nl
 from ..models import Case
@@ -81,6 +82,10 @@ def case_row(case: Case) -> list[Any]:
 
 
 def _rows(query: Any) -> Iterator[list[Any]]:
+    # Many-to-one relations joined in, so a batch costs one query instead of one per row.
+    query = query.options(
+        joinedload(Case.municipality), joinedload(Case.applicant), joinedload(Case.partner)
+    )
     for case in query.yield_per(_BATCH):
         yield [escape_cell(v) for v in case_row(case)]
 

@@ -1,0 +1,108 @@
+"""Benchmark: stream N cases as CSV and XLSX; prints rows, seconds and peak Python memory.
+
+Run: .venv/bin/python bench/export_bench.py [N]   (default 20000; uses a temporary SQLite)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import g
+from flask_migrate import upgrade
+from sqlalchemy import insert, select
+
+from app import create_app
+from app.extensions import db
+from app.models import Case, Municipality, Organisation, Resident
+from app.services import export
+from config import TestConfig
+
+
+def main(n: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = TestConfig()
+        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.db"
+        config.UPLOAD_DIR = tmp
+        with create_app(config).app_context():
+            upgrade()
+        app = create_app(config)  # after the migration, so FAB creates its roles
+        with app.app_context():
+            org = Organisation(name="Bench")
+            m = Municipality(organisation=org, cbs_code="9999", name="Bench")
+            db.session.add_all([org, m])
+            db.session.commit()
+            now = dt.datetime.now(dt.UTC)
+            db.session.execute(
+                insert(Resident),
+                [
+                    {
+                        "municipality_id": m.id,
+                        "bsn": f"{i:09d}",
+                        "surname": f"Naam{i}",
+                        "initials": "A.",
+                        "created_on": now,
+                        "changed_on": now,
+                    }
+                    for i in range(n)
+                ],
+            )
+            ids = db.session.scalars(select(Resident.id).order_by(Resident.id)).all()
+            db.session.execute(
+                insert(Case),
+                [
+                    {
+                        "municipality_id": m.id,
+                        "kind": "REASSESSMENT",
+                        "status": "NEW",
+                        "applicant_id": rid,
+                        "children_count": 1,
+                        "contact_preference": "EMAIL",
+                        "contract_number": f"C{rid}",
+                        "created_on": now,
+                        "changed_on": now,
+                    }
+                    for rid in ids
+                ],
+            )
+            db.session.commit()
+            sm = app.appbuilder.sm
+            admin = sm.add_user(
+                "bench", "B", "B", "bench@example.nl", sm.find_role("Admin"), password="Bench-2026!"
+            )
+            for fmt in ("csv", "xlsx"):
+                # Time without tracemalloc (it slows Python down), then measure the peak.
+                seconds, size, _ = run_export(app, admin, fmt, trace=False)
+                _, _, peak = run_export(app, admin, fmt, trace=True)
+                print(
+                    f"{fmt}: {n} rows, {size / 1e6:.1f} MB, {seconds:.2f} s, "
+                    f"peak Python memory {peak / 1e6:.1f} MB"
+                )
+
+
+def run_export(app, admin, fmt: str, trace: bool) -> tuple[float, int, int]:
+    """Stream one export to nowhere; answer seconds, bytes and peak traced memory."""
+    with app.test_request_context():
+        g.user = admin  # the platform Admin sees every municipality
+        if trace:
+            tracemalloc.start()
+        start = time.perf_counter()
+        stream, _mime, _name = export.export_cases(
+            db.session.query(Case).order_by(Case.id), fmt, "-", channel="bench"
+        )
+        size = sum(len(chunk) for chunk in stream)
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] if trace else 0
+        if trace:
+            tracemalloc.stop()
+    return seconds, size, peak
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20000)
