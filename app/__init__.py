@@ -78,6 +78,9 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
     from .health import bp as health_bp
 
     app.register_blueprint(health_bp)

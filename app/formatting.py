@@ -50,6 +50,24 @@ def amount_nl(value: Decimal | int | str | None) -> str:
     return f"€ {sign}{'.'.join(groups)},{cents}"
 
 
+def percentage_nl(value: Decimal | int | str | None) -> str:
+    """130 %, 5,5 % (Dutch decimal comma, no trailing zeros), or empty."""
+    if value is None or value == "":
+        return ""
+    text = f"{Decimal(value).normalize():f}".replace(".", ",")
+    return f"{text} %"
+
+
+def figure_nl(key: str, value: Any) -> str:
+    """One figure of an advice's reasons: percentages as %, amounts in euros."""
+    if "percentage" in key:
+        return percentage_nl(value)
+    try:
+        return amount_nl(Decimal(str(value)))
+    except (ArithmeticError, ValueError):
+        return str(value)
+
+
 def label(value: Any) -> str:
     """The Dutch label of a code-list member, or empty."""
     if value is None:
@@ -82,10 +100,12 @@ def nl2br(value: str | None) -> Markup:
 
 def register_template_filters(app: Flask) -> None:
     """Make the Dutch formatters available in every template."""
+    app.jinja_env.globals.update(cijfer=figure_nl)
     app.jinja_env.filters.update(
         datum=date_nl,
         datumtijd=datetime_nl,
         bedrag=amount_nl,
+        procent=percentage_nl,
         label=label,
         janee=yes_no,
         nl2br=nl2br,

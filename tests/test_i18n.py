@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from app.formatting import amount_nl, date_nl, datetime_nl
+from app.formatting import amount_nl, date_nl, datetime_nl, figure_nl, percentage_nl
 
 OURS = Path(__file__).resolve().parent.parent / "app" / "translations" / "nl" / "LC_MESSAGES"
 FAB = Path(flask_appbuilder.__file__).parent
@@ -53,6 +53,10 @@ def test_dutch_notation_for_dates_times_and_amounts():
     assert amount_nl(Decimal("1690.789")) == "€ 1.690,79"
     assert amount_nl(Decimal("-5")) == "€ -5,00"
     assert amount_nl(Decimal("1000000")) == "€ 1.000.000,00"
+    assert percentage_nl(Decimal("130.00")) == "130 %"
+    assert percentage_nl(Decimal("5.50")) == "5,5 %"
+    assert figure_nl("inkomen", "2191.63") == "€ 2.191,63"
+    assert figure_nl("percentage", "130") == "130 %"
 
 
 def test_screens_are_in_dutch(app, medewerker_client, client):
@@ -64,3 +68,12 @@ def test_screens_are_in_dutch(app, medewerker_client, client):
     assert "Logout" not in page and "Add Filter" not in page
     page = medewerker_client.get("/normen/list/").get_data(as_text=True)
     assert "€ 1.369,06" in page
+
+
+def test_not_found_is_a_dutch_page_and_dutch_json_under_api(medewerker_client, client):
+    response = medewerker_client.get("/zaken/show/999999")
+    assert response.status_code == 404
+    assert "Niet gevonden" in response.get_data(as_text=True)
+    response = client.get("/api/v1/bestaat-niet")
+    assert response.status_code == 404
+    assert response.get_json()["fouten"][0]["melding"].startswith("Deze pagina")

@@ -10,7 +10,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _
 
-from ..formatting import amount_nl, date_nl, datetime_nl, label_of, yes_no
+from ..formatting import amount_nl, date_nl, datetime_nl, label_of, percentage_nl, yes_no
 from ..models import (
     AssetLimit,
     AuditLog,
@@ -180,6 +180,8 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         "deduct_debts": yes_no,
         "income_includes_holiday_allowance": yes_no,
         "reminder_days": lambda v: ", ".join(str(d) for d in v or []),
+        "income_percentage": percentage_nl,
+        "advice_margin_percentage": percentage_nl,
     }
     base_permissions = ["can_list", "can_show", "can_edit", "can_add"]
     _booleans = [

@@ -1,0 +1,37 @@
+"""Dutch error pages for people, and the contract's JSON errors under /api/."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "Het verzoek is niet goed opgebouwd.",
+    403: "U heeft geen toegang tot deze pagina.",
+    404: "Deze pagina of dit gegeven bestaat niet (of u heeft er geen toegang toe).",
+    405: "Deze handeling is hier niet toegestaan.",
+    413: "Het bestand of verzoek is te groot.",
+    429: "Te veel pogingen. Wacht even en probeer het opnieuw.",
+    500: "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer HTTP errors in Dutch: a page for people, JSON for API clients."""
+
+    def handle(error: HTTPException):
+        code = error.code or 500
+        message = MESSAGES.get(code, error.description or "Er ging iets mis.")
+        if request.path.startswith("/api/"):
+            return jsonify(fouten=[{"veld": None, "melding": message}]), code
+        page = render_template(
+            "error.html",
+            code=code,
+            message=message,
+            appbuilder=current_app.appbuilder,
+            base_template=current_app.appbuilder.base_template,
+        )
+        return page, code
+
+    for code in MESSAGES:
+        app.register_error_handler(code, handle)
