@@ -143,3 +143,29 @@ def test_password_reset_post_for_another_organisation_changes_nothing(app, behee
     assert response.status_code == 404
     with app.app_context():
         assert _db.session.get(User, other.id).password == before
+
+
+def test_settings_form_refuses_bad_reminder_days_in_dutch(app, beheerder_client):
+    with app.app_context():
+        zwolle_id = municipality("0193").id
+    path = f"/gemeenten/edit/{zwolle_id}"
+    token = csrf_token(beheerder_client, path)
+    response = beheerder_client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "check_mode": "AFTER",
+            "reminder_days": "5, 400",
+            "income_percentage": "130",
+            "advice_margin_percentage": "5",
+            "max_data_age_days": "62",
+            "primary_color": "#c8102e",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Elke herinneringsdag ligt tussen 1 en 365." in page
+    with app.app_context():
+        m = _db.session.get(Municipality, zwolle_id)
+        assert m.check_mode.name == "BEFORE"
+        assert m.reminder_days == [5, 10, 14]

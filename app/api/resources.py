@@ -146,30 +146,13 @@ class CaseApi(ModelRestApi):
 
 
 def _validate_reminder_days(value: Any) -> None:
-    if not isinstance(value, list) or not all(isinstance(d, int) and 1 <= d <= 365 for d in value):
-        raise ValidationError(
-            "Geef een lijst met hele dagen van 1 tot en met 365, bijv. [5, 10, 14]."
-        )
-    if len(set(value)) != len(value) or len(value) > 3:
-        raise ValidationError("Maximaal drie verschillende herinneringsdagen.")
+    error = municipalities.reminder_days_error(value)
+    if error:
+        raise ValidationError(error)
 
 
-MUNICIPALITY_SETTINGS = [
-    "check_mode",
-    "uses_allowlist",
-    "reminders_enabled",
-    "reminder_days",
-    "module_ockto",
-    "module_legitimacy",
-    "module_decisions",
-    "income_percentage",
-    "income_includes_holiday_allowance",
-    "advice_margin_percentage",
-    "check_assets",
-    "deduct_debts",
-    "max_data_age_days",
-]
-HOUSE_STYLE = ["sender_name", "sender_address", "signature", "footer", "primary_color"]
+MUNICIPALITY_SETTINGS = municipalities.SETTING_FIELDS
+HOUSE_STYLE = municipalities.HOUSE_STYLE_FIELDS
 
 
 class MunicipalityApi(ModelRestApi):

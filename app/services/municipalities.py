@@ -8,6 +8,39 @@ from ..extensions import db
 from ..models import Municipality, Organisation, Template
 from .template_defaults import DEFAULT_TEMPLATES
 
+# The fields a Beheerder sets on "Beheer > Algemeen" and the house style, shared by the
+# settings screen and the REST API so both offer exactly the same.
+SETTING_FIELDS = [
+    "check_mode",
+    "uses_allowlist",
+    "reminders_enabled",
+    "reminder_days",
+    "module_ockto",
+    "module_legitimacy",
+    "module_decisions",
+    "income_percentage",
+    "income_includes_holiday_allowance",
+    "advice_margin_percentage",
+    "check_assets",
+    "deduct_debts",
+    "max_data_age_days",
+]
+HOUSE_STYLE_FIELDS = ["sender_name", "sender_address", "signature", "footer", "primary_color"]
+MAX_REMINDERS = 3
+
+
+def reminder_days_error(days: Any) -> str | None:
+    """The Dutch reason why `days` is no valid reminder schedule, or None when it is."""
+    if not isinstance(days, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) for d in days
+    ):
+        return "Geef hele dagen na de uitnodiging, bijvoorbeeld 5, 10, 14."
+    if any(d < 1 or d > 365 for d in days):
+        return "Elke herinneringsdag ligt tussen 1 en 365."
+    if len(set(days)) != len(days) or len(days) > MAX_REMINDERS:
+        return f"Maximaal {MAX_REMINDERS} verschillende herinneringsdagen."
+    return None
+
 
 def add_default_templates(municipality: Municipality) -> None:
     """Copy the product's Dutch default texts to a municipality that lacks them."""

@@ -122,22 +122,8 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         "uses_allowlist",
         "reminders_enabled",
     ]
-    settings = [
-        "check_mode",
-        "uses_allowlist",
-        "reminders_enabled",
-        "reminder_days",
-        "module_ockto",
-        "module_legitimacy",
-        "module_decisions",
-        "income_percentage",
-        "income_includes_holiday_allowance",
-        "advice_margin_percentage",
-        "check_assets",
-        "deduct_debts",
-        "max_data_age_days",
-    ]
-    house_style = ["sender_name", "sender_address", "signature", "footer", "primary_color"]
+    settings = municipalities.SETTING_FIELDS
+    house_style = municipalities.HOUSE_STYLE_FIELDS
     show_fieldsets = [
         (_("Gemeente"), {"fields": ["cbs_code", "name", "organisation"]}),
         (_("Algemeen"), {"fields": settings}),

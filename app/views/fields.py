@@ -8,6 +8,8 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from wtforms import BooleanField, StringField
 from wtforms.validators import ValidationError
 
+from ..services import municipalities
+
 
 class DayListField(StringField):
     """A list of whole days typed as "5, 10, 14"; stored as a JSON list of ints."""
@@ -35,11 +37,9 @@ class DayListField(StringField):
     def pre_validate(self, form: Any) -> None:
         if getattr(self, "_error", None):
             raise ValidationError(self._error)
-        days = self.data or []
-        if any(d < 1 or d > 365 for d in days):
-            raise ValidationError("Elke dag ligt tussen 1 en 365.")
-        if len(set(days)) != len(days) or len(days) > 3:
-            raise ValidationError("Maximaal drie verschillende dagen.")
+        error = municipalities.reminder_days_error(self.data or [])
+        if error:
+            raise ValidationError(error)
 
 
 def optional_booleans(labels: dict[str, Any], names: list[str]) -> dict[str, BooleanField]:
