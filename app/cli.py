@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """A date or date-time in Amsterdam time, as an aware datetime."""
+    from .formatting import AMSTERDAM
+
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter("Gebruik JJJJ-MM-DD of JJJJ-MM-DDTUU:MM.") from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=AMSTERDAM)
+    return value
 
 
 def register_cli(app: Flask) -> None:
@@ -40,6 +54,24 @@ def register_cli(app: Flask) -> None:
             click.echo("Geen taken geregistreerd.")
         for name, (_func, trigger) in sorted(JOBS.items()):
             click.echo(f"{name}\t{trigger}")
+
+    @jobs.command("run")
+    @click.argument("name")
+    @click.option(
+        "--now",
+        "now_text",
+        default=None,
+        help="Run as if it were this moment (YYYY-MM-DD or YYYY-MM-DDTHH:MM, Amsterdam time).",
+    )
+    def jobs_run(name: str, now_text: str | None) -> None:
+        """Run one job once, optionally as if it were another moment."""
+        from .jobs import JOBS
+
+        if name not in JOBS:
+            raise click.UsageError(f"Onbekende taak '{name}'. Kies uit: {', '.join(sorted(JOBS))}.")
+        now = parse_moment(now_text) if now_text else None
+        result = JOBS[name][0](now)
+        click.echo(f"{name}: {result}")
 
     app.cli.add_command(jobs)
 

@@ -39,6 +39,7 @@ _MEDEWERKER = [
         _views("MessageApi", "MunicipalityApi", "NationalNormApi", "AssetLimitApi"),
         "^(can_get|can_info)$",
     ],
+    [_views("TemplateModelView"), "^can_preview$"],
     [_views("OrgUserDBModelView"), "^can_userinfo$"],
     [_views("UserInfoEditView", "ResetMyPasswordView"), "^can_this_form_(get|post)$"],
     [_views("OrgUserDBModelView"), "^can_resetmypassword$"],
@@ -66,7 +67,8 @@ _BEHEERDER = [
         "^(can_list|can_show|can_add|can_edit|can_delete|can_resetpasswords)$",
     ],
     [_views("OrgResetPasswordView"), "^can_this_form_(get|post)$"],
-    ["^(Security|List Users|Auditlog)$", "^menu_access$"],
+    [_views("PrintBatchView"), "^can_(index|pdf|printed)$"],
+    ["^(Security|List Users|Auditlog|Printbatch)$", "^menu_access$"],
 ]
 
 FAB_ROLES: dict[str, list[list[str]]] = {

@@ -1,8 +1,8 @@
 """Scheduled jobs: thin, idempotent wrappers around services, run by one scheduler process.
 
-Each entry maps a job name to (function, APScheduler trigger arguments). The outbox and
-reminder jobs are added with the messaging issue; the registry and the scheduler
-process are in place so `make run` and `flask scheduler` already run whatever is here.
+Each entry maps a job name to (function, APScheduler trigger arguments). Every job
+takes an optional `now`, so `flask jobs run NAME --now ...` can run it as if it were
+that moment.
 """
 
 from __future__ import annotations
@@ -12,7 +12,12 @@ from typing import Any
 
 from flask import Flask
 
-JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+from . import outbox, reminders
+
+JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "outbox": (outbox.run, {"trigger": "interval", "minutes": 1}),
+    "reminders": (reminders.run, {"trigger": "cron", "hour": 8, "minute": 0}),
+}
 
 
 def start_scheduler(app: Flask) -> Any:

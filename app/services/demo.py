@@ -26,10 +26,12 @@ from ..models import (
     NoticeKind,
     Organisation,
     Resident,
+    TemplateEvent,
     User,
 )
 from ..models.types import utcnow
 from ..roles import ROLE_BEHEERDER, ROLE_MEDEWERKER
+from . import invitations, messaging
 from .municipalities import create_municipality
 
 DEMO_PASSWORD = "Demo-Welkom-2026!"  # noqa: S105 - documented demo password
@@ -344,6 +346,9 @@ class _Generator:
             user=None if source else worker,
             actor=source,
         )
+        db.session.flush()
+        if case.kind == CaseKind.APPLICATION:
+            messaging.queue(case, TemplateEvent.CONFIRMATION, now=t)
         final = case.status
         if final == CaseStatus.NEW:
             return
@@ -370,6 +375,8 @@ class _Generator:
             case.changed_on = t
             return
         t = self.later(t, dt.timedelta(minutes=1))
+        if case.municipality.module_ockto:
+            invitations.issue(case, now=t)
         self.event(
             case, t, "invite", "Uitnodiging Ockto verzonden", CaseStatus.NEW, CaseStatus.INVITED
         )

@@ -61,3 +61,14 @@ def create_municipality(
     if commit:
         db.session.commit()
     return municipality
+
+
+def set_logo(municipality: Municipality, data: bytes) -> None:
+    """Store an uploaded logo for the municipality's letters and audit the change."""
+    from . import audit, documents
+
+    if not data:
+        raise ValueError("Kies een bestand (PNG of JPEG).")
+    municipality.logo_file = documents.store_logo(municipality, data)
+    audit.object_changed("municipality", municipality.id, "logo", commit=False)
+    db.session.commit()

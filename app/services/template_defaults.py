@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..models import TemplateEvent
 
 _GREETING = "Beste {{ inwoner.naam }},"
-_CLOSING = "Met vriendelijke groet,\n\n{{ gemeente.afzender }}"
+_CLOSING = "Met vriendelijke groet,\n\n{{ gemeente.ondertekening }}"
 
 DEFAULT_TEMPLATES: dict[TemplateEvent, dict[str, str]] = {
     TemplateEvent.CONFIRMATION: {

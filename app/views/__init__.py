@@ -15,6 +15,7 @@ from .admin import (
     TemplateModelView,
 )
 from .cases import CaseModelView
+from .printbatch import PrintBatchView
 
 
 def register_views(appbuilder: AppBuilder) -> None:
@@ -40,6 +41,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         category_icon="fa-cog",
     )
     appbuilder.add_view(TemplateModelView, "Sjablonen", icon="fa-file-text", category="Beheer")
+    appbuilder.add_view(PrintBatchView, "Printbatch", icon="fa-print", category="Beheer")
     appbuilder.add_view(NationalNormModelView, "Normen", icon="fa-eur", category="Beheer")
     appbuilder.add_view(AssetLimitModelView, "Vermogensgrenzen", icon="fa-bank", category="Beheer")
     appbuilder.add_view(AuditLogModelView, "Auditlog", icon="fa-history", category="Beheer")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _
+from wtforms.validators import ValidationError
 
 from ..formatting import amount_nl, date_nl, datetime_nl, label_of, percentage_nl, yes_no
 from ..models import (
@@ -26,7 +27,7 @@ from ..models import (
     TemplateEvent,
 )
 from ..roles import is_platform_admin
-from ..services import audit, municipalities
+from ..services import audit, messaging, municipalities, templating
 from .base import TenantModelView
 from .fields import DayListField, optional_booleans
 
@@ -188,20 +189,54 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         ),
     }
 
+    show_template = "municipality/show.html"
+
+    def render_template(self, template: str, **kwargs: Any) -> str:
+        kwargs.setdefault(
+            "can_edit", self.appbuilder.sm.has_access("can_edit", self.class_permission_name)
+        )
+        return super().render_template(template, **kwargs)
+
+    @expose("/logo/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def logo(self, pk: Any):
+        """Upload the logo for letters (PNG or JPEG, checked by content)."""
+        municipality = self.datamodel.get(pk, self._base_filters)
+        if municipality is None:
+            abort(404)
+        upload = request.files.get("logo")
+        try:
+            municipalities.set_logo(municipality, upload.read() if upload else b"")
+            flash("Logo opgeslagen.", "success")
+        except ValueError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".show", pk=pk))
+
     def post_add(self, item: Municipality) -> None:
         municipalities.add_default_templates(item)
         audit.object_changed("municipality", item.id, "create", commit=False)
         self.datamodel.session.commit()
 
 
+class TemplateTextValidator:
+    """Refuse a template text with unknown placeholders or a syntax error, naming the line."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        problems = templating.check(field.data or "")
+        if problems:
+            raise ValidationError("; ".join(str(p) for p in problems))
+
+
 class TemplateModelView(AuditedChangesMixin, TenantModelView):
-    """Sjablonen per gemeente en gebeurtenis."""
+    """Sjablonen per gemeente en gebeurtenis, with the placeholders and a preview."""
 
     audit_name = "template"
     datamodel = SQLAInterface(Template)
     route_base = "/sjablonen"
     list_title = show_title = edit_title = _("Sjablonen")
-    base_permissions = ["can_list", "can_show", "can_edit"]
+    edit_template = "template/edit.html"
+    base_permissions = ["can_list", "can_show", "can_edit", "can_preview"]
     list_columns = ["municipality", "event", "email_subject", "changed_on"]
     show_columns = [
         "municipality",
@@ -213,15 +248,55 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
     ]
     edit_columns = ["email_subject", "email_body", "letter_body"]
     search_columns = ["municipality", "event"]
+    validators_columns = {
+        "email_subject": [TemplateTextValidator()],
+        "email_body": [TemplateTextValidator()],
+        "letter_body": [TemplateTextValidator()],
+    }
     label_columns = {
         "municipality": _("Gemeente"),
         "event": _("Gebeurtenis"),
-        "email_subject": _("Onderwerp e-mail"),
+        "email_subject": _("Onderwerp e-mail (ook kop van de brief)"),
         "email_body": _("Tekst e-mail"),
         "letter_body": _("Tekst brief"),
         "changed_on": _("Gewijzigd op"),
     }
     formatters_columns = {"event": label_of(TemplateEvent), "changed_on": datetime_nl}
+
+    def render_template(self, template: str, **kwargs: Any) -> str:
+        kwargs.setdefault("placeholders", templating.PLACEHOLDERS)
+        return super().render_template(template, **kwargs)
+
+    def _template(self, pk: Any) -> Template:
+        template = self.datamodel.get(pk, self._base_filters)
+        if template is None:
+            abort(404)
+        return template
+
+    @expose("/preview/<pk>")
+    @has_access
+    def preview(self, pk: Any):
+        """Show the saved template rendered against a made-up case."""
+        template = self._template(pk)
+        try:
+            rendered, error = messaging.preview(template), None
+        except Exception as exc:  # noqa: BLE001 - a beheerder's text can fail in many ways
+            rendered, error = None, f"Het sjabloon kan niet worden gemaakt: {exc}"
+        return self.render_template(
+            "template/preview.html",
+            item=template,
+            rendered=rendered,
+            error=error,
+            title="Voorbeeld",
+        )
+
+    @expose("/preview/<pk>/pdf")
+    @has_access
+    @permission_name("preview")
+    def preview_pdf(self, pk: Any):
+        """The letter of the saved template as PDF, for a made-up case."""
+        rendered = messaging.preview(self._template(pk))
+        return Response(rendered.pdf, mimetype="application/pdf")
 
 
 class MemoModelView(TenantModelView):

@@ -1,0 +1,53 @@
+"""Printbatch: one PDF with every unprinted letter, then mark them printed."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+
+from ..services import messaging
+
+
+def _ids(text: str | None) -> list[int]:
+    try:
+        return [int(part) for part in (text or "").split(",") if part.strip()]
+    except ValueError:
+        abort(400)
+
+
+class PrintBatchView(BaseView):
+    """The Beheerder's print batch of letters for the organisation's municipalities."""
+
+    route_base = "/printbatch"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        """List the letters waiting to be printed."""
+        letters = messaging.unprinted_letters()
+        return self.render_template("printbatch.html", letters=letters, title="Printbatch")
+
+    @expose("/pdf")
+    @has_access
+    def pdf(self):
+        """Download the listed letters as one PDF."""
+        try:
+            data = messaging.print_batch(_ids(request.args.get("ids")))
+        except messaging.MessagingError as exc:
+            flash(str(exc), "warning")
+            return redirect(url_for(".index"))
+        return Response(
+            data,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="printbatch.pdf"'},
+        )
+
+    @expose("/printed", methods=["POST"])
+    @has_access
+    def printed(self):
+        """Mark the listed letters as printed."""
+        count = messaging.mark_printed(_ids(request.form.get("ids")))
+        flash(f"{count} brief/brieven gemarkeerd als geprint.", "success")
+        return redirect(url_for(".index"))

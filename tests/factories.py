@@ -1,0 +1,54 @@
+"""Building cases for tests through the same models the services use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+
+from app.extensions import db
+from app.models import Case, CaseKind, CaseStatus, ContactPreference, Resident
+from app.services.demo import make_bsn
+from tests.helpers import municipality
+
+_seq = itertools.count(1)
+_rng = random.Random(77)
+_taken: set[str] = set()
+
+
+def new_case(
+    cbs_code: str = "0193",
+    kind: CaseKind = CaseKind.REASSESSMENT,
+    preference: ContactPreference = ContactPreference.EMAIL,
+    status: CaseStatus = CaseStatus.NEW,
+    email: str | None = "inwoner@example.nl",
+    surname: str = "Yılmaz",
+) -> Case:
+    """A committed case with an applicant that has an email and a postal address."""
+    n = next(_seq)
+    m = municipality(cbs_code)
+    applicant = Resident(
+        municipality=m,
+        bsn=make_bsn(_rng, _taken),
+        initials="A.",
+        prefix="van",
+        surname=surname,
+        birth_date=dt.date(1980, 1, 1),
+        email=email,
+        street="Teststraat",
+        house_number=str(n),
+        postcode="8011 AB",
+        city="Zwolle",
+    )
+    case = Case(
+        municipality=m,
+        kind=kind,
+        status=status,
+        applicant=applicant,
+        contact_preference=preference,
+        contract_number=f"TST-{n:06d}" if kind == CaseKind.REASSESSMENT else None,
+        application_number=f"GV-TST-{n:06d}" if kind == CaseKind.APPLICATION else None,
+    )
+    db.session.add(case)
+    db.session.commit()
+    return case
