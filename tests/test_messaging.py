@@ -384,3 +384,46 @@ def _admin():
     from app.models import User
 
     return _db.session.scalar(select(User).where(User.username == "admin"))
+
+
+def test_scheduler_runs_every_job_coalescing_with_an_hour_of_grace(app):
+    from app.jobs import JOBS, start_scheduler
+
+    scheduler = start_scheduler(app, paused=True)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == set(JOBS) >= {"outbox", "reminders"}
+        for job in jobs.values():
+            assert job.coalesce is True
+            assert job.misfire_grace_time == 3600
+            assert job.max_instances == 1
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_jobs_list_and_unknown_job_on_the_cli(app):
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["jobs", "list"]).output
+    assert "outbox" in listing and "reminders" in listing
+    result = runner.invoke(args=["jobs", "run", "bestaat-niet"])
+    assert result.exit_code != 0
+    assert "Onbekende taak" in result.output
+
+
+def test_stored_letter_pdf_is_served_only_within_the_organisation(app, beheerder_client):
+    with app.app_context():
+        zwolle_letter = _db.session.scalar(
+            select(Message.id).where(
+                Message.channel == Channel.LETTER,
+                Message.municipality_id == municipality("0193").id,
+            )
+        )
+        isd_letter = _db.session.scalar(
+            select(Message.id).where(
+                Message.channel == Channel.LETTER,
+                Message.municipality_id != municipality("0193").id,
+            )
+        )
+    response = beheerder_client.get(f"/berichten/pdf/{zwolle_letter}")
+    assert response.mimetype == "application/pdf"
+    assert beheerder_client.get(f"/berichten/pdf/{isd_letter}").status_code == 404

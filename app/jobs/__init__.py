@@ -20,7 +20,7 @@ JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
 }
 
 
-def start_scheduler(app: Flask) -> Any:
+def start_scheduler(app: Flask, paused: bool = False) -> Any:
     """Start Flask-APScheduler with every registered job (coalescing, one hour grace)."""
     from ..extensions import scheduler
 
@@ -33,7 +33,7 @@ def start_scheduler(app: Flask) -> Any:
         scheduler.add_job(
             id=name, func=_in_app_context(app, func), replace_existing=True, **trigger
         )
-    scheduler.start()
+    scheduler.start(paused=paused)
     return scheduler
 
 

@@ -359,6 +359,7 @@ class MessageModelView(TenantModelView):
         "sent_on": _("Verzonden op"),
         "printed_on": _("Geprint op"),
     }
+    show_template = "message/show.html"
     formatters_columns = {
         "event": label_of(TemplateEvent),
         "channel": label_of(Channel),
@@ -367,6 +368,21 @@ class MessageModelView(TenantModelView):
         "sent_on": datetime_nl,
         "printed_on": datetime_nl,
     }
+
+    @expose("/pdf/<pk>")
+    @has_access
+    @permission_name("show")
+    def pdf(self, pk: Any):
+        """The stored PDF of a letter (or of an email's attachment), as it was sent."""
+        message = self.datamodel.get(pk, self._base_filters)
+        if message is None or not message.pdf:
+            abort(404)
+        audit.object_changed("message", message.id, "pdf_view")
+        return Response(
+            message.pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="bericht-{message.id}.pdf"'},
+        )
 
 
 NORM_LABELS = {
