@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _
-from wtforms.validators import ValidationError
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, ValidationError
 
 from ..formatting import amount_nl, date_nl, datetime_nl, label_of, percentage_nl, yes_no
 from ..models import (
@@ -248,10 +250,15 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
     ]
     edit_columns = ["email_subject", "email_body", "letter_body"]
     search_columns = ["municipality", "event"]
-    validators_columns = {
-        "email_subject": [TemplateTextValidator()],
-        "email_body": [TemplateTextValidator()],
-        "letter_body": [TemplateTextValidator()],
+    validators_columns = {"email_subject": [TemplateTextValidator()]}
+    edit_form_extra_fields = {
+        name: TextAreaField(
+            label,
+            validators=[DataRequired(), TemplateTextValidator()],
+            widget=BS3TextAreaFieldWidget(),
+            render_kw={"rows": 16, "style": "font-family: monospace"},
+        )
+        for name, label in (("email_body", _("Tekst e-mail")), ("letter_body", _("Tekst brief")))
     }
     label_columns = {
         "municipality": _("Gemeente"),
