@@ -68,7 +68,15 @@ _BEHEERDER = [
     ],
     [_views("OrgResetPasswordView"), "^can_this_form_(get|post)$"],
     [_views("PrintBatchView"), "^can_(index|pdf|printed)$"],
-    ["^(Security|List Users|Auditlog|Printbatch)$", "^menu_access$"],
+    [
+        _views("ImportModelView"),
+        "^can_(list|show|upload|confirm|refused|start)$",
+    ],
+    [_views("AllowlistView"), "^can_index$"],
+    [_views("CaseModelView"), "^can_start_reassessment$"],
+    [_views("ImportApi"), "^can_post$"],
+    [_views("CaseApi"), "^can_invite$"],
+    ["^(Security|List Users|Auditlog|Printbatch|Imports|Bestandscheck)$", "^menu_access$"],
 ]
 
 FAB_ROLES: dict[str, list[list[str]]] = {

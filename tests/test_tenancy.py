@@ -17,6 +17,8 @@ from app.models import (
     AuditLog,
     Case,
     Channel,
+    ImportKind,
+    ImportRecord,
     Memo,
     Message,
     MessageStatus,
@@ -57,7 +59,10 @@ def foreign(app: Any) -> dict[type, int]:
             municipality=hillegom,
         )
         memo = Memo(case=case, text="Memo van de ISD")
-        _db.session.add_all([message, limit, memo])
+        record = ImportRecord(
+            municipality=hillegom, kind=ImportKind.ALLOWLIST, filename="lijst.csv", mode="append"
+        )
+        _db.session.add_all([message, limit, memo, record])
         _db.session.commit()
         return {
             Case: case.id,
@@ -69,6 +74,7 @@ def foreign(app: Any) -> dict[type, int]:
             AssetLimit: limit.id,
             AuditLog: first(AuditLog, AuditLog.organisation_id == isd.id).id,
             User: first(User, User.organisation_id == isd.id).id,
+            ImportRecord: record.id,
         }
 
 
@@ -126,6 +132,7 @@ def test_every_pk_route_answers_404_for_another_organisation(app, foreign):
     assert f"/api/v1/case/{foreign[Case]}" in urls
     assert f"/api/v1/municipality/{foreign[Municipality]}" in urls
     assert f"/users/edit/{foreign[User]}" in urls
+    assert f"/import/show/{foreign[ImportRecord]}/bevestigen" in urls
     print(f"{len(checked)} requests checked")
     assert len(checked) >= 40
 

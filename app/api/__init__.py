@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
+from .imports import ImportApi
 from .resources import (
     AssetLimitApi,
     AuditApi,
@@ -25,5 +26,6 @@ def register_apis(appbuilder: AppBuilder) -> None:
         AuditApi,
         NationalNormApi,
         AssetLimitApi,
+        ImportApi,
     ):
         appbuilder.add_api(api)

@@ -85,7 +85,7 @@ class CaseApi(ModelRestApi):
 
     resource_name = "case"
     datamodel = SQLAInterface(Case)
-    include_route_methods = {"get", "get_list", "info", "export"}
+    include_route_methods = {"get", "get_list", "info", "export", "invite"}
     base_filters = TENANT
     list_columns = show_columns = CASE_COLUMNS
     list_model_schema = CaseSchema()
@@ -110,6 +110,21 @@ class CaseApi(ModelRestApi):
 
     def pre_get(self, data: dict[str, Any]) -> None:
         audit.case_viewed(data.get("id"), channel="api")
+
+    @expose("/<int:pk>/invite", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("invite")
+    def invite(self, pk: int) -> Response:
+        """Send the Ockto invitation of a NEW reassessment (module ockto).
+        ---
+        post:
+          summary: Invite (NEW -> INVITED)
+          responses:
+            200:
+              description: The case's new status
+        """
+        return _invite_action(self, pk)
 
     @expose("/export", methods=["GET"])
     @protect()
@@ -143,6 +158,25 @@ class CaseApi(ModelRestApi):
             mimetype=mimetype,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+
+def _invite_action(api: CaseApi, pk: int) -> Response:
+    """Shared body of POST /case/<id>/invite (kept beside CaseApi for reading order)."""
+    from ..services import reassessments
+
+    try:
+        case = tenancy.get_case(pk)
+    except tenancy.NotFound:
+        return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
+    if not case.municipality.module_ockto:
+        message = "De module Ockto staat voor deze gemeente uit."
+        return errors(403, [{"veld": None, "melding": message}])
+    counts = reassessments.start(case_ids=[pk])
+    if counts["uitgenodigd"] != 1:
+        message = "Alleen een nieuw heronderzoek (status Nieuw) kan worden uitgenodigd."
+        return errors(409, [{"veld": None, "melding": message}])
+    case = tenancy.get_case(pk)
+    return api.response(200, zaak_id=case.id, status=case.status.name)
 
 
 def _validate_reminder_days(value: Any) -> None:

@@ -24,11 +24,14 @@ from .enums import (
     ContactPreference,
     Decision,
     HouseholdType,
+    ImportKind,
+    ImportStatus,
     MessageStatus,
     NoticeKind,
     RejectionReason,
     TemplateEvent,
 )
+from .imports import ImportRecord
 from .messaging import Message, Template
 from .norms import AssetLimit, NationalNorm
 from .organisation import Municipality, Organisation
@@ -53,6 +56,9 @@ __all__ = [
     "Delivery",
     "Document",
     "HouseholdType",
+    "ImportKind",
+    "ImportRecord",
+    "ImportStatus",
     "InformationRequest",
     "Invitation",
     "Memo",

@@ -106,3 +106,18 @@ class AssetHouseholdType(LabeledEnum):
     SINGLE = "Alleenstaande"
     FAMILY = "Alleenstaande ouder / gehuwden"
     HOME_EQUITY = "Vermogen in de eigen woning"
+
+
+class ImportKind(LabeledEnum):
+    REASSESSMENT = "Heronderzoek"
+    ALLOWLIST = "Allowlist"
+
+
+class ImportStatus(LabeledEnum):
+    PREVIEWING = "Bestand wordt gecontroleerd"
+    PREVIEWED = "Gecontroleerd, wacht op bevestiging"
+    IMPORTING = "Wordt geïmporteerd"
+    DONE = "Geïmporteerd"
+    REFUSED = "Bestand geweigerd"
+    FAILED = "Mislukt, niets opgeslagen"
+    CANCELLED = "Geannuleerd"

@@ -15,6 +15,7 @@ from ..models import (
     Case,
     CaseEvent,
     Document,
+    ImportRecord,
     Memo,
     Message,
     Municipality,
@@ -79,7 +80,7 @@ def scope(query: Any, model: type, user: Any = None) -> Any:
         return query.filter(
             or_(AssetLimit.municipality_id.is_(None), AssetLimit.municipality_id.in_(ids))
         )
-    if model in (Case, Resident, Template, Message, AllowlistEntry):
+    if model in (Case, Resident, Template, Message, AllowlistEntry, ImportRecord):
         return query.filter(model.municipality_id.in_(ids))
     if model in (Memo, CaseEvent, Notice, Document):
         return query.filter(model.case_id.in_(_case_ids(ids)))

@@ -15,6 +15,7 @@ from .admin import (
     TemplateModelView,
 )
 from .cases import CaseModelView
+from .imports import AllowlistView, ImportModelView
 from .printbatch import PrintBatchView
 
 
@@ -42,6 +43,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view(TemplateModelView, "Sjablonen", icon="fa-file-text", category="Beheer")
     appbuilder.add_view(PrintBatchView, "Printbatch", icon="fa-print", category="Beheer")
+    appbuilder.add_view(ImportModelView, "Imports", icon="fa-upload", category="Beheer")
+    appbuilder.add_view(AllowlistView, "Bestandscheck", icon="fa-check-square-o", category="Beheer")
     appbuilder.add_view(NationalNormModelView, "Normen", icon="fa-eur", category="Beheer")
     appbuilder.add_view(AssetLimitModelView, "Vermogensgrenzen", icon="fa-bank", category="Beheer")
     appbuilder.add_view(AuditLogModelView, "Auditlog", icon="fa-history", category="Beheer")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from ..formatting import datetime_nl, label_of
 from ..models import Advice, Case, CaseKind, CaseStatus, Decision, Message, Notice
-from ..services import audit, cases, export, tenancy
+from ..services import audit, cases, export, reassessments, tenancy
 from .base import TenantModelView
 
 
@@ -37,7 +38,16 @@ class CaseModelView(TenantModelView):
     list_title = _("Zaken")
     show_title = _("Zaak")
     list_template = "case/list.html"
-    base_permissions = ["can_list", "can_show", "can_export", "can_search_bsn", "can_add_memo"]
+    # FAB names an action's permission after the bare action name unless it is mapped here.
+    method_permission_name = {"start_reassessment": "start_reassessment"}
+    base_permissions = [
+        "can_list",
+        "can_show",
+        "can_export",
+        "can_search_bsn",
+        "can_add_memo",
+        "can_start_reassessment",
+    ]
     list_columns = [
         "id",
         "number",
@@ -87,6 +97,24 @@ class CaseModelView(TenantModelView):
         "created_on": datetime_nl,
         "changed_on": datetime_nl,
     }
+
+    @action(
+        "start_reassessment",
+        "Start heronderzoek",
+        "De geselecteerde nieuwe heronderzoeken uitnodigen?",
+        "fa-paper-plane",
+        single=False,
+    )
+    def start_reassessment(self, items: Any):
+        """Invite the selected NEW reassessments (others are refused and counted)."""
+        items = items if isinstance(items, list) else [items]
+        counts = reassessments.start(case_ids=[c.id for c in items])
+        flash(
+            f"{counts['uitgenodigd']} inwoner(s) uitgenodigd; {counts['geweigerd']} zaak/zaken "
+            "geweigerd (geen nieuw heronderzoek).",
+            "success" if counts["uitgenodigd"] else "warning",
+        )
+        return redirect(url_for(".list"))
 
     def _notice_filters(self, filters: Any) -> Any:
         if request.args.get("meldingen") == "1":

@@ -1,0 +1,57 @@
+"""The allowlist (bestandscheck): look-ups, the last import, cancelling an import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AllowlistEntry, ImportKind, ImportRecord, ImportStatus, Municipality
+from . import audit, bsn, tenancy
+from .imports import engine
+
+
+def is_listed(municipality: Municipality, number: str) -> bool:
+    """Whether a BSN is on the municipality's allowlist."""
+    return (
+        db.session.scalar(
+            select(AllowlistEntry.id).where(
+                AllowlistEntry.municipality_id == municipality.id, AllowlistEntry.bsn == number
+            )
+        )
+        is not None
+    )
+
+
+def check(cbs_code: str, raw_bsn: str, user: Any = None) -> dict[str, Any]:
+    """Check one BSN against a municipality's allowlist (audited without the BSN)."""
+    municipality = tenancy.get_municipality(cbs_code, user)
+    number = bsn.normalise(raw_bsn)
+    if not bsn.is_valid(number):
+        raise ValueError("Dit is geen geldig BSN (elfproef).")
+    listed = is_listed(municipality, number)
+    audit.object_changed("allowlist", municipality.id, "check")
+    return {"gemeente": municipality.name, "op_lijst": listed}
+
+
+def last_import(municipality: Municipality) -> ImportRecord | None:
+    """The most recent completed allowlist import of a municipality."""
+    return db.session.scalar(
+        select(ImportRecord)
+        .where(
+            ImportRecord.municipality_id == municipality.id,
+            ImportRecord.kind == ImportKind.ALLOWLIST,
+            ImportRecord.status == ImportStatus.DONE,
+        )
+        .order_by(ImportRecord.confirmed_on.desc())
+        .limit(1)
+    )
+
+
+def cancel_import(record: ImportRecord) -> None:
+    """Abandon a previewed import: nothing is written and the upload is deleted."""
+    if record.status in (ImportStatus.PREVIEWED, ImportStatus.REFUSED):
+        record.status = ImportStatus.CANCELLED
+        engine.drop_file(record)
+        db.session.commit()

@@ -1,0 +1,1 @@
+"""Imports of municipal files (reassessment-import.md): parse, check, preview, confirm."""

@@ -1,0 +1,772 @@
+"""The import machinery shared by the reassessment and allowlist imports.
+
+parse → validate → preview (nothing written) → confirm (everything in one transaction).
+Both passes stream the file, so 100,000 rows never sit in memory at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from openpyxl import Workbook
+from sqlalchemy import delete, select
+from sqlalchemy.orm import aliased
+
+from ...extensions import db
+from ...models import (
+    OPEN_STATUSES,
+    AllowlistEntry,
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseStatus,
+    ContactPreference,
+    ImportKind,
+    ImportRecord,
+    ImportStatus,
+    Municipality,
+    Resident,
+)
+from ...models.types import utcnow
+from .. import audit, tenancy
+from . import progress
+from .reader import FileRefusedError, Table, cell_text, header_key, open_table
+from .values import (
+    FieldError,
+    parse_bsn,
+    parse_count,
+    parse_date,
+    parse_email,
+    parse_postcode,
+    parse_preference,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_ROWS = 200_000
+KEPT_REFUSED_ROWS = 1000
+BATCH = 500
+
+# Canonical column names of the reassessment file (reassessment-import.md).
+REASSESSMENT_COLUMNS = [
+    "bsn",
+    "voorletters",
+    "tussenvoegsel",
+    "achternaam",
+    "geboortedatum",
+    "straat",
+    "huisnummer",
+    "huisnummer_toevoeging",
+    "postcode",
+    "woonplaats",
+    "email",
+    "telefoon",
+    "communicatievoorkeur",
+    "contractnummer",
+    "partner_bsn",
+    "partner_voorletters",
+    "partner_tussenvoegsel",
+    "partner_achternaam",
+    "partner_geboortedatum",
+    "aantal_kinderen",
+]
+REQUIRED = {
+    ImportKind.REASSESSMENT: ["bsn", "achternaam", "geboortedatum"],
+    ImportKind.ALLOWLIST: ["bsn"],
+}
+KNOWN = {ImportKind.REASSESSMENT: REASSESSMENT_COLUMNS, ImportKind.ALLOWLIST: ["bsn"]}
+# Spellings Excel users write for the same column.
+ALIASES = {
+    "emailadres": "email",
+    "e-mail": "email",
+    "huisnr": "huisnummer",
+    "toevoeging": "huisnummer_toevoeging",
+}
+
+
+class ImportRuleError(ValueError):
+    """An import that cannot go on, with a Dutch message and the field it is about."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class RowOutcome:
+    """What will happen (preview) or happened (confirm) to one row."""
+
+    line: int
+    outcome: str  # "new", "updated", "unchanged", "refused"
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    key: Any = None
+
+
+@dataclass
+class Summary:
+    """Counts of an import, in the contract's words when answered over the API."""
+
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    removed: int = 0
+    refused_rows: list[dict[str, Any]] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+
+    def add(self, row: RowOutcome) -> None:
+        self.rows += 1
+        setattr(self, row.outcome, getattr(self, row.outcome) + 1)
+        if row.outcome == "refused":
+            self.refused_rows.append({"regel": row.line, "fouten": row.errors})
+
+    def as_contract(self, done: bool) -> dict[str, Any]:
+        return {
+            "rijen": self.rows,
+            "nieuw": self.new,
+            "bijgewerkt": self.updated,
+            "ongewijzigd": self.unchanged,
+            "geweigerd": self.refused_rows,
+            "uitgevoerd": done,
+        }
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def upload_dir() -> Path:
+    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_upload(stream: Any) -> str:
+    """Save an upload under a random name outside the web root, refusing oversize files."""
+    max_bytes = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    name = os.urandom(16).hex()
+    path = upload_dir() / name
+    size = 0
+    with open(path, "wb") as out:
+        while chunk := stream.read(1024 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise FileRefusedError(
+                    f"Het bestand is groter dan {max_bytes // (1024 * 1024)} MB; "
+                    "splits het bestand."
+                )
+            out.write(chunk)
+    return name
+
+
+def _table(record: ImportRecord) -> Table:
+    config = current_app.config
+    return open_table(
+        upload_dir() / record.stored_name,
+        record.filename,
+        config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES),
+        config.get("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
+    )
+
+
+def _columns(table: Table, kind: ImportKind) -> tuple[dict[str, int], list[str]]:
+    """Map canonical column names to positions; refuse missing required columns."""
+    wanted = {header_key(c): c for c in KNOWN[kind]}
+    wanted.update({header_key(a): c for a, c in ALIASES.items() if c in KNOWN[kind]})
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, key in enumerate(table.keys()):
+        name = wanted.get(key)
+        if name and name not in positions:
+            positions[name] = index
+        elif key:
+            unknown.append(table.header[index])
+    missing = [c for c in REQUIRED[kind] if c not in positions]
+    if missing:
+        raise FileRefusedError(
+            "Verplichte kolom(men) ontbreken: " + ", ".join(missing) + ".", field="kolommen"
+        )
+    return positions, unknown
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def _cells(cells: list[Any], positions: dict[str, int]) -> dict[str, Any]:
+    return {name: (cells[i] if i < len(cells) else None) for name, i in positions.items()}
+
+
+def _reassessment_values(raw: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    errors: list[dict[str, str]] = []
+    values: dict[str, Any] = {}
+
+    def take(name: str, parser: Callable[[Any], Any], required: bool = False) -> None:
+        try:
+            value = parser(raw.get(name))
+        except FieldError as exc:
+            errors.append({"veld": name, "melding": str(exc)})
+            return
+        if required and value in (None, ""):
+            errors.append({"veld": name, "melding": f"{name} is verplicht."})
+        values[name] = value
+
+    take("bsn", parse_bsn)
+    for name in (
+        "voorletters",
+        "tussenvoegsel",
+        "straat",
+        "huisnummer",
+        "huisnummer_toevoeging",
+        "woonplaats",
+        "telefoon",
+        "contractnummer",
+        "partner_voorletters",
+        "partner_tussenvoegsel",
+        "partner_achternaam",
+    ):
+        values[name] = cell_text(raw.get(name))[:200]
+    take("achternaam", lambda v: cell_text(v)[:200], required=True)
+    take("geboortedatum", parse_date, required=True)
+    take("postcode", parse_postcode)
+    take("email", parse_email)
+    take("aantal_kinderen", parse_count)
+    take("partner_geboortedatum", parse_date)
+    if cell_text(raw.get("partner_bsn")):
+        try:
+            values["partner_bsn"] = parse_bsn(raw.get("partner_bsn"))
+        except FieldError as exc:
+            errors.append({"veld": "partner_bsn", "melding": str(exc)})
+    else:
+        values["partner_bsn"] = ""
+    try:
+        values["communicatievoorkeur"] = parse_preference(
+            raw.get("communicatievoorkeur"), bool(values.get("email"))
+        )
+    except FieldError as exc:
+        errors.append({"veld": "communicatievoorkeur", "melding": str(exc)})
+    if not errors:
+        if values["communicatievoorkeur"] == "EMAIL" and not values["email"]:
+            errors.append(
+                {"veld": "email", "melding": "E-mailadres is verplicht bij voorkeur EMAIL."}
+            )
+        if values["communicatievoorkeur"] == "LETTER":
+            for name in ("straat", "huisnummer", "postcode", "woonplaats"):
+                if not values[name]:
+                    errors.append(
+                        {"veld": name, "melding": f"{name} is verplicht bij voorkeur BRIEF."}
+                    )
+        if values["partner_bsn"] and values["partner_bsn"] == values["bsn"]:
+            errors.append({"veld": "partner_bsn", "melding": "Partner-BSN is gelijk aan het BSN."})
+    return values, errors
+
+
+def _fingerprint_values(v: dict[str, Any]) -> tuple:
+    return (
+        v["voorletters"], v["tussenvoegsel"], v["achternaam"], v["geboortedatum"],
+        v["straat"], v["huisnummer"], v["huisnummer_toevoeging"], v["postcode"], v["woonplaats"],
+        v["email"], v["telefoon"], v["communicatievoorkeur"], v["partner_bsn"],
+        v["partner_voorletters"], v["partner_tussenvoegsel"], v["partner_achternaam"],
+        v["partner_geboortedatum"], v["aantal_kinderen"],
+    )  # fmt: skip
+
+
+# Fingerprint positions that hold dates: None stays None there, elsewhere None becomes "".
+_DATE_POSITIONS = {3, 16}
+
+
+class _Existing:
+    """Open reassessments of the municipality, by contract number and by applicant BSN.
+
+    Read as plain columns (no ORM objects), so 100,000 cases cost little memory.
+    """
+
+    def __init__(self, municipality: Municipality) -> None:
+        a, p = aliased(Resident), aliased(Resident)
+        stmt = (
+            select(
+                Case.id,
+                Case.contract_number,
+                a.bsn,
+                a.initials,
+                a.prefix,
+                a.surname,
+                a.birth_date,
+                a.street,
+                a.house_number,
+                a.house_number_suffix,
+                a.postcode,
+                a.city,
+                a.email,
+                a.phone,
+                Case.contact_preference,
+                p.bsn,
+                p.initials,
+                p.prefix,
+                p.surname,
+                p.birth_date,
+                Case.children_count,
+            )
+            .join(a, Case.applicant_id == a.id)
+            .outerjoin(p, Case.partner_id == p.id)
+            .where(
+                Case.municipality_id == municipality.id,
+                Case.kind == CaseKind.REASSESSMENT,
+                Case.status.in_(OPEN_STATUSES),
+            )
+        )
+        self.by_contract: dict[str, tuple[int, tuple]] = {}
+        self.by_bsn: dict[str, tuple[int, tuple]] = {}
+        for row in db.session.execute(stmt):
+            case_id, contract, bsn, *rest = row
+            rest[11] = rest[11].name  # contact preference as its code
+            fingerprint = tuple(
+                "" if v is None and i not in _DATE_POSITIONS else v for i, v in enumerate(rest)
+            )
+            entry = (case_id, fingerprint)
+            if contract:
+                self.by_contract[contract] = entry
+            self.by_bsn.setdefault(bsn, entry)
+
+    def match(self, values: dict[str, Any]) -> tuple[int, tuple] | None:
+        if values["contractnummer"]:
+            return self.by_contract.get(values["contractnummer"])
+        return self.by_bsn.get(values["bsn"])
+
+
+def _duplicate_lines(table: Table, positions: dict[str, int]) -> dict[str, list[int]]:
+    """First pass: every BSN with the lines it stands on (only BSNs on two or more lines)."""
+    lines: dict[str, list[int]] = defaultdict(list)
+    for line, cells in table.rows():
+        try:
+            lines[parse_bsn(_cells(cells, positions).get("bsn"))].append(line)
+        except FieldError:
+            continue
+    return {bsn: found for bsn, found in lines.items() if len(found) > 1}
+
+
+def evaluate(
+    record: ImportRecord, on_progress: Callable[[int, int], None] | None = None
+) -> tuple[Summary, Iterator[RowOutcome]]:
+    """Open the file and yield each row's outcome; the Summary fills while iterating."""
+    table = _table(record)
+    positions, unknown = _columns(table, record.kind)
+    summary = Summary(unknown_columns=unknown)
+    duplicates = _duplicate_lines(table, positions)
+    municipality = db.session.get(Municipality, record.municipality_id)
+    municipality_id = municipality.id
+
+    if record.kind == ImportKind.REASSESSMENT:
+        existing = _Existing(municipality)
+    else:
+        existing_bsns = set(
+            db.session.scalars(
+                select(AllowlistEntry.bsn).where(AllowlistEntry.municipality_id == municipality_id)
+            )
+        )
+
+    def rows() -> Iterator[RowOutcome]:
+        for line, cells in table.rows():
+            raw = _cells(cells, positions)
+            if record.kind == ImportKind.REASSESSMENT:
+                values, errors = _reassessment_values(raw)
+            else:
+                values, errors = {}, []
+                try:
+                    values["bsn"] = parse_bsn(raw.get("bsn"))
+                except FieldError as exc:
+                    errors.append({"veld": "bsn", "melding": str(exc)})
+            others = duplicates.get(values.get("bsn", ""), [])
+            if len(others) > 1:
+                rest = ", ".join(str(n) for n in others if n != line)
+                errors.append(
+                    {
+                        "veld": "bsn",
+                        "melding": f"Dit BSN staat ook op regel {rest}; "
+                        "geen van deze rijen wordt ingelezen.",
+                    }
+                )
+            if errors:
+                row = RowOutcome(line, "refused", values, errors)
+            elif record.kind == ImportKind.REASSESSMENT:
+                match = existing.match(values)
+                if match is None:
+                    row = RowOutcome(line, "new", values)
+                elif match[1] == _fingerprint_values(values):
+                    row = RowOutcome(line, "unchanged", values, key=match[0])
+                else:
+                    row = RowOutcome(line, "updated", values, key=match[0])
+            else:
+                outcome = "unchanged" if values["bsn"] in existing_bsns else "new"
+                row = RowOutcome(line, outcome, values)
+            summary.add(row)
+            if on_progress and summary.rows % 1000 == 0:
+                on_progress(summary.rows, table.estimated_rows)
+            yield row
+
+    return summary, rows()
+
+
+# --- preview and confirm ----------------------------------------------------------------
+
+
+def _finish_summary(record: ImportRecord, summary: Summary) -> None:
+    record.rows, record.new, record.updated = summary.rows, summary.new, summary.updated
+    record.unchanged, record.refused, record.removed = (
+        summary.unchanged,
+        summary.refused,
+        summary.removed,
+    )
+    record.unknown_columns = summary.unknown_columns
+    record.refused_rows = summary.refused_rows[:KEPT_REFUSED_ROWS]
+
+
+def preview(record: ImportRecord) -> Summary:
+    """Validate every row and record the counts; nothing else is written."""
+    summary, rows = evaluate(
+        record, lambda done, total: progress.update(record.id, "controle", done, total)
+    )
+    for _ in rows:
+        pass
+    record = db.session.get(ImportRecord, record.id)
+    _finish_summary(record, summary)
+    record.status = ImportStatus.PREVIEWED
+    db.session.commit()
+    return summary
+
+
+def _resident(municipality_id: int, bsn: str, known: dict[str, int]) -> Resident:
+    resident_id = known.get(bsn)
+    if resident_id is not None:
+        resident = db.session.get(Resident, resident_id)
+        if resident is not None:
+            return resident
+    resident = Resident(municipality_id=municipality_id, bsn=bsn, surname="")
+    db.session.add(resident)
+    return resident
+
+
+def _apply_person(resident: Resident, v: dict[str, Any], prefix: str = "") -> None:
+    resident.initials = v[f"{prefix}voorletters"] or None
+    resident.prefix = v[f"{prefix}tussenvoegsel"] or None
+    resident.surname = v[f"{prefix}achternaam"] or resident.surname or ""
+    resident.birth_date = v[f"{prefix}geboortedatum"]
+    if not prefix:
+        resident.street = v["straat"] or None
+        resident.house_number = v["huisnummer"] or None
+        resident.house_number_suffix = v["huisnummer_toevoeging"] or None
+        resident.postcode = v["postcode"] or None
+        resident.city = v["woonplaats"] or None
+        resident.email = v["email"] or None
+        resident.phone = v["telefoon"] or None
+
+
+def _write_reassessment(
+    record: ImportRecord, row: RowOutcome, known: dict[str, int], now: dt.datetime
+) -> None:
+    v = row.values
+    applicant = _resident(record.municipality_id, v["bsn"], known)
+    _apply_person(applicant, v)
+    partner = None
+    if v["partner_bsn"]:
+        partner = _resident(record.municipality_id, v["partner_bsn"], known)
+        _apply_person(partner, v, "partner_")
+    if row.outcome == "new":
+        case = Case(
+            municipality_id=record.municipality_id,
+            kind=CaseKind.REASSESSMENT,
+            status=CaseStatus.NEW,
+            created_on=now,
+            changed_on=now,
+        )
+        db.session.add(case)
+        text, action = f"Aangemaakt door import heronderzoek ({record.filename})", "create"
+    else:
+        case = db.session.get(Case, row.key)
+        text, action = f"Bijgewerkt door import heronderzoek ({record.filename})", "import_update"
+    case.applicant = applicant
+    case.partner = partner
+    case.children_count = v["aantal_kinderen"]
+    case.contact_preference = ContactPreference[v["communicatievoorkeur"]]
+    if v["contractnummer"]:
+        case.contract_number = v["contractnummer"]
+    db.session.add(
+        CaseEvent(
+            case=case,
+            created_on=now,
+            user_id=record.confirmed_by_id,
+            action=action,
+            description=text,
+            to_status=CaseStatus.NEW if row.outcome == "new" else None,
+        )
+    )
+
+
+def confirm(
+    record: ImportRecord, now: dt.datetime | None = None, fail_at: int | None = None
+) -> Summary:
+    """Write every valid row in one transaction; on any failure nothing is written.
+
+    `fail_at` injects a failure at that row, so tests can prove the rollback.
+    """
+    now = now or utcnow()
+    record_id = record.id
+    summary, rows = evaluate(
+        record, lambda done, total: progress.update(record_id, "import", done, total)
+    )
+    municipality_id = record.municipality_id
+    known = dict(
+        db.session.execute(
+            select(Resident.bsn, Resident.id).where(Resident.municipality_id == municipality_id)
+        ).all()
+    )
+    seen_bsns: set[str] = set()
+    try:
+        written = 0
+        for row in rows:
+            if fail_at is not None and row.line == fail_at:
+                raise RuntimeError(f"injected failure at line {fail_at}")
+            if record.kind == ImportKind.REASSESSMENT:
+                if row.outcome in ("new", "updated"):
+                    _write_reassessment(record, row, known, now)
+                    written += 1
+            else:
+                if row.outcome != "refused":
+                    seen_bsns.add(row.values["bsn"])
+                if row.outcome == "new":
+                    db.session.add(
+                        AllowlistEntry(
+                            municipality_id=municipality_id,
+                            bsn=row.values["bsn"],
+                            created_on=now,
+                            created_by_id=record.confirmed_by_id,
+                        )
+                    )
+                    written += 1
+            if written and written % BATCH == 0:
+                db.session.flush()
+                known.update(
+                    dict(
+                        db.session.execute(
+                            select(Resident.bsn, Resident.id).where(
+                                Resident.municipality_id == municipality_id
+                            )
+                        ).all()
+                    )
+                    if record.kind == ImportKind.REASSESSMENT
+                    else {}
+                )
+                # The identity map would otherwise hold every row written so far.
+                db.session.expunge_all()
+        if record.kind == ImportKind.ALLOWLIST and record.mode == "replace":
+            current = set(
+                db.session.scalars(
+                    select(AllowlistEntry.bsn).where(
+                        AllowlistEntry.municipality_id == municipality_id
+                    )
+                )
+            )
+            gone = current - seen_bsns
+            for chunk in _chunks(sorted(gone), 500):
+                db.session.execute(
+                    delete(AllowlistEntry).where(
+                        AllowlistEntry.municipality_id == municipality_id,
+                        AllowlistEntry.bsn.in_(chunk),
+                    )
+                )
+            summary.removed = len(gone)
+        record = db.session.get(ImportRecord, record_id)
+        _finish_summary(record, summary)
+        record.status = ImportStatus.DONE
+        record.confirmed_on = now
+        audit.object_changed(
+            "import", record.id, f"{record.kind.name.lower()}.confirm", commit=False
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return summary
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- refused rows ----------------------------------------------------------------------
+
+
+def refused_rows_file(record: ImportRecord) -> tuple[bytes, str, str]:
+    """The refused rows in the file's own format with a `fouten` column, to fix and re-upload."""
+    table = _table(record)
+    _summary, rows = evaluate(record)
+    errors = {r.line: r.errors for r in rows if r.outcome == "refused"}
+    header = [*table.header, "fouten"]
+    selected = ((cells, errors[line]) for line, cells in table.rows() if line in errors)
+    stem = Path(record.filename).stem or "import"
+    if table.kind == "xlsx":
+        import io
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Geweigerd")
+        sheet.append(header)
+        for cells, errs in selected:
+            padded = list(cells) + [None] * (len(table.header) - len(cells))
+            sheet.append([*padded[: len(table.header)], _error_text(errs)])
+        out = io.BytesIO()
+        workbook.save(out)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return out.getvalue(), mime, f"{stem}-geweigerd.xlsx"
+    import io
+
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=table.delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    for cells, errs in selected:
+        padded = list(cells) + [""] * (len(table.header) - len(cells))
+        writer.writerow([*padded[: len(table.header)], _error_text(errs)])
+    encoding = "utf-8-sig" if table.encoding.startswith("utf-8") else table.encoding
+    data = text.getvalue().encode(encoding, errors="replace")
+    return data, "text/csv", f"{stem}-geweigerd.csv"
+
+
+def _error_text(errors: list[dict[str, str]]) -> str:
+    return "; ".join(f"{e['veld']}: {e['melding']}" for e in errors)
+
+
+# --- entry points ----------------------------------------------------------------------
+
+
+def start(
+    kind: ImportKind,
+    cbs_code: str,
+    upload: Any,
+    filename: str,
+    user: Any,
+    mode: str | None = None,
+) -> ImportRecord:
+    """Check access, store the upload and create the import record (status PREVIEWING)."""
+    municipality = tenancy.get_municipality(cbs_code, user)
+    if kind == ImportKind.REASSESSMENT and not municipality.module_ockto:
+        raise ImportRuleError(
+            "Heronderzoeken horen bij de module Ockto; die staat voor deze gemeente uit.",
+            "gemeentecode",
+        )
+    if kind == ImportKind.ALLOWLIST and mode not in ("replace", "append"):
+        raise ImportRuleError("Kies 'replace' (vervangen) of 'append' (aanvullen).", "mode")
+    if upload is None or not filename:
+        raise FileRefusedError("Kies een bestand.")
+    stored = store_upload(upload)
+    record = ImportRecord(
+        municipality_id=municipality.id,
+        kind=kind,
+        mode=mode,
+        filename=os.path.basename(filename)[:255],
+        stored_name=stored,
+        status=ImportStatus.PREVIEWING,
+        created_by_id=getattr(user, "id", None),
+    )
+    db.session.add(record)
+    audit.object_changed("import", None, f"{kind.name.lower()}.upload", commit=False)
+    db.session.commit()
+    return record
+
+
+def refuse(record: ImportRecord, exc: FileRefusedError) -> None:
+    """Mark an import whose file was refused, and drop the file."""
+    record.status = ImportStatus.REFUSED
+    record.message = exc.message
+    drop_file(record)
+    db.session.commit()
+
+
+def drop_file(record: ImportRecord) -> None:
+    """Delete the stored upload of an import."""
+    if record.stored_name:
+        (upload_dir() / record.stored_name).unlink(missing_ok=True)
+        record.stored_name = None
+
+
+def begin_confirm(record: ImportRecord) -> bool:
+    """Move a previewed import to IMPORTING (conditionally: a double click confirms once)."""
+    from sqlalchemy import update
+
+    moved = db.session.execute(
+        update(ImportRecord)
+        .where(ImportRecord.id == record.id, ImportRecord.status == ImportStatus.PREVIEWED)
+        .values(status=ImportStatus.IMPORTING)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return moved == 1
+
+
+def run_preview(record_id: int) -> tuple[ImportRecord, Summary | None]:
+    """Preview an import (inline for the API, in a thread for the screens)."""
+    record = db.session.get(ImportRecord, record_id)
+    summary = None
+    try:
+        summary = preview(record)
+    except FileRefusedError as exc:
+        db.session.rollback()
+        refuse(db.session.get(ImportRecord, record_id), exc)
+    finally:
+        progress.clear(record_id)
+    return db.session.get(ImportRecord, record_id), summary
+
+
+def run_confirm(
+    record_id: int, user_id: int | None, fail_at: int | None = None
+) -> tuple[ImportRecord, Summary | None]:
+    """Confirm a previewed import; a failure leaves only the record, marked FAILED."""
+    record = db.session.get(ImportRecord, record_id)
+    record.confirmed_by_id = user_id
+    summary = None
+    try:
+        summary = confirm(record, fail_at=fail_at)
+        record = db.session.get(ImportRecord, record_id)
+        drop_file(record)
+        db.session.commit()
+    except FileRefusedError as exc:
+        db.session.rollback()
+        refuse(db.session.get(ImportRecord, record_id), exc)
+    except Exception:
+        log.exception("import %s failed", record_id)
+        db.session.rollback()
+        record = db.session.get(ImportRecord, record_id)
+        record.status = ImportStatus.FAILED
+        record.message = "De import is mislukt; er is niets opgeslagen. Probeer het opnieuw."
+        db.session.commit()
+    finally:
+        progress.clear(record_id)
+    return db.session.get(ImportRecord, record_id), summary
+
+
+def in_background(app: Flask, target: Callable[..., Any], *args: Any) -> threading.Thread:
+    """Run an import step in a thread with its own app context, so the page stays responsive."""
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                target(*args)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name=f"import-{args[0]}", daemon=True)
+    thread.start()
+    return thread

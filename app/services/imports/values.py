@@ -1,0 +1,94 @@
+"""Field rules shared by the imports: dates, BSN, postcode, contact preference, numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from .. import bsn as bsn_rules
+from .reader import cell_text
+
+_DATE_NL = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_POSTCODE = re.compile(r"^([1-9]\d{3})\s*([A-Za-z]{2})$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class FieldError(ValueError):
+    """A bad value in one field, with a Dutch message."""
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """dd-mm-jjjj, d-m-jjjj, jjjj-mm-dd or an Excel date cell; empty gives None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = cell_text(value)
+    if not text:
+        return None
+    text = text.split("T")[0].split(" ")[0]
+    match = _DATE_NL.match(text)
+    try:
+        if match:
+            return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        match = _DATE_ISO.match(text)
+        if match:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError as exc:
+        raise FieldError(f"'{text}' is geen bestaande datum.") from exc
+    raise FieldError(f"'{text}' is geen datum; gebruik dd-mm-jjjj.")
+
+
+def parse_bsn(value: Any) -> str:
+    """A BSN, padded to nine digits when Excel dropped the leading zero, elfproef checked."""
+    text = bsn_rules.normalise(cell_text(value))
+    if not text:
+        raise FieldError("BSN ontbreekt.")
+    if not bsn_rules.is_valid(text):
+        raise FieldError(f"'{text}' is geen geldig BSN (elfproef).")
+    return text
+
+
+def parse_postcode(value: Any) -> str:
+    """A Dutch postcode as '1234 AB'; empty stays empty."""
+    text = cell_text(value)
+    if not text:
+        return ""
+    match = _POSTCODE.match(text)
+    if not match:
+        raise FieldError(f"'{text}' is geen geldige postcode (1234 AB).")
+    return f"{match.group(1)} {match.group(2).upper()}"
+
+
+def parse_email(value: Any) -> str:
+    """An email address, or empty."""
+    text = cell_text(value)
+    if text and not _EMAIL.match(text):
+        raise FieldError(f"'{text}' is geen geldig e-mailadres.")
+    return text
+
+
+def parse_count(value: Any) -> int:
+    """A whole number ≥ 0; empty is 0."""
+    text = cell_text(value)
+    if not text:
+        return 0
+    if not text.isdigit():
+        raise FieldError(f"'{text}' is geen heel getal van 0 of meer.")
+    return int(text)
+
+
+def parse_preference(value: Any, has_email: bool) -> str:
+    """EMAIL/E-MAIL/email or BRIEF/post; empty: EMAIL with an address, else LETTER."""
+    text = cell_text(value).lower().replace("-", "")
+    if not text:
+        return "EMAIL" if has_email else "LETTER"
+    if text in {"email", "mail"}:
+        return "EMAIL"
+    if text in {"brief", "post", "letter"}:
+        return "LETTER"
+    raise FieldError(f"'{cell_text(value)}' is geen communicatievoorkeur (EMAIL of BRIEF).")

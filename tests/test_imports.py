@@ -1,0 +1,496 @@
+"""Imports with real files: encodings, delimiters, XLSX dates, refused rows, atomic confirm."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+import time
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from app.extensions import db as _db
+from app.models import (
+    AllowlistEntry,
+    Case,
+    CaseKind,
+    CaseStatus,
+    ImportRecord,
+    ImportStatus,
+    Message,
+    Municipality,
+    Resident,
+)
+from app.services.demo import make_bsn
+from app.services.imports import engine
+from tests.conftest import api_token, bearer, csrf_token
+from tests.helpers import municipality
+
+RNG = random.Random(4242)
+TAKEN: set[str] = set()
+HEADER = [
+    "BSN",
+    "Voorletters",
+    "Tussenvoegsel",
+    "Achternaam",
+    "Geboortedatum",
+    "Straat",
+    "Huisnummer",
+    "Huisnummer toevoeging",
+    "Postcode",
+    "Woonplaats",
+    "E-mail",
+    "Communicatievoorkeur",
+    "Contractnummer",
+    "Partner_BSN",
+    "Partner achternaam",
+    "Aantal kinderen",
+]
+
+
+def bsn() -> str:
+    return make_bsn(RNG, TAKEN)
+
+
+def bsn_with_leading_zero() -> str:
+    """A valid BSN starting with 0, as Excel would turn into an 8-digit number."""
+    for n in range(1234567, 9999999, 7919):
+        head = f"0{n:07d}"
+        check = sum(int(d) * w for d, w in zip(head, range(9, 1, -1), strict=True)) % 11
+        if check < 10 and head + str(check) not in TAKEN:
+            TAKEN.add(head + str(check))
+            return head + str(check)
+    raise AssertionError("no BSN left")
+
+
+def row(**overrides: str) -> list[str]:
+    values = {
+        "BSN": bsn(),
+        "Voorletters": "J.",
+        "Tussenvoegsel": "",
+        "Achternaam": "Jansen",
+        "Geboortedatum": "01-02-1960",
+        "Straat": "Kerkstraat",
+        "Huisnummer": "1",
+        "Huisnummer toevoeging": "",
+        "Postcode": "8011ab",
+        "Woonplaats": "Zwolle",
+        "E-mail": "j.jansen@example.nl",
+        "Communicatievoorkeur": "",
+        "Contractnummer": "",
+        "Partner_BSN": "",
+        "Partner achternaam": "",
+        "Aantal kinderen": "0",
+    }
+    values.update(overrides)
+    return [values[h] for h in HEADER]
+
+
+def csv_bytes(rows: list[list[str]], delimiter: str = ";", encoding: str = "cp1252") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def post_import(client, token, data: bytes, filename: str, cbs: str = "0193", **fields):
+    form = {"file": (io.BytesIO(data), filename), "gemeentecode": cbs, "dry_run": "false"}
+    form.update(fields)
+    return client.post(
+        f"/api/v1/import/{fields.pop('kind', 'reassessment')}",
+        data=form,
+        headers=bearer(token),
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.fixture()
+def token(client):
+    return api_token(client, "beheerder.zwolle")
+
+
+def count(model, *where) -> int:
+    return _db.session.scalar(select(func.count(model.id)).where(*where))
+
+
+def test_windows_1252_semicolon_file_with_accented_names(app, client, token):
+    numbers = [bsn(), bsn()]
+    data = csv_bytes(
+        [
+            row(
+                BSN=numbers[0], Achternaam="Müller", Voorletters="G.", **{"E-mail": "g@example.nl"}
+            ),
+            row(BSN=numbers[1], Achternaam="Zoë de Brûlé", Geboortedatum="3-4-1971"),
+        ]
+    )
+    assert "ë".encode("cp1252") in data  # really Windows-1252, not UTF-8
+    response = post_import(client, token, data, "heronderzoek.csv")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json() == {
+        "rijen": 2,
+        "nieuw": 2,
+        "bijgewerkt": 0,
+        "ongewijzigd": 0,
+        "geweigerd": [],
+        "uitgevoerd": True,
+    }
+    with app.app_context():
+        residents = {
+            r.bsn: r for r in _db.session.scalars(select(Resident).where(Resident.bsn.in_(numbers)))
+        }
+        assert residents[numbers[0]].surname == "Müller"
+        assert residents[numbers[1]].surname == "Zoë de Brûlé"
+        assert residents[numbers[1]].birth_date == dt.date(1971, 4, 3)
+        assert residents[numbers[0]].postcode == "8011 AB"
+        case = _db.session.scalar(select(Case).where(Case.applicant_id == residents[numbers[0]].id))
+        assert (case.kind, case.status) == (CaseKind.REASSESSMENT, CaseStatus.NEW)
+        assert case.events[0].description.startswith("Aangemaakt door import heronderzoek")
+
+
+def test_utf8_bom_comma_file(app, client, token):
+    number = bsn()
+    data = b"\xef\xbb\xbf" + csv_bytes(
+        [row(BSN=number, Achternaam="Öztürk", Communicatievoorkeur="post")], ",", "utf-8"
+    )
+    body = post_import(client, token, data, "export.txt").get_json()
+    assert (body["nieuw"], body["geweigerd"]) == (1, [])
+    with app.app_context():
+        resident = _db.session.scalar(select(Resident).where(Resident.bsn == number))
+        assert resident.surname == "Öztürk"
+        case = _db.session.scalar(select(Case).where(Case.applicant_id == resident.id))
+        assert case.contact_preference.name == "LETTER"
+
+
+def test_xlsx_with_date_cells_and_a_bsn_that_lost_its_leading_zero(app, client, token):
+    number = bsn_with_leading_zero()
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    values = row(BSN=number)
+    values[0] = int(number)  # Excel stores it as a number: 8 digits
+    values[4] = dt.datetime(1955, 12, 31)
+    values[15] = 2
+    sheet.append(values)
+    sheet.append([None] * len(HEADER))  # empty trailing row
+    out = io.BytesIO()
+    workbook.save(out)
+    body = post_import(client, token, out.getvalue(), "heronderzoek.xlsx").get_json()
+    assert (body["rijen"], body["nieuw"], body["geweigerd"]) == (1, 1, [])
+    with app.app_context():
+        resident = _db.session.scalar(select(Resident).where(Resident.bsn == number))
+        assert resident.birth_date == dt.date(1955, 12, 31)
+        case = _db.session.scalar(select(Case).where(Case.applicant_id == resident.id))
+        assert case.children_count == 2
+
+
+def test_refused_rows_of_every_kind_with_line_numbers(app, client, token):
+    duplicate = bsn()
+    rows = [
+        row(),  # line 2: fine
+        row(BSN="123456789"),  # 3: elfproef
+        row(Achternaam=""),  # 4: required
+        row(Geboortedatum="31-02-1980"),  # 5: no such date
+        row(Postcode="ABCD 12"),  # 6
+        row(**{"E-mail": "geen-adres"}),  # 7
+        row(Communicatievoorkeur="fax"),  # 8
+        row(Communicatievoorkeur="EMAIL", **{"E-mail": ""}),  # 9
+        row(Communicatievoorkeur="BRIEF", Straat=""),  # 10
+        row(**{"Aantal kinderen": "twee"}),  # 11
+        row(Partner_BSN="111111111"),  # 12
+        row(BSN=duplicate),  # 13: duplicate with 14
+        row(BSN=duplicate),  # 14
+    ]
+    response = post_import(client, token, csv_bytes(rows), "fouten.csv", dry_run="true")
+    body = response.get_json()
+    assert (body["rijen"], body["nieuw"], body["uitgevoerd"]) == (13, 1, False)
+    refused = {r["regel"]: r["fouten"] for r in body["geweigerd"]}
+    assert sorted(refused) == list(range(3, 15))
+    fields = {line: {e["veld"] for e in errors} for line, errors in refused.items()}
+    assert fields[3] == {"bsn"}
+    assert fields[4] == {"achternaam"}
+    assert fields[5] == {"geboortedatum"}
+    assert fields[6] == {"postcode"}
+    assert fields[7] == {"email"}
+    assert fields[8] == {"communicatievoorkeur"}
+    assert fields[9] == {"email"}
+    assert fields[10] == {"straat"}
+    assert fields[11] == {"aantal_kinderen"}
+    assert fields[12] == {"partner_bsn"}
+    assert "regel 14" in refused[13][0]["melding"]
+    assert "regel 13" in refused[14][0]["melding"]
+    assert "elfproef" in refused[3][0]["melding"]
+
+
+def test_dry_run_writes_nothing_at_all(app, client, token):
+    with app.app_context():
+        before = (count(Case), count(Resident), count(ImportRecord))
+    response = post_import(client, token, csv_bytes([row(), row()]), "a.csv", dry_run="true")
+    assert response.get_json()["nieuw"] == 2
+    with app.app_context():
+        assert (count(Case), count(Resident), count(ImportRecord)) == before
+
+
+def test_reimport_is_unchanged_and_contract_number_updates(app, client, token):
+    first, second = bsn(), bsn()
+    rows = [row(BSN=first, Contractnummer="C-9001"), row(BSN=second)]
+    assert post_import(client, token, csv_bytes(rows), "a.csv").get_json()["nieuw"] == 2
+    again = post_import(client, token, csv_bytes(rows), "a.csv").get_json()
+    assert (again["nieuw"], again["bijgewerkt"], again["ongewijzigd"]) == (0, 0, 2)
+    changed = [
+        row(
+            BSN=first,
+            Contractnummer="C-9001",
+            Straat="Nieuwstraat",
+            Partner_BSN=bsn(),
+            **{"Partner achternaam": "Bakker", "Aantal kinderen": "1"},
+        )
+    ]
+    body = post_import(client, token, csv_bytes(changed), "b.csv").get_json()
+    assert (body["nieuw"], body["bijgewerkt"]) == (0, 1)
+    with app.app_context():
+        cases = _db.session.scalars(select(Case).where(Case.contract_number == "C-9001")).all()
+        assert len(cases) == 1
+        assert cases[0].applicant.street == "Nieuwstraat"
+        assert cases[0].partner.surname == "Bakker"
+        assert cases[0].children_count == 1
+        assert any(e.action == "import_update" for e in cases[0].events)
+
+
+def test_failure_midway_through_confirm_leaves_nothing_written(app, client, token, monkeypatch):
+    real = engine._write_reassessment
+    calls = {"n": 0}
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("schijf vol")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_write_reassessment", failing)
+    with app.app_context():
+        before = (count(Case), count(Resident))
+    response = post_import(client, token, csv_bytes([row() for _ in range(5)]), "a.csv")
+    assert response.status_code == 500
+    assert "niets opgeslagen" in response.get_json()["fouten"][0]["melding"]
+    with app.app_context():
+        assert (count(Case), count(Resident)) == before
+        record = _db.session.scalar(select(ImportRecord).order_by(ImportRecord.id.desc()).limit(1))
+        assert record.status == ImportStatus.FAILED
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"", "leeg.csv", "leeg"),
+        (b"\x00\x01\x02\x03binary", "data.csv", "binaire"),
+        (b"%PDF-1.4 ...", "scan.pdf", "Onbekend bestandsformaat"),
+        (b"naam;adres\r\nJansen;Kerkstraat\r\n", "a.csv", "bsn, achternaam, geboortedatum"),
+    ],
+)
+def test_bad_files_are_refused_in_dutch_and_change_nothing(
+    app, client, token, data, filename, message
+):
+    with app.app_context():
+        before = (count(Case), count(ImportRecord))
+    response = post_import(client, token, data, filename)
+    assert response.status_code == 422
+    assert message in response.get_json()["fouten"][0]["melding"]
+    with app.app_context():
+        assert (count(Case), count(ImportRecord)) == before
+
+
+def test_size_and_row_limits(app, client, token):
+    app.config.update(IMPORT_MAX_BYTES=2000)
+    try:
+        response = post_import(client, token, csv_bytes([row() for _ in range(40)]), "a.csv")
+        assert response.status_code == 413
+        assert "groter dan" in response.get_json()["fouten"][0]["melding"]
+    finally:
+        app.config.pop("IMPORT_MAX_BYTES")
+    app.config.update(IMPORT_MAX_ROWS=3)
+    try:
+        response = post_import(client, token, csv_bytes([row() for _ in range(5)]), "a.csv")
+        assert response.status_code == 422
+        assert "meer dan 3 rijen" in response.get_json()["fouten"][0]["melding"]
+    finally:
+        app.config.pop("IMPORT_MAX_ROWS")
+
+
+def test_import_for_another_organisations_municipality_is_404(app, client, token):
+    response = post_import(client, token, csv_bytes([row()]), "a.csv", cbs="0534")
+    assert response.status_code == 404
+    medewerker = api_token(client, "medewerker.zwolle")
+    assert post_import(client, medewerker, csv_bytes([row()]), "a.csv").status_code == 403
+
+
+def test_missing_fields_are_named(client, token):
+    response = client.post(
+        "/api/v1/import/reassessment",
+        data={},
+        headers=bearer(token),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert {e["veld"] for e in response.get_json()["fouten"]} == {"file", "gemeentecode", "dry_run"}
+
+
+def test_allowlist_append_and_replace(app, client, token):
+    zwolle_id = None
+    with app.app_context():
+        zwolle_id = municipality("0193").id
+        before = count(AllowlistEntry, AllowlistEntry.municipality_id == zwolle_id)
+        existing = _db.session.scalar(
+            select(AllowlistEntry.bsn).where(AllowlistEntry.municipality_id == zwolle_id).limit(1)
+        )
+    new = [bsn(), bsn()]
+    data = ("bsn;naam\r\n" + f"{existing};x\r\n{new[0]};y\r\n{new[1]};z\r\n").encode()
+    body = post_import(client, token, data, "lijst.csv", kind="allowlist", mode="append").get_json()
+    assert (body["nieuw"], body["ongewijzigd"], body["uitgevoerd"]) == (2, 1, True)
+    with app.app_context():
+        assert count(AllowlistEntry, AllowlistEntry.municipality_id == zwolle_id) == before + 2
+    data = f"BSN\r\n{new[0]}\r\n".encode()
+    body = post_import(
+        client, token, data, "lijst.csv", kind="allowlist", mode="replace"
+    ).get_json()
+    assert (body["nieuw"], body["ongewijzigd"]) == (0, 1)
+    with app.app_context():
+        left = _db.session.scalars(
+            select(AllowlistEntry.bsn).where(AllowlistEntry.municipality_id == zwolle_id)
+        ).all()
+        assert left == [new[0]]
+
+
+def _wait_until_done(client, record_id: int) -> None:
+    for _ in range(200):
+        status = client.get(f"/import/show/{record_id}/voortgang").get_json()
+        if status["klaar"]:
+            return
+        time.sleep(0.05)
+    raise AssertionError("import did not finish")
+
+
+def test_screen_flow_upload_preview_refused_download_confirm_and_start(app, beheerder_client):
+    client = beheerder_client
+    token = csrf_token(client, "/import/nieuw/heronderzoek")
+    good = [row(**{"E-mail": "", "Communicatievoorkeur": "brief"}), row()]
+    data = csv_bytes([*good, row(BSN="123456789")])
+    response = client.post(
+        "/import/nieuw/heronderzoek",
+        data={"csrf_token": token, "gemeentecode": "0193", "bestand": (io.BytesIO(data), "h.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    _wait_until_done(client, record_id)
+    page = client.get(f"/import/show/{record_id}").get_data(as_text=True)
+    assert "Gecontroleerd, wacht op bevestiging" in page
+    assert '<td class="new">2</td>' in page and '<td class="refused">1</td>' in page
+    download = client.get(f"/import/show/{record_id}/geweigerd")
+    text = download.get_data().decode("cp1252")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert lines[0][-1] == "fouten" and len(lines) == 2
+    assert "elfproef" in lines[1][-1]
+    with app.app_context():
+        before = count(Case)
+    client.post(f"/import/show/{record_id}/bevestigen", data={"csrf_token": token})
+    _wait_until_done(client, record_id)
+    page = client.get(f"/import/show/{record_id}").get_data(as_text=True)
+    assert "Geïmporteerd" in page
+    with app.app_context():
+        assert count(Case) == before + 2
+        record = _db.session.get(ImportRecord, record_id)
+        assert record.created_by.username == "beheerder.zwolle"
+        assert record.stored_name is None  # the upload is gone after confirming
+        new_ids = [
+            c.id
+            for c in _db.session.scalars(
+                select(Case).where(
+                    Case.municipality_id == municipality("0193").id,
+                    Case.status == CaseStatus.NEW,
+                    Case.kind == CaseKind.REASSESSMENT,
+                )
+            )
+        ]
+    response = client.post("/import/start", data={"csrf_token": token, "gemeentecode": "0193"})
+    assert response.status_code == 302
+    with app.app_context():
+        statuses = {c.status for c in _db.session.scalars(select(Case).where(Case.id.in_(new_ids)))}
+        assert statuses == {CaseStatus.INVITED}
+        messages = _db.session.scalars(select(Message).where(Message.case_id.in_(new_ids))).all()
+        assert {m.channel.name for m in messages} == {"EMAIL", "LETTER"}
+
+
+def test_start_reassessment_action_counts_refusals(app, beheerder_client):
+    from tests.factories import new_case
+
+    with app.app_context():
+        zwolle = municipality("0193").id
+        fresh = new_case().id
+        decided = _db.session.scalar(
+            select(Case.id)
+            .where(Case.municipality_id == zwolle, Case.status == CaseStatus.DECIDED)
+            .limit(1)
+        )
+    token = csrf_token(beheerder_client, "/zaken/list/")
+    response = beheerder_client.post(
+        "/zaken/action_post",
+        data={"csrf_token": token, "action": "start_reassessment", "rowid": [fresh, decided]},
+        follow_redirects=True,
+    )
+    assert "1 inwoner(s) uitgenodigd; 1 zaak/zaken geweigerd" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.get(Case, fresh).status == CaseStatus.INVITED
+        assert _db.session.get(Case, decided).status == CaseStatus.DECIDED
+
+
+def test_allowlist_screen_counts_and_bsn_check(app, beheerder_client):
+    with app.app_context():
+        listed = _db.session.scalar(
+            select(AllowlistEntry.bsn)
+            .where(AllowlistEntry.municipality_id == municipality("0193").id)
+            .limit(1)
+        )
+    page = beheerder_client.get("/allowlist/").get_data(as_text=True)
+    assert 'data-gemeente="0193"' in page and 'data-gemeente="0534"' not in page
+    token = csrf_token(beheerder_client, "/allowlist/")
+    page = beheerder_client.post(
+        "/allowlist/", data={"csrf_token": token, "gemeentecode": "0193", "bsn": listed}
+    ).get_data(as_text=True)
+    assert "staat op de allowlist van Zwolle" in page
+    page = beheerder_client.post(
+        "/allowlist/", data={"csrf_token": token, "gemeentecode": "0534", "bsn": listed}
+    )
+    assert page.status_code == 404
+
+
+def test_refused_rows_download_of_an_xlsx_is_an_xlsx(app, beheerder_client):
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    workbook.active.append(row(BSN="123456789"))
+    out = io.BytesIO()
+    workbook.save(out)
+    token = csrf_token(beheerder_client, "/import/nieuw/heronderzoek")
+    response = beheerder_client.post(
+        "/import/nieuw/heronderzoek",
+        data={
+            "csrf_token": token,
+            "gemeentecode": "0193",
+            "bestand": (io.BytesIO(out.getvalue()), "x.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    _wait_until_done(beheerder_client, record_id)
+    download = beheerder_client.get(f"/import/show/{record_id}/geweigerd")
+    sheet = load_workbook(io.BytesIO(download.get_data()), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][-1] == "fouten" and "elfproef" in rows[1][-1]
+
+
+def test_municipality_model_has_import_tenancy(app):
+    with app.app_context():
+        assert _db.session.scalar(select(Municipality).limit(1)) is not None
