@@ -56,6 +56,10 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     # Public base URL used in links in emails and letters.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080")
+    # Largest import file accepted, in bytes (refused before parsing).
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+    # Most data rows accepted in one import file.
+    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 200_000)
     # Run the job scheduler inside the web process (single-machine default of `make run`).
     SCHEDULER_IN_WEB = _bool("SCHEDULER_IN_WEB", False)
 
@@ -83,7 +87,8 @@ class Config:
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Uploads above this are cut off by Werkzeug before our own (friendlier) size check.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     SCHEDULER_API_ENABLED = False
     TESTING = False
 

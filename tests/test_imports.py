@@ -304,20 +304,21 @@ def test_bad_files_are_refused_in_dutch_and_change_nothing(
 
 
 def test_size_and_row_limits(app, client, token):
+    saved = (app.config["IMPORT_MAX_BYTES"], app.config["IMPORT_MAX_ROWS"])
     app.config.update(IMPORT_MAX_BYTES=2000)
     try:
         response = post_import(client, token, csv_bytes([row() for _ in range(40)]), "a.csv")
         assert response.status_code == 413
         assert "groter dan" in response.get_json()["fouten"][0]["melding"]
     finally:
-        app.config.pop("IMPORT_MAX_BYTES")
+        app.config["IMPORT_MAX_BYTES"] = saved[0]
     app.config.update(IMPORT_MAX_ROWS=3)
     try:
         response = post_import(client, token, csv_bytes([row() for _ in range(5)]), "a.csv")
         assert response.status_code == 422
         assert "meer dan 3 rijen" in response.get_json()["fouten"][0]["melding"]
     finally:
-        app.config.pop("IMPORT_MAX_ROWS")
+        app.config["IMPORT_MAX_ROWS"] = saved[1]
 
 
 def test_import_for_another_organisations_municipality_is_404(app, client, token):
@@ -494,3 +495,15 @@ def test_refused_rows_download_of_an_xlsx_is_an_xlsx(app, beheerder_client):
 def test_municipality_model_has_import_tenancy(app):
     with app.app_context():
         assert _db.session.scalar(select(Municipality).limit(1)) is not None
+
+
+def test_a_couple_on_two_rows_shares_its_two_residents(app, client, token):
+    one, two = bsn(), bsn()
+    rows = [
+        row(BSN=one, Partner_BSN=two, **{"Partner achternaam": "Twee"}),
+        row(BSN=two, Achternaam="Twee", Partner_BSN=one, **{"Partner achternaam": "Jansen"}),
+    ]
+    body = post_import(client, token, csv_bytes(rows), "stel.csv").get_json()
+    assert (body["nieuw"], body["geweigerd"]) == (2, [])
+    with app.app_context():
+        assert count(Resident, Resident.bsn.in_([one, two])) == 2

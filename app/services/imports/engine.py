@@ -329,20 +329,21 @@ class _Existing:
                 Case.status.in_(OPEN_STATUSES),
             )
         )
-        self.by_contract: dict[str, tuple[int, tuple]] = {}
-        self.by_bsn: dict[str, tuple[int, tuple]] = {}
-        for row in db.session.execute(stmt):
+        self.by_contract: dict[str, tuple[int, int]] = {}
+        self.by_bsn: dict[str, tuple[int, int]] = {}
+        for row in db.session.execute(stmt.execution_options(yield_per=2000)):
             case_id, contract, bsn, *rest = row
             rest[11] = rest[11].name  # contact preference as its code
             fingerprint = tuple(
                 "" if v is None and i not in _DATE_POSITIONS else v for i, v in enumerate(rest)
             )
-            entry = (case_id, fingerprint)
+            # A hash, not the tuple: 100,000 open cases then cost a few MB, not a hundred.
+            entry = (case_id, hash(fingerprint))
             if contract:
                 self.by_contract[contract] = entry
             self.by_bsn.setdefault(bsn, entry)
 
-    def match(self, values: dict[str, Any]) -> tuple[int, tuple] | None:
+    def match(self, values: dict[str, Any]) -> tuple[int, int] | None:
         if values["contractnummer"]:
             return self.by_contract.get(values["contractnummer"])
         return self.by_bsn.get(values["bsn"])
@@ -406,7 +407,7 @@ def evaluate(
                 match = existing.match(values)
                 if match is None:
                     row = RowOutcome(line, "new", values)
-                elif match[1] == _fingerprint_values(values):
+                elif match[1] == hash(_fingerprint_values(values)):
                     row = RowOutcome(line, "unchanged", values, key=match[0])
                 else:
                     row = RowOutcome(line, "updated", values, key=match[0])
@@ -449,15 +450,35 @@ def preview(record: ImportRecord) -> Summary:
     return summary
 
 
-def _resident(municipality_id: int, bsn: str, known: dict[str, int]) -> Resident:
-    resident_id = known.get(bsn)
-    if resident_id is not None:
-        resident = db.session.get(Resident, resident_id)
-        if resident is not None:
-            return resident
-    resident = Resident(municipality_id=municipality_id, bsn=bsn, surname="")
-    db.session.add(resident)
-    return resident
+class _Residents:
+    """Residents of the municipality by BSN: stored ones by id, this batch's new ones by object."""
+
+    def __init__(self, municipality_id: int) -> None:
+        self.municipality_id = municipality_id
+        self.known: dict[str, int] = dict(
+            db.session.execute(
+                select(Resident.bsn, Resident.id).where(Resident.municipality_id == municipality_id)
+            ).all()
+        )
+        self.pending: dict[str, Resident] = {}
+
+    def get(self, bsn: str) -> Resident:
+        """The resident with this BSN, created when the municipality does not know it yet."""
+        if bsn in self.pending:
+            return self.pending[bsn]
+        resident_id = self.known.get(bsn)
+        resident = db.session.get(Resident, resident_id) if resident_id is not None else None
+        if resident is None:
+            resident = Resident(municipality_id=self.municipality_id, bsn=bsn, surname="")
+            db.session.add(resident)
+        self.pending[bsn] = resident
+        return resident
+
+    def flushed(self) -> None:
+        """After a flush: remember the new ids and let go of the objects."""
+        for bsn, resident in self.pending.items():
+            self.known[bsn] = resident.id
+        self.pending.clear()
 
 
 def _apply_person(resident: Resident, v: dict[str, Any], prefix: str = "") -> None:
@@ -476,14 +497,15 @@ def _apply_person(resident: Resident, v: dict[str, Any], prefix: str = "") -> No
 
 
 def _write_reassessment(
-    record: ImportRecord, row: RowOutcome, known: dict[str, int], now: dt.datetime
-) -> None:
+    record: ImportRecord, row: RowOutcome, residents: _Residents, now: dt.datetime
+) -> list[Any]:
+    """Create or update one case with its residents; answer the objects it touched."""
     v = row.values
-    applicant = _resident(record.municipality_id, v["bsn"], known)
+    applicant = residents.get(v["bsn"])
     _apply_person(applicant, v)
     partner = None
     if v["partner_bsn"]:
-        partner = _resident(record.municipality_id, v["partner_bsn"], known)
+        partner = residents.get(v["partner_bsn"])
         _apply_person(partner, v, "partner_")
     if row.outcome == "new":
         case = Case(
@@ -504,16 +526,16 @@ def _write_reassessment(
     case.contact_preference = ContactPreference[v["communicatievoorkeur"]]
     if v["contractnummer"]:
         case.contract_number = v["contractnummer"]
-    db.session.add(
-        CaseEvent(
-            case=case,
-            created_on=now,
-            user_id=record.confirmed_by_id,
-            action=action,
-            description=text,
-            to_status=CaseStatus.NEW if row.outcome == "new" else None,
-        )
+    event = CaseEvent(
+        case=case,
+        created_on=now,
+        user_id=record.confirmed_by_id,
+        action=action,
+        description=text,
+        to_status=CaseStatus.NEW if row.outcome == "new" else None,
     )
+    db.session.add(event)
+    return [case, event]
 
 
 def confirm(
@@ -529,49 +551,43 @@ def confirm(
         record, lambda done, total: progress.update(record_id, "import", done, total)
     )
     municipality_id = record.municipality_id
-    known = dict(
-        db.session.execute(
-            select(Resident.bsn, Resident.id).where(Resident.municipality_id == municipality_id)
-        ).all()
-    )
+    residents = _Residents(municipality_id) if record.kind == ImportKind.REASSESSMENT else None
     seen_bsns: set[str] = set()
+    batch: list[Any] = []
+
+    def flush() -> None:
+        db.session.flush()
+        if residents is not None:
+            batch.extend(residents.pending.values())
+            residents.flushed()
+        # Let go of what is written, or the identity map would hold every row of the file.
+        for obj in batch:
+            if obj in db.session:
+                db.session.expunge(obj)
+        batch.clear()
+
     try:
-        written = 0
         for row in rows:
             if fail_at is not None and row.line == fail_at:
                 raise RuntimeError(f"injected failure at line {fail_at}")
             if record.kind == ImportKind.REASSESSMENT:
                 if row.outcome in ("new", "updated"):
-                    _write_reassessment(record, row, known, now)
-                    written += 1
+                    batch.extend(_write_reassessment(record, row, residents, now))
             else:
                 if row.outcome != "refused":
                     seen_bsns.add(row.values["bsn"])
                 if row.outcome == "new":
-                    db.session.add(
-                        AllowlistEntry(
-                            municipality_id=municipality_id,
-                            bsn=row.values["bsn"],
-                            created_on=now,
-                            created_by_id=record.confirmed_by_id,
-                        )
+                    entry = AllowlistEntry(
+                        municipality_id=municipality_id,
+                        bsn=row.values["bsn"],
+                        created_on=now,
+                        created_by_id=record.confirmed_by_id,
                     )
-                    written += 1
-            if written and written % BATCH == 0:
-                db.session.flush()
-                known.update(
-                    dict(
-                        db.session.execute(
-                            select(Resident.bsn, Resident.id).where(
-                                Resident.municipality_id == municipality_id
-                            )
-                        ).all()
-                    )
-                    if record.kind == ImportKind.REASSESSMENT
-                    else {}
-                )
-                # The identity map would otherwise hold every row written so far.
-                db.session.expunge_all()
+                    db.session.add(entry)
+                    batch.append(entry)
+            if len(batch) >= BATCH:
+                flush()
+        flush()
         if record.kind == ImportKind.ALLOWLIST and record.mode == "replace":
             current = set(
                 db.session.scalars(
