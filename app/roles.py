@@ -60,7 +60,7 @@ _BEHEERDER = [
     [_views("MunicipalityApi"), "^can_put$"],
     [_views("AssetLimitModelView"), "^(can_add|can_edit|can_delete)$"],
     [_views("AssetLimitApi"), "^(can_post|can_put|can_delete)$"],
-    [_views("AuditLogModelView"), _READ],
+    [_views("AuditLogModelView", "RefusedRequestModelView"), _READ],
     [_views("AuditApi"), "^(can_get|can_info)$"],
     [
         _views("OrgUserDBModelView"),
@@ -76,7 +76,10 @@ _BEHEERDER = [
     [_views("CaseModelView"), "^can_start_reassessment$"],
     [_views("ImportApi"), "^can_post$"],
     [_views("CaseApi"), "^can_invite$"],
-    ["^(Security|List Users|Auditlog|Printbatch|Imports|Bestandscheck)$", "^menu_access$"],
+    [
+        "^(Security|List Users|Auditlog|Printbatch|Imports|Bestandscheck|Geweigerde verzoeken)$",
+        "^menu_access$",
+    ],
 ]
 
 FAB_ROLES: dict[str, list[list[str]]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_appbuilder import AppBuilder
 
 from .imports import ImportApi
+from .intake import IntakeApi
 from .resources import (
     AssetLimitApi,
     AuditApi,
@@ -27,5 +28,6 @@ def register_apis(appbuilder: AppBuilder) -> None:
         NationalNormApi,
         AssetLimitApi,
         ImportApi,
+        IntakeApi,
     ):
         appbuilder.add_api(api)

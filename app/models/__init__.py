@@ -35,6 +35,7 @@ from .imports import ImportRecord
 from .messaging import Message, Template
 from .norms import AssetLimit, NationalNorm
 from .organisation import Municipality, Organisation
+from .requests import RefusedRequest
 from .resident import Resident
 from .user import User
 
@@ -69,6 +70,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "Organisation",
+    "RefusedRequest",
     "RejectionReason",
     "Resident",
     "Template",

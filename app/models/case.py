@@ -64,6 +64,8 @@ class Case(Model):
     submitted_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
     # SHA-256 of the intake body, to tell a retry from a conflicting resubmission.
     intake_hash: Mapped[str | None] = mapped_column(String(64))
+    # The intake API's first answer, repeated verbatim to a retry.
+    intake_answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     applicant_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)

@@ -22,6 +22,7 @@ from ..models import (
     NationalNorm,
     Notice,
     Organisation,
+    RefusedRequest,
     Resident,
     Template,
     User,
@@ -80,7 +81,7 @@ def scope(query: Any, model: type, user: Any = None) -> Any:
         return query.filter(
             or_(AssetLimit.municipality_id.is_(None), AssetLimit.municipality_id.in_(ids))
         )
-    if model in (Case, Resident, Template, Message, AllowlistEntry, ImportRecord):
+    if model in (Case, Resident, Template, Message, AllowlistEntry, ImportRecord, RefusedRequest):
         return query.filter(model.municipality_id.in_(ids))
     if model in (Memo, CaseEvent, Notice, Document):
         return query.filter(model.case_id.in_(_case_ids(ids)))

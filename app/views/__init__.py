@@ -11,6 +11,7 @@ from .admin import (
     MessageModelView,
     MunicipalityModelView,
     NationalNormModelView,
+    RefusedRequestModelView,
     ResidentModelView,
     TemplateModelView,
 )
@@ -48,3 +49,6 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(NationalNormModelView, "Normen", icon="fa-eur", category="Beheer")
     appbuilder.add_view(AssetLimitModelView, "Vermogensgrenzen", icon="fa-bank", category="Beheer")
     appbuilder.add_view(AuditLogModelView, "Auditlog", icon="fa-history", category="Beheer")
+    appbuilder.add_view(
+        RefusedRequestModelView, "Geweigerde verzoeken", icon="fa-ban", category="Beheer"
+    )

@@ -24,6 +24,7 @@ from ..models import (
     MessageStatus,
     Municipality,
     NationalNorm,
+    RefusedRequest,
     Resident,
     Template,
     TemplateEvent,
@@ -496,3 +497,25 @@ class AuditLogModelView(TenantModelView):
         "ip_address": _("IP-adres"),
     }
     formatters_columns = {"created_on": datetime_nl}
+
+
+class RefusedRequestModelView(TenantModelView):
+    """Geweigerde verzoeken van de aanvraagsite en Ockto: wanneer, waarom, welk nummer."""
+
+    datamodel = SQLAInterface(RefusedRequest)
+    route_base = "/geweigerde-verzoeken"
+    list_title = show_title = _("Geweigerde verzoeken")
+    base_permissions = READ_ONLY
+    list_columns = ["received_on", "endpoint", "status_code", "reference", "municipality", "reason"]
+    show_columns = list_columns
+    search_columns = ["received_on", "endpoint", "status_code", "reference", "municipality"]
+    base_order = ("received_on", "desc")
+    label_columns = {
+        "received_on": _("Ontvangen op"),
+        "endpoint": _("Koppeling"),
+        "status_code": _("Antwoord"),
+        "reference": _("Aanvraagnummer / levering"),
+        "municipality": _("Gemeente"),
+        "reason": _("Reden"),
+    }
+    formatters_columns = {"received_on": datetime_nl}
