@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
 import random
 import threading
 import time
@@ -404,7 +405,8 @@ field_values = st.one_of(
 
 
 @settings(
-    max_examples=60,
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")),
+    derandomize=os.environ.get("HYPOTHESIS_EXPLORE") is None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -455,3 +457,13 @@ def test_random_payloads_never_500_and_refusals_store_nothing(app, client, mutat
     if response.status_code >= 400:
         with app.app_context():
             assert counts() == before
+
+
+def test_empty_applicant_and_partner_objects_are_refused_field_by_field(client):
+    data = payload("0534")
+    data["aanvrager"] = {}
+    data["partner"] = {}
+    response = post(client, data)
+    assert response.status_code == 422
+    fields = {e["veld"] for e in response.get_json()["fouten"]}
+    assert {"aanvrager.bsn", "aanvrager.achternaam", "aanvrager.email", "partner.bsn"} <= fields

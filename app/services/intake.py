@@ -166,9 +166,11 @@ def validate(payload: Any) -> tuple[dict[str, Any], list[dict[str, str | None]]]
             if clean["municipality"] is None:
                 check.fail("gemeentecode", "Onbekende gemeentecode.")
     applicant = check.object(payload, "aanvrager", "aanvrager", required=True)
-    clean["applicant"] = _person(check, applicant, "aanvrager", True) if applicant else None
+    clean["applicant"] = (
+        _person(check, applicant, "aanvrager", True) if applicant is not None else None
+    )
     partner = check.object(payload, "partner", "partner")
-    clean["partner"] = _person(check, partner, "partner", False) if partner else None
+    clean["partner"] = _person(check, partner, "partner", False) if partner is not None else None
     if (
         partner is not None
         and clean["partner"]["bsn"] is None
