@@ -507,3 +507,32 @@ def test_a_couple_on_two_rows_shares_its_two_residents(app, client, token):
     assert (body["nieuw"], body["geweigerd"]) == (2, [])
     with app.app_context():
         assert count(Resident, Resident.bsn.in_([one, two])) == 2
+
+
+def test_invite_case_action_over_the_api(app, client, token):
+    from tests.factories import new_case
+
+    with app.app_context():
+        fresh = new_case().id
+        other_org = new_case(cbs_code="0534").id
+    response = client.post(f"/api/v1/case/{fresh}/invite", headers=bearer(token))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"zaak_id": fresh, "status": "INVITED"}
+    again = client.post(f"/api/v1/case/{fresh}/invite", headers=bearer(token))
+    assert again.status_code == 409
+    assert "status Nieuw" in again.get_json()["fouten"][0]["melding"]
+    assert client.post(f"/api/v1/case/{other_org}/invite", headers=bearer(token)).status_code == 404
+    with app.app_context():
+        municipality("0193").module_ockto = False
+        _db.session.commit()
+        blocked = new_case().id
+    try:
+        response = client.post(f"/api/v1/case/{blocked}/invite", headers=bearer(token))
+        assert response.status_code == 403
+    finally:
+        with app.app_context():
+            municipality("0193").module_ockto = True
+            _db.session.commit()
+    with app.app_context():
+        assert _db.session.get(Case, blocked).status == CaseStatus.NEW
+        assert len(_db.session.get(Case, fresh).invitations) == 1

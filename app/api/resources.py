@@ -124,7 +124,15 @@ class CaseApi(ModelRestApi):
             200:
               description: The case's new status
         """
-        return _invite_action(self, pk)
+        from ..services import reassessments
+
+        try:
+            case = reassessments.invite_case(pk)
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
+        except reassessments.InviteRefused as exc:
+            return errors(exc.status, [{"veld": None, "melding": exc.message}])
+        return self.response(200, zaak_id=case.id, status=case.status.name)
 
     @expose("/export", methods=["GET"])
     @protect()
@@ -158,25 +166,6 @@ class CaseApi(ModelRestApi):
             mimetype=mimetype,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
-
-
-def _invite_action(api: CaseApi, pk: int) -> Response:
-    """Shared body of POST /case/<id>/invite (kept beside CaseApi for reading order)."""
-    from ..services import reassessments
-
-    try:
-        case = tenancy.get_case(pk)
-    except tenancy.NotFound:
-        return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
-    if not case.municipality.module_ockto:
-        message = "De module Ockto staat voor deze gemeente uit."
-        return errors(403, [{"veld": None, "melding": message}])
-    counts = reassessments.start(case_ids=[pk])
-    if counts["uitgenodigd"] != 1:
-        message = "Alleen een nieuw heronderzoek (status Nieuw) kan worden uitgenodigd."
-        return errors(409, [{"veld": None, "melding": message}])
-    case = tenancy.get_case(pk)
-    return api.response(200, zaak_id=case.id, status=case.status.name)
 
 
 def _validate_reminder_days(value: Any) -> None:

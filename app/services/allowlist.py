@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AllowlistEntry, ImportKind, ImportRecord, ImportStatus, Municipality
@@ -33,6 +33,22 @@ def check(cbs_code: str, raw_bsn: str, user: Any = None) -> dict[str, Any]:
     listed = is_listed(municipality, number)
     audit.object_changed("allowlist", municipality.id, "check")
     return {"gemeente": municipality.name, "op_lijst": listed}
+
+
+def overview(user: Any = None) -> list[dict[str, Any]]:
+    """Per municipality of the user's organisation: size of the allowlist and last import."""
+    municipalities = tenancy.visible_municipalities(user)
+    counts = dict(
+        db.session.execute(
+            select(AllowlistEntry.municipality_id, func.count(AllowlistEntry.id))
+            .where(AllowlistEntry.municipality_id.in_([m.id for m in municipalities]))
+            .group_by(AllowlistEntry.municipality_id)
+        ).all()
+    )
+    return [
+        {"municipality": m, "count": counts.get(m.id, 0), "last": last_import(m)}
+        for m in municipalities
+    ]
 
 
 def last_import(municipality: Municipality) -> ImportRecord | None:

@@ -64,3 +64,25 @@ def start(
     audit.object_changed("case", None, f"start_reassessment:{invited}", commit=False)
     db.session.commit()
     return {"uitgenodigd": invited, "geweigerd": refused}
+
+
+class InviteRefused(ValueError):  # noqa: N818 - reads as `except InviteRefused`
+    """One case cannot be invited: `status` is the HTTP answer, the message Dutch."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def invite_case(case_id: int, user: Any = None, now: dt.datetime | None = None) -> Case:
+    """Invite one NEW reassessment (the API's case action); refuse with 403/409 otherwise."""
+    case = tenancy.get_case(case_id, user)
+    if not case.municipality.module_ockto:
+        raise InviteRefused(403, "De module Ockto staat voor deze gemeente uit.")
+    counts = start(case_ids=[case_id], user=user, now=now)
+    if counts["uitgenodigd"] != 1:
+        raise InviteRefused(
+            409, "Alleen een nieuw heronderzoek (status Nieuw) kan worden uitgenodigd."
+        )
+    return tenancy.get_case(case_id, user)

@@ -120,3 +120,9 @@ def user_in_scope(user: Any, target: User) -> bool:
     if is_platform_admin(user):
         return True
     return bool(user and user.organisation_id and target.organisation_id == user.organisation_id)
+
+
+def visible_municipalities(user: Any = None) -> list[Municipality]:
+    """The municipalities of the user's organisation (all for the platform Admin), by name."""
+    stmt = scope(select(Municipality), Municipality, user).order_by(Municipality.name)
+    return list(db.session.scalars(stmt))

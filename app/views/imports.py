@@ -10,11 +10,9 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _
-from sqlalchemy import func, select
 
-from ..extensions import db
 from ..formatting import datetime_nl, label_of
-from ..models import AllowlistEntry, ImportKind, ImportRecord, ImportStatus, Municipality
+from ..models import ImportKind, ImportRecord, ImportStatus, Municipality
 from ..roles import current_user
 from ..services import allowlist, reassessments, tenancy
 from ..services.imports import engine, progress
@@ -25,11 +23,9 @@ RUNNING = {ImportStatus.PREVIEWING, ImportStatus.IMPORTING}
 
 
 def _municipalities(kind: ImportKind) -> list[Municipality]:
-    stmt = tenancy.scope(select(Municipality), Municipality).order_by(Municipality.name)
-    found = list(db.session.scalars(stmt))
-    if kind == ImportKind.REASSESSMENT:
-        found = [m for m in found if m.module_ockto]
-    return found
+    found = tenancy.visible_municipalities()
+    # Reassessments belong to the ockto module; offer only municipalities that have it.
+    return [m for m in found if m.module_ockto or kind != ImportKind.REASSESSMENT]
 
 
 class ImportModelView(TenantModelView):
@@ -211,15 +207,7 @@ class AllowlistView(BaseView):
     @has_access
     def index(self):
         """Overview per municipality, and the BSN check (by POST, never in a URL)."""
-        municipalities = _municipalities(ImportKind.ALLOWLIST)
-        counts = dict(
-            db.session.execute(
-                select(AllowlistEntry.municipality_id, func.count(AllowlistEntry.id))
-                .where(AllowlistEntry.municipality_id.in_([m.id for m in municipalities]))
-                .group_by(AllowlistEntry.municipality_id)
-            ).all()
-        )
-        last = {m.id: allowlist.last_import(m) for m in municipalities}
+        rows = allowlist.overview()
         check = None
         if request.method == "POST":
             try:
@@ -232,9 +220,7 @@ class AllowlistView(BaseView):
                 check = {"fout": str(exc)}
         return self.render_template(
             "allowlist.html",
-            municipalities=municipalities,
-            counts=counts,
-            last=last,
+            rows=rows,
             check=check,
             title="Bestandscheck (allowlist)",
         )
