@@ -8,7 +8,6 @@ from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 
-from ..extensions import db
 from ..models import ImportKind, ImportStatus
 from ..roles import current_user
 from ..services import tenancy
@@ -56,13 +55,10 @@ class ImportApi(BaseApi):
         record, summary = engine.run_preview(record_id)
         if record.status == ImportStatus.REFUSED:
             message = record.message
-            db.session.delete(record)  # a refused request leaves nothing behind
-            db.session.commit()
+            engine.discard(record)  # a refused request leaves nothing behind
             return errors(422, [{"veld": "bestand", "melding": message}])
         if dry_run:
-            engine.drop_file(record)
-            db.session.delete(record)  # dry_run writes nothing, not even the record
-            db.session.commit()
+            engine.discard(record)  # dry_run writes nothing, not even the record
             return self.response(200, **summary.as_contract(False))
         engine.begin_confirm(record)
         record, summary = engine.run_confirm(record_id, getattr(user, "id", None))

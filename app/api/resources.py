@@ -200,9 +200,7 @@ class MunicipalityApi(ModelRestApi):
                 self.add_model_schema.fields[name].required = False
 
     def post_add(self, item: Municipality) -> None:
-        municipalities.add_default_templates(item)
-        audit.object_changed("municipality", item.id, "create", commit=False)
-        self.datamodel.session.commit()
+        municipalities.created(item)
 
     def post_update(self, item: Municipality) -> None:
         audit.object_changed("municipality", item.id, "update")

@@ -72,3 +72,12 @@ def set_logo(municipality: Municipality, data: bytes) -> None:
     municipality.logo_file = documents.store_logo(municipality, data)
     audit.object_changed("municipality", municipality.id, "logo", commit=False)
     db.session.commit()
+
+
+def created(municipality: Municipality) -> None:
+    """After a municipality was added (screen or API): default templates, audit, commit."""
+    from . import audit
+
+    add_default_templates(municipality)
+    audit.object_changed("municipality", municipality.id, "create", commit=False)
+    db.session.commit()

@@ -217,9 +217,7 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         return redirect(url_for(".show", pk=pk))
 
     def post_add(self, item: Municipality) -> None:
-        municipalities.add_default_templates(item)
-        audit.object_changed("municipality", item.id, "create", commit=False)
-        self.datamodel.session.commit()
+        municipalities.created(item)
 
 
 class TemplateTextValidator:

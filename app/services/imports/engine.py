@@ -718,6 +718,13 @@ def drop_file(record: ImportRecord) -> None:
         record.stored_name = None
 
 
+def discard(record: ImportRecord) -> None:
+    """Remove an import that must leave no trace (a refused or dry-run API request)."""
+    drop_file(record)
+    db.session.delete(record)
+    db.session.commit()
+
+
 def begin_confirm(record: ImportRecord) -> bool:
     """Move a previewed import to IMPORTING (conditionally: a double click confirms once)."""
     from sqlalchemy import update
