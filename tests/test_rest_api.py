@@ -253,3 +253,65 @@ def test_api_login_is_rate_limited_like_the_form(app, tmp_dir):
     ]
     assert 429 not in form_codes[:3]
     assert form_codes[3] == 429
+
+
+def test_asset_limits_take_the_municipality_as_cbs_code(app, client):
+    token = api_token(client, "beheerder.zwolle")
+    body = {
+        "valid_from": "2026-07-01",
+        "household_type": "FAMILY",
+        "amount": "17000.00",
+        "municipality": "0193",
+        "verified": True,
+        "source": "Beleidsregels Zwolle 2026",
+    }
+    response = client.post("/api/v1/asset_limit/", json=body, headers=bearer(token))
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()["result"]
+    assert (created["municipality"], created["amount"]) == ("0193", "17000.00")
+    limit_id = response.get_json()["id"]
+    # The same period and household again is refused, naming the field.
+    again = client.post("/api/v1/asset_limit/", json=body, headers=bearer(token))
+    assert again.status_code == 422 and again.get_json()["fouten"][0]["veld"] == "valid_from"
+    # A national limit is for the platform Admin only; another organisation's code is unknown.
+    national = dict(body, municipality=None, valid_from="2026-08-01")
+    assert (
+        client.post("/api/v1/asset_limit/", json=national, headers=bearer(token)).status_code == 403
+    )
+    foreign = dict(body, municipality="0534", valid_from="2026-09-01")
+    response = client.post("/api/v1/asset_limit/", json=foreign, headers=bearer(token))
+    assert response.status_code == 422
+    assert response.get_json()["fouten"] == [
+        {"veld": "municipality", "melding": "Onbekende gemeente."}
+    ]
+    bad = dict(body, amount=17000, household_type="GEZIN", valid_from="1-7-2026")
+    response = client.post("/api/v1/asset_limit/", json=bad, headers=bearer(token))
+    assert {e["veld"] for e in response.get_json()["fouten"]} == {
+        "amount",
+        "household_type",
+        "valid_from",
+    }
+    # Change and delete the own override; the ISD cannot see it.
+    response = client.put(
+        f"/api/v1/asset_limit/{limit_id}", json={"amount": "17500.00"}, headers=bearer(token)
+    )
+    assert response.get_json()["result"]["amount"] == "17500.00"
+    isd = api_token(client, "beheerder.bollenstreek")
+    assert client.get(f"/api/v1/asset_limit/{limit_id}", headers=bearer(isd)).status_code == 404
+    assert client.delete(f"/api/v1/asset_limit/{limit_id}", headers=bearer(isd)).status_code == 404
+    assert (
+        client.delete(f"/api/v1/asset_limit/{limit_id}", headers=bearer(token)).status_code == 200
+    )
+    with app.app_context():
+        from app.models import AssetLimit
+
+        national_id = _db.session.scalar(
+            select(AssetLimit.id).where(AssetLimit.municipality_id.is_(None)).limit(1)
+        )
+    assert (
+        client.delete(f"/api/v1/asset_limit/{national_id}", headers=bearer(token)).status_code
+        == 403
+    )
+    admin = api_token(client, "admin", "Admin-Test-2026!")
+    response = client.post("/api/v1/asset_limit/", json=national, headers=bearer(admin))
+    assert response.status_code == 201 and response.get_json()["result"]["municipality"] is None

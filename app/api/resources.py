@@ -11,7 +11,6 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, ValidationError, fields
 
 from ..models import AssetLimit, AuditLog, Case, Memo, Message, Municipality, NationalNorm
-from ..roles import current_user, is_platform_admin
 from ..services import audit, cases, export, municipalities, tenancy
 from ..views.base import TenantFilter
 
@@ -389,20 +388,69 @@ class AssetLimitApi(ModelRestApi):
     search_columns = ["valid_from", "household_type", "municipality", "verified"]
     base_order = ("valid_from", "desc")
 
-    def _check(self, item: AssetLimit) -> None:
-        if item.municipality_id is None and item.municipality is None:
-            if not is_platform_admin(current_user()):
-                raise ValueError("Alleen de platformbeheerder wijzigt landelijke vermogensgrenzen.")
-        elif item.municipality is not None and not tenancy.in_scope(
-            Municipality, item.municipality.id
-        ):
-            raise ValueError("Onbekende gemeente.")
+    def _save(self, pk: int | None) -> Response:
+        from ..services import norms
 
-    def pre_add(self, item: AssetLimit) -> None:
-        self._check(item)
+        try:
+            limit = norms.save_asset_limit(request.get_json(silent=True), pk)
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Vermogensgrens niet gevonden."}])
+        except norms.Forbidden as exc:
+            return errors(403, [{"veld": "municipality", "melding": str(exc)}])
+        except cases.ValidationError as exc:
+            return errors(422, exc.errors)
+        return self.response(201 if pk is None else 200, id=limit.id,
+                             result=AssetLimitSchema().dump(limit))  # fmt: skip
 
-    def pre_update(self, item: AssetLimit) -> None:
-        self._check(item)
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def post(self) -> Response:
+        """Add an asset limit; `municipality` is a CBS code, or null for a national limit.
+        ---
+        post:
+          summary: Add an asset limit
+          responses:
+            201:
+              description: The new limit
+        """
+        return self._save(None)
 
-    def pre_delete(self, item: AssetLimit) -> None:
-        self._check(item)
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk: int) -> Response:
+        """Change an asset limit.
+        ---
+        put:
+          summary: Change an asset limit
+          responses:
+            200:
+              description: The changed limit
+        """
+        return self._save(pk)
+
+    @expose("/<int:pk>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("delete")
+    def delete(self, pk: int) -> Response:
+        """Delete a municipal asset limit (national ones: Admin only).
+        ---
+        delete:
+          summary: Delete an asset limit
+          responses:
+            200:
+              description: Deleted
+        """
+        from ..services import norms
+
+        try:
+            norms.delete_asset_limit(pk)
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Vermogensgrens niet gevonden."}])
+        except norms.Forbidden as exc:
+            return errors(403, [{"veld": "municipality", "melding": str(exc)}])
+        return self.response(200, message="OK")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -29,8 +29,8 @@ from ..models import (
     Template,
     TemplateEvent,
 )
-from ..roles import is_platform_admin
-from ..services import audit, messaging, municipalities, templating
+from ..roles import current_user
+from ..services import audit, messaging, municipalities, norms, templating
 from .base import TenantModelView
 from .fields import DayListField, optional_booleans
 
@@ -456,12 +456,8 @@ class AssetLimitModelView(AuditedChangesMixin, TenantModelView):
     formatters_columns = NORM_FORMATTERS
 
     def _check_national(self, item: AssetLimit) -> None:
-        if (
-            item.municipality_id is None
-            and item.municipality is None
-            and not is_platform_admin(g.user)
-        ):
-            raise ValueError("Alleen de platformbeheerder wijzigt landelijke vermogensgrenzen.")
+        municipality_id = item.municipality.id if item.municipality else item.municipality_id
+        norms.guard_national(municipality_id, current_user())
 
     def pre_add(self, item: AssetLimit) -> None:
         self._check_national(item)
