@@ -15,13 +15,20 @@ from wtforms.validators import DataRequired
 from .models import User
 from .roles import current_user
 from .services import tenancy
-from .views.base import TenantFilter, TenantGuardMixin, ensure_in_scope, guard_related_queries
+from .views.base import (
+    AuditedChangesMixin,
+    TenantFilter,
+    TenantGuardMixin,
+    guard_related_queries,
+)
 
 log = logging.getLogger(__name__)
 
 
-class OrgUserDBModelView(TenantGuardMixin, UserDBModelView):
+class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView):
     """User management: a Beheerder manages the users of their own organisation only."""
+
+    audit_name = "user"
 
     list_columns = [
         "first_name",
@@ -64,7 +71,8 @@ class OrgUserDBModelView(TenantGuardMixin, UserDBModelView):
         "roles",
     ]
     search_columns = ["first_name", "last_name", "username", "email", "organisation", "active"]
-    label_columns = {"organisation": _("Organisatie")}
+    # Extend FAB's translated labels; replacing them would show English column names.
+    label_columns = {**UserDBModelView.label_columns, "organisation": _("Organisatie")}
     # Groups are platform-wide in FAB, so they stay out of organisation user management.
     validators_columns = {"roles": [DataRequired(message=_("Kies ten minste één rol."))]}
 
@@ -72,20 +80,6 @@ class OrgUserDBModelView(TenantGuardMixin, UserDBModelView):
         self.base_filters = [["id", TenantFilter, lambda: None]]
         guard_related_queries(self)
         super().__init__(**kwargs)
-
-    def _check_item_in_scope(self, pk: Any) -> None:
-        ensure_in_scope(self, pk)
-
-    def action(self, name: str, pk: Any):
-        """Run a show-page action, only on a user of the own organisation."""
-        self._check_item_in_scope(pk)
-        return super().action(name, pk)
-
-    def action_post(self):
-        """Run a list action, only on users of the own organisation."""
-        for pk in request.form.getlist("rowid"):
-            self._check_item_in_scope(pk)
-        return super().action_post()
 
     def _enforce_org(self, item: User) -> None:
         from .services import users
@@ -99,21 +93,6 @@ class OrgUserDBModelView(TenantGuardMixin, UserDBModelView):
     def pre_update(self, item: User) -> None:
         self._enforce_org(item)
         super().pre_update(item)
-
-    def post_add(self, item: User) -> None:
-        from .services import audit
-
-        audit.object_changed("user", item.id, "create")
-
-    def post_update(self, item: User) -> None:
-        from .services import audit
-
-        audit.object_changed("user", item.id, "update")
-
-    def post_delete(self, item: User) -> None:
-        from .services import audit
-
-        audit.object_changed("user", item.id, "delete")
 
 
 class OrgResetPasswordView(ResetPasswordView):

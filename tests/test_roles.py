@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.extensions import db as _db
@@ -59,6 +61,13 @@ def test_beheerder_sees_and_creates_users_only_in_own_organisation(app, beheerde
     assert "medewerker.bollenstreek" not in page
     assert ">admin<" not in page
     form = beheerder_client.get("/users/add").get_data(as_text=True)
+    labels = dict(re.findall(r'<label for="(\w+)"[^>]*>\s*([^<]+?)\s*<', form))
+    assert labels["first_name"] == "Voornaam"  # FAB's own Dutch says "Voornam"
+    assert (labels["organisation"], labels["roles"], labels["active"]) == (
+        "Organisatie",
+        "Rol",
+        "Actief",
+    )
     assert "ISD Bollenstreek" not in form
     assert ">Admin<" not in form
     with app.app_context():
@@ -80,20 +89,39 @@ def test_beheerder_sees_and_creates_users_only_in_own_organisation(app, beheerde
             "conf_password": "Welkom-Nieuw-2026!AB",
         },
     )
-    assert response.status_code in (200, 302)
+    # The ISD is not offered, so the form refuses it as an invalid choice.
+    assert response.status_code == 200
+    assert "Geen geldige keuze" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.scalar(select(User).where(User.username == "nieuwe.collega")) is None
+    # Without an organisation in the form the new user lands in the Beheerder's own.
+    token = csrf_token(beheerder_client, "/users/add")
+    response = beheerder_client.post(
+        "/users/add",
+        data={
+            "csrf_token": token,
+            "first_name": "Nieuwe",
+            "last_name": "Collega",
+            "username": "nieuwe.collega",
+            "email": "nieuwe.collega@zwolle.example.nl",
+            "active": "y",
+            "roles": str(medewerker_role),
+            "password": "Welkom-Nieuw-2026!AB",
+            "conf_password": "Welkom-Nieuw-2026!AB",
+        },
+    )
+    assert response.status_code == 302
     with app.app_context():
         user = _db.session.scalar(select(User).where(User.username == "nieuwe.collega"))
-        # Either FAB refused the foreign organisation as an invalid choice, or the
-        # service pinned the user to Zwolle; it must never land in the ISD.
-        if user is not None:
-            assert user.organisation.name == "Gemeente Zwolle"
+        assert user.organisation.name == "Gemeente Zwolle"
+        assert [r.name for r in user.roles] == ["Medewerker"]
 
 
 def test_beheerder_cannot_give_the_admin_role(app, beheerder_client):
     with app.app_context():
         admin_role = app.appbuilder.sm.find_role("Admin").id
     token = csrf_token(beheerder_client, "/users/add")
-    beheerder_client.post(
+    response = beheerder_client.post(
         "/users/add",
         data={
             "csrf_token": token,
@@ -107,9 +135,10 @@ def test_beheerder_cannot_give_the_admin_role(app, beheerder_client):
             "conf_password": "Welkom-Nieuw-2026!AB",
         },
     )
+    # The Admin role is not offered: its id is dropped and no role is left.
+    assert "Kies ten minste één rol." in response.get_data(as_text=True)
     with app.app_context():
-        user = _db.session.scalar(select(User).where(User.username == "stiekem.admin"))
-        assert user is None or "Admin" not in {r.name for r in user.roles}
+        assert _db.session.scalar(select(User).where(User.username == "stiekem.admin")) is None
 
 
 def test_reset_password_of_another_organisations_user_is_404(app, beheerder_client):
@@ -169,3 +198,29 @@ def test_settings_form_refuses_bad_reminder_days_in_dutch(app, beheerder_client)
         m = _db.session.get(Municipality, zwolle_id)
         assert m.check_mode.name == "BEFORE"
         assert m.reminder_days == [5, 10, 14]
+
+
+def test_settings_form_refuses_out_of_range_numbers_and_bad_colours(app, beheerder_client):
+    with app.app_context():
+        zwolle_id = municipality("0193").id
+    path = f"/gemeenten/edit/{zwolle_id}"
+    token = csrf_token(beheerder_client, path)
+    response = beheerder_client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "check_mode": "AFTER",
+            "reminder_days": "5, 10, 14",
+            "income_percentage": "-130",
+            "advice_margin_percentage": "5",
+            "max_data_age_days": "0",
+            "primary_color": "red;}</style>",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert "Kies een waarde van 50 tot en met 300." in page
+    assert "Kies een waarde van 1 tot en met 730." in page
+    assert "Geef een kleur als #rrggbb" in page
+    with app.app_context():
+        m = _db.session.get(Municipality, zwolle_id)
+        assert (m.check_mode.name, m.primary_color) == ("BEFORE", "#c8102e")

@@ -137,6 +137,24 @@ def test_every_pk_route_answers_404_for_another_organisation(app, foreign):
     assert len(checked) >= 40
 
 
+def test_refused_attempts_are_audited(app, foreign):
+    client = login(app, "medewerker.zwolle")
+    assert client.get(f"/zaken/show/{foreign[Case]}").status_code == 404
+    with app.app_context():
+        entry = _db.session.scalar(
+            select(AuditLog)
+            .where(AuditLog.action == "access.refused")
+            .order_by(AuditLog.id.desc())
+            .limit(1)
+        )
+        assert (entry.username, entry.object_type, entry.object_id, entry.result) == (
+            "medewerker.zwolle",
+            "case",
+            str(foreign[Case]),
+            "refused",
+        )
+
+
 def test_action_post_refuses_rows_of_another_organisation(app, foreign):
     """FAB's action_post loads rows without base filters; ours answers 404."""
     client = login(app, "beheerder.zwolle")

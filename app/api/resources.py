@@ -8,7 +8,7 @@ from flask import Response, request, stream_with_context
 from flask_appbuilder.api import ModelRestApi, expose, rison, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..models import AssetLimit, AuditLog, Case, Memo, Message, Municipality, NationalNorm
 from ..services import audit, cases, export, municipalities, tenancy
@@ -173,8 +173,13 @@ def _validate_reminder_days(value: Any) -> None:
         raise ValidationError(error)
 
 
-MUNICIPALITY_SETTINGS = municipalities.SETTING_FIELDS
-HOUSE_STYLE = municipalities.HOUSE_STYLE_FIELDS
+def _setting_validators() -> dict[str, Any]:
+    bounds = {
+        name: validate.Range(low, high, error=municipalities.bound_message(name))
+        for name, (low, high) in municipalities.SETTING_BOUNDS.items()
+    }
+    colour = validate.Regexp(municipalities.COLOUR, error=municipalities.COLOUR_MESSAGE)
+    return {**bounds, "primary_color": colour, "reminder_days": _validate_reminder_days}
 
 
 class MunicipalityApi(ModelRestApi):
@@ -184,17 +189,29 @@ class MunicipalityApi(ModelRestApi):
     datamodel = SQLAInterface(Municipality)
     include_route_methods = {"get", "get_list", "info", "put", "post"}
     base_filters = TENANT
-    list_columns = show_columns = ["id", "cbs_code", "name", *MUNICIPALITY_SETTINGS, *HOUSE_STYLE]
-    edit_columns = [*MUNICIPALITY_SETTINGS, *HOUSE_STYLE]
-    add_columns = ["cbs_code", "name", "organisation", *MUNICIPALITY_SETTINGS, *HOUSE_STYLE]
-    validators_columns = {"reminder_days": _validate_reminder_days}
+    list_columns = show_columns = [
+        "id",
+        "cbs_code",
+        "name",
+        *municipalities.SETTING_FIELDS,
+        *municipalities.HOUSE_STYLE_FIELDS,
+    ]
+    edit_columns = [*municipalities.SETTING_FIELDS, *municipalities.HOUSE_STYLE_FIELDS]
+    add_columns = [
+        "cbs_code",
+        "name",
+        "organisation",
+        *municipalities.SETTING_FIELDS,
+        *municipalities.HOUSE_STYLE_FIELDS,
+    ]
+    validators_columns = _setting_validators()
     search_columns = ["cbs_code", "name", "check_mode"]
 
     def _init_model_schemas(self) -> None:
         super()._init_model_schemas()
         # Settings have sensible defaults on the model, so a new municipality needs
         # only its CBS code, name and organisation.
-        for name in (*MUNICIPALITY_SETTINGS, *HOUSE_STYLE):
+        for name in (*municipalities.SETTING_FIELDS, *municipalities.HOUSE_STYLE_FIELDS):
             if name in self.add_model_schema.fields:
                 self.add_model_schema.fields[name].required = False
 
@@ -388,19 +405,27 @@ class AssetLimitApi(ModelRestApi):
     search_columns = ["valid_from", "household_type", "municipality", "verified"]
     base_order = ("valid_from", "desc")
 
-    def _save(self, pk: int | None) -> Response:
+    def _call(self, action: Any, ok_status: int = 200) -> Response:
+        """Run a norms service call and answer its errors in the contract's shape."""
         from ..services import norms
 
         try:
-            limit = norms.save_asset_limit(request.get_json(silent=True), pk)
+            limit = action()
         except tenancy.NotFound:
             return errors(404, [{"veld": None, "melding": "Vermogensgrens niet gevonden."}])
         except norms.Forbidden as exc:
             return errors(403, [{"veld": "municipality", "melding": str(exc)}])
         except cases.ValidationError as exc:
             return errors(422, exc.errors)
-        return self.response(201 if pk is None else 200, id=limit.id,
-                             result=AssetLimitSchema().dump(limit))  # fmt: skip
+        if limit is None:
+            return self.response(ok_status, message="OK")
+        return self.response(ok_status, id=limit.id, result=AssetLimitSchema().dump(limit))
+
+    def _save(self, pk: int | None) -> Response:
+        from ..services import norms
+
+        body = request.get_json(silent=True)
+        return self._call(lambda: norms.save_asset_limit(body, pk), 201 if pk is None else 200)
 
     @expose("/", methods=["POST"])
     @protect()
@@ -447,10 +472,4 @@ class AssetLimitApi(ModelRestApi):
         """
         from ..services import norms
 
-        try:
-            norms.delete_asset_limit(pk)
-        except tenancy.NotFound:
-            return errors(404, [{"veld": None, "melding": "Vermogensgrens niet gevonden."}])
-        except norms.Forbidden as exc:
-            return errors(403, [{"veld": "municipality", "melding": str(exc)}])
-        return self.response(200, message="OK")
+        return self._call(lambda: norms.delete_asset_limit(pk))

@@ -20,7 +20,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .enums import (
-    OPEN_STATUSES,
     Advice,
     CaseKind,
     CaseStatus,
@@ -116,10 +115,6 @@ class Case(Model):
     def number(self) -> str:
         """The case number shown to people: application or contract number, else the id."""
         return self.application_number or self.contract_number or f"Z{self.id:06d}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
 
     @property
     def adults_count(self) -> int:

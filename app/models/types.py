@@ -54,11 +54,6 @@ class LabeledEnum(enum.Enum):
         return self.label
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(code, Dutch label) pairs for select fields."""
-        return [(m.name, m.label) for m in cls]
-
-    @classmethod
     def parse(cls, code: str) -> LabeledEnum | None:
         """The member for an English code, or None."""
         return cls.__members__.get(code)

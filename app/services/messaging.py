@@ -278,6 +278,12 @@ def send_pending(now: dt.datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def for_case(case: Case, user: Any = None) -> list[Message]:
+    """Every message of a case, newest first (the case page's outbox)."""
+    stmt = tenancy.scope(select(Message), Message, user).where(Message.case_id == case.id)
+    return list(db.session.scalars(stmt.order_by(Message.created_on.desc(), Message.id.desc())))
+
+
 def unprinted_letters(user: Any = None) -> list[Message]:
     """Letters waiting for the print batch, in the user's municipalities."""
     stmt = tenancy.scope(

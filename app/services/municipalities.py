@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from ..extensions import db
@@ -27,6 +29,20 @@ SETTING_FIELDS = [
 ]
 HOUSE_STYLE_FIELDS = ["sender_name", "sender_address", "signature", "footer", "primary_color"]
 MAX_REMINDERS = 3
+# Bounds of the numeric settings, shared by the settings screen and the REST API.
+SETTING_BOUNDS: dict[str, tuple[Any, Any]] = {
+    "income_percentage": (Decimal("50"), Decimal("300")),
+    "advice_margin_percentage": (Decimal("0"), Decimal("50")),
+    "max_data_age_days": (1, 730),
+}
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+COLOUR_MESSAGE = "Geef een kleur als #rrggbb, bijvoorbeeld #1f4e79."
+
+
+def bound_message(name: str) -> str:
+    """The Dutch message for a setting outside its bounds."""
+    low, high = SETTING_BOUNDS[name]
+    return f"Kies een waarde van {low} tot en met {high}."
 
 
 def reminder_days_error(days: Any) -> str | None:

@@ -11,7 +11,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Regexp, ValidationError
 
 from ..formatting import amount_nl, date_nl, datetime_nl, label_of, percentage_nl, yes_no
 from ..models import (
@@ -31,25 +31,10 @@ from ..models import (
 )
 from ..roles import current_user
 from ..services import audit, messaging, municipalities, norms, templating
-from .base import TenantModelView
+from .base import AuditedChangesMixin, TenantModelView
 from .fields import DayListField, optional_booleans
 
 READ_ONLY = ["can_list", "can_show"]
-
-
-class AuditedChangesMixin:
-    """Write every change made through a FAB form to the audit log."""
-
-    audit_name = "object"
-
-    def post_add(self, item: Any) -> None:
-        audit.object_changed(self.audit_name, item.id, "create")
-
-    def post_update(self, item: Any) -> None:
-        audit.object_changed(self.audit_name, item.id, "update")
-
-    def post_delete(self, item: Any) -> None:
-        audit.object_changed(self.audit_name, item.id, "delete")
 
 
 class ResidentModelView(TenantModelView):
@@ -184,6 +169,13 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         "check_assets",
         "deduct_debts",
     ]
+    validators_columns = {
+        **{
+            name: [NumberRange(low, high, message=municipalities.bound_message(name))]
+            for name, (low, high) in municipalities.SETTING_BOUNDS.items()
+        },
+        "primary_color": [Regexp(municipalities.COLOUR, message=municipalities.COLOUR_MESSAGE)],
+    }
     add_form_extra_fields = edit_form_extra_fields = {
         **optional_booleans(label_columns, _booleans),
         "reminder_days": DayListField(

@@ -12,7 +12,7 @@ from flask_appbuilder.security.sqla.models import Role
 
 from ..models import Case, Municipality, Organisation
 from ..roles import current_user
-from ..services import tenancy
+from ..services import audit, tenancy
 
 SCOPED_RELATED = (Municipality, Case, Organisation, Role)
 
@@ -27,8 +27,10 @@ class TenantFilter(BaseFilter):
 
 
 def ensure_in_scope(view: Any, pk: Any) -> None:
-    """Answer 404 unless the object behind `pk` is visible to the current user."""
-    if not tenancy.in_scope(view.datamodel.obj, pk):
+    """Answer 404 (and audit the attempt) unless the object behind `pk` is the user's to see."""
+    model = view.datamodel.obj
+    if not tenancy.in_scope(model, pk):
+        audit.access_refused(model.__tablename__, str(pk)[:64])
         abort(404)
 
 
@@ -69,21 +71,6 @@ class TenantGuardMixin:
         if pk is not None and current_user() is not None:
             ensure_in_scope(self, pk)
 
-
-class TenantModelView(TenantGuardMixin, ModelView):
-    """A ModelView that never shows, changes or acts on another organisation's rows.
-
-    FAB applies base filters on list, show, edit and delete, but its actions load
-    rows without them; those routes are guarded here.
-    """
-
-    page_size = 25
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.base_filters = [["id", TenantFilter, lambda: None], *(self.base_filters or [])]
-        guard_related_queries(self)
-        super().__init__(**kwargs)
-
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name: str, pk: Any):
         """Run a show-page action on one row of the own organisation."""
@@ -96,3 +83,33 @@ class TenantModelView(TenantGuardMixin, ModelView):
         for pk in request.form.getlist("rowid"):
             ensure_in_scope(self, pk)
         return super().action_post()
+
+
+class AuditedChangesMixin:
+    """Write every change made through a FAB form to the audit log."""
+
+    audit_name = "object"
+
+    def post_add(self, item: Any) -> None:
+        audit.object_changed(self.audit_name, item.id, "create")
+
+    def post_update(self, item: Any) -> None:
+        audit.object_changed(self.audit_name, item.id, "update")
+
+    def post_delete(self, item: Any) -> None:
+        audit.object_changed(self.audit_name, item.id, "delete")
+
+
+class TenantModelView(TenantGuardMixin, ModelView):
+    """A ModelView that never shows, changes or acts on another organisation's rows.
+
+    FAB applies base filters on list, show, edit and delete; its actions load rows
+    without them and are guarded by TenantGuardMixin.
+    """
+
+    page_size = 25
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.base_filters = [["id", TenantFilter, lambda: None], *(self.base_filters or [])]
+        guard_related_queries(self)
+        super().__init__(**kwargs)

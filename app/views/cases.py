@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
 from ..formatting import datetime_nl, label_of
-from ..models import Advice, Case, CaseKind, CaseStatus, Decision, Message, Notice
-from ..services import audit, cases, export, reassessments, tenancy
+from ..models import Advice, Case, CaseKind, CaseStatus, Decision, Notice
+from ..services import audit, cases, export, messaging, reassessments, tenancy
 from .base import TenantModelView
 
 
@@ -136,15 +136,10 @@ class CaseModelView(TenantModelView):
         except (ValueError, tenancy.NotFound):
             abort(404)
         audit.case_viewed(case.id)
-        messages = (
-            tenancy.scope(select(Message), Message)
-            .where(Message.case_id == case.id)
-            .order_by(Message.created_on.desc())
-        )
         return self.render_template(
             "case/show.html",
             case=case,
-            messages=self.datamodel.session.scalars(messages).all(),
+            messages=messaging.for_case(case),
             title=str(case),
         )
 

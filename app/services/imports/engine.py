@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import logging
 import os
 import threading
@@ -19,7 +20,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from openpyxl import Workbook
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
@@ -636,8 +637,6 @@ def refused_rows_file(record: ImportRecord) -> tuple[bytes, str, str]:
     selected = ((cells, errors[line]) for line, cells in table.rows() if line in errors)
     stem = Path(record.filename).stem or "import"
     if table.kind == "xlsx":
-        import io
-
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("Geweigerd")
         sheet.append(header)
@@ -648,8 +647,6 @@ def refused_rows_file(record: ImportRecord) -> tuple[bytes, str, str]:
         workbook.save(out)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return out.getvalue(), mime, f"{stem}-geweigerd.xlsx"
-    import io
-
     text = io.StringIO()
     writer = csv.writer(text, delimiter=table.delimiter, lineterminator="\r\n")
     writer.writerow(header)
@@ -727,8 +724,6 @@ def discard(record: ImportRecord) -> None:
 
 def begin_confirm(record: ImportRecord) -> bool:
     """Move a previewed import to IMPORTING (conditionally: a double click confirms once)."""
-    from sqlalchemy import update
-
     moved = db.session.execute(
         update(ImportRecord)
         .where(ImportRecord.id == record.id, ImportRecord.status == ImportStatus.PREVIEWED)
