@@ -12,6 +12,21 @@ from tests.conftest import csrf_token, login
 from tests.helpers import municipality, org
 
 
+def user_form(token: str, username: str, **fields: str) -> dict[str, str]:
+    """The add-user form as a Beheerder fills it in; `fields` adds or overrides values."""
+    return {
+        "csrf_token": token,
+        "first_name": "Nieuwe",
+        "last_name": "Collega",
+        "username": username,
+        "email": f"{username}@zwolle.example.nl",
+        "active": "y",
+        "password": "Welkom-Nieuw-2026!AB",
+        "conf_password": "Welkom-Nieuw-2026!AB",
+        **fields,
+    }
+
+
 def test_medewerker_cannot_edit_settings_or_manage_users(app, medewerker_client):
     with app.app_context():
         zwolle_id = municipality("0193").id
@@ -76,18 +91,10 @@ def test_beheerder_sees_and_creates_users_only_in_own_organisation(app, beheerde
     token = csrf_token(beheerder_client, "/users/add")
     response = beheerder_client.post(
         "/users/add",
-        data={
-            "csrf_token": token,
-            "first_name": "Nieuwe",
-            "last_name": "Collega",
-            "username": "nieuwe.collega",
-            "email": "nieuwe.collega@zwolle.example.nl",
-            "active": "y",
-            "organisation": str(isd_id),  # not offered in the form; must not stick
-            "roles": str(medewerker_role),
-            "password": "Welkom-Nieuw-2026!AB",
-            "conf_password": "Welkom-Nieuw-2026!AB",
-        },
+        # The ISD is not offered in the form; sending its id must not stick.
+        data=user_form(
+            token, "nieuwe.collega", organisation=str(isd_id), roles=str(medewerker_role)
+        ),
     )
     # The ISD is not offered, so the form refuses it as an invalid choice.
     assert response.status_code == 200
@@ -98,17 +105,7 @@ def test_beheerder_sees_and_creates_users_only_in_own_organisation(app, beheerde
     token = csrf_token(beheerder_client, "/users/add")
     response = beheerder_client.post(
         "/users/add",
-        data={
-            "csrf_token": token,
-            "first_name": "Nieuwe",
-            "last_name": "Collega",
-            "username": "nieuwe.collega",
-            "email": "nieuwe.collega@zwolle.example.nl",
-            "active": "y",
-            "roles": str(medewerker_role),
-            "password": "Welkom-Nieuw-2026!AB",
-            "conf_password": "Welkom-Nieuw-2026!AB",
-        },
+        data=user_form(token, "nieuwe.collega", roles=str(medewerker_role)),
     )
     assert response.status_code == 302
     with app.app_context():
@@ -123,17 +120,7 @@ def test_beheerder_cannot_give_the_admin_role(app, beheerder_client):
     token = csrf_token(beheerder_client, "/users/add")
     response = beheerder_client.post(
         "/users/add",
-        data={
-            "csrf_token": token,
-            "first_name": "Stiekem",
-            "last_name": "Admin",
-            "username": "stiekem.admin",
-            "email": "stiekem@example.nl",
-            "active": "y",
-            "roles": str(admin_role),
-            "password": "Welkom-Nieuw-2026!AB",
-            "conf_password": "Welkom-Nieuw-2026!AB",
-        },
+        data=user_form(token, "stiekem.admin", roles=str(admin_role)),
     )
     # The Admin role is not offered: its id is dropped and no role is left.
     assert "Kies ten minste één rol." in response.get_data(as_text=True)
