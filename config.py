@@ -52,6 +52,14 @@ class Config:
     INTAKE_HMAC_SECRET = os.environ.get("INTAKE_HMAC_SECRET", "")
     # Shared secret of the Ockto deliveries; empty refuses deliveries.
     OCKTO_HMAC_SECRET = os.environ.get("OCKTO_HMAC_SECRET", "")
+    # "sandbox" (built-in pretend Ockto; default in development) or "production".
+    OCKTO_MODE = os.environ.get(
+        "OCKTO_MODE", "sandbox" if ENV_NAME in {"development", "test"} else "production"
+    )
+    # Production: the Ockto journey the start button leads to (?uitnodiging=<token> added).
+    OCKTO_JOURNEY_URL = os.environ.get("OCKTO_JOURNEY_URL", "")
+    # Requests per address on the residents' public pages (Flask-Limiter notation).
+    RESIDENT_RATE_LIMIT = os.environ.get("RESIDENT_RATE_LIMIT", "30 per minute")
     # Folder for uploaded documents and logos, outside the web root.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     # Public base URL used in links in emails and letters.
@@ -110,3 +118,4 @@ class TestConfig(Config):
     SERVER_NAME = None
     INTAKE_HMAC_SECRET = "test-intake-secret"  # noqa: S105
     OCKTO_HMAC_SECRET = "test-ockto-secret"  # noqa: S105
+    OCKTO_MODE = "sandbox"

@@ -78,12 +78,17 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    from .views.resident import register_resident_pages
+
+    register_resident_pages(app)
     from .errors import register_error_handlers
 
     register_error_handlers(app)
     from .health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    if app.config.get("OCKTO_MODE") == "sandbox" and config.ENV_NAME not in {"development", "test"}:
+        log.warning("OCKTO_MODE=sandbox outside development: residents can make up their data.")
     from .services import audit
 
     audit.connect_signals(app)

@@ -24,6 +24,9 @@ def register_error_handlers(app: Flask) -> None:
         message = MESSAGES.get(code, error.description or "Er ging iets mis.")
         if request.path.startswith("/api/"):
             return jsonify(fouten=[{"veld": None, "melding": message}]), code
+        if request.path.startswith("/inwoner/"):
+            # Residents see their own simple pages, never the caseworkers' menu.
+            return render_template("resident/error.html", code=code, message=message), code
         page = render_template(
             "error.html",
             code=code,

@@ -98,6 +98,22 @@ def nl2br(value: str | None) -> Markup:
     return Markup("<br>".join(escape(line) for line in (value or "").splitlines()))  # noqa: S704
 
 
+def readable_on(colour: str | None) -> str:
+    """Black or white text, whichever contrasts most with a #rrggbb background (WCAG)."""
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    text = (colour or "#1f4e79").lstrip("#")
+    if len(text) != 6:
+        return "#ffffff"
+    r, g, b = (channel(text[i : i + 2]) for i in (0, 2, 4))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    # Contrast with white is 1.05/(L+0.05), with black (L+0.05)/0.05; take the larger.
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#111111"
+
+
 def register_template_filters(app: Flask) -> None:
     """Make the Dutch formatters available in every template."""
     app.jinja_env.globals.update(cijfer=figure_nl)
@@ -109,4 +125,5 @@ def register_template_filters(app: Flask) -> None:
         label=label,
         janee=yes_no,
         nl2br=nl2br,
+        leesbaar_op=readable_on,
     )

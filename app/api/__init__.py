@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
+from .audit import AuditApi
+from .cases import CaseApi
 from .imports import ImportApi
 from .intake import IntakeApi
-from .resources import (
-    AssetLimitApi,
-    AuditApi,
-    CaseApi,
-    MemoApi,
-    MessageApi,
-    MunicipalityApi,
-    NationalNormApi,
-)
+from .memos import MemoApi
+from .messages import MessageApi
+from .municipalities import MunicipalityApi
+from .norms import AssetLimitApi, NationalNormApi
+from .ockto import OcktoApi
 
 
 def register_apis(appbuilder: AppBuilder) -> None:
@@ -29,5 +27,6 @@ def register_apis(appbuilder: AppBuilder) -> None:
         AssetLimitApi,
         ImportApi,
         IntakeApi,
+        OcktoApi,
     ):
         appbuilder.add_api(api)

@@ -13,7 +13,7 @@ from ..roles import current_user
 from ..services import tenancy
 from ..services.imports import engine
 from ..services.imports.reader import FileRefusedError
-from .resources import errors
+from .common import errors
 
 
 class ImportApi(BaseApi):

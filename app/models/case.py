@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_appbuilder import Model
 from sqlalchemy import (
@@ -31,6 +31,9 @@ from .organisation import Municipality
 from .resident import Resident
 from .types import TZDateTime, enum_column, utcnow
 from .user import User
+
+if TYPE_CHECKING:
+    from .delivery import Delivery
 
 case_child = Table(
     "case_child",
@@ -108,7 +111,7 @@ class Case(Model):
     )
     documents: Mapped[list[Document]] = relationship(back_populates="case")
     invitations: Mapped[list[Invitation]] = relationship(back_populates="case")
-    deliveries: Mapped[list[Delivery]] = relationship(back_populates="case")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="case", order_by="Delivery.id")
     information_requests: Mapped[list[InformationRequest]] = relationship(back_populates="case")
 
     @property
@@ -141,7 +144,7 @@ class CaseEvent(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
     created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
-    # Who acted when no user did: "systeem", "inwoner", "aanvraagsite", "ockto".
+    # Who acted when no user did: "systeem", "inwoner", "aanvraagsite", "Ockto".
     actor: Mapped[str | None] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
@@ -249,27 +252,11 @@ class Invitation(Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
     expires_on: Mapped[dt.datetime] = mapped_column(TZDateTime)
+    # When the resident first and last opened the start page (the timeline shows it daily).
+    opened_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
+    last_opened_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
 
     case: Mapped[Case] = relationship(back_populates="invitations")
 
     def __str__(self) -> str:
         return f"Uitnodiging van {self.created_on:%d-%m-%Y}"
-
-
-class Delivery(Model):
-    """One Ockto delivery, stored with its raw payload."""
-
-    __tablename__ = "delivery"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
-    delivery_key: Mapped[str] = mapped_column(String(64), unique=True)
-    completed_on: Mapped[dt.datetime] = mapped_column(TZDateTime)
-    complete: Mapped[bool] = mapped_column(Boolean)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
-
-    case: Mapped[Case] = relationship(back_populates="deliveries")
-
-    def __str__(self) -> str:
-        return f"Ockto-levering van {self.completed_on:%d-%m-%Y}"

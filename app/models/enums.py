@@ -121,3 +121,65 @@ class ImportStatus(LabeledEnum):
     REFUSED = "Bestand geweigerd"
     FAILED = "Mislukt, niets opgeslagen"
     CANCELLED = "Geannuleerd"
+
+
+class DeliveryRole(LabeledEnum):
+    APPLICANT = "Aanvrager"
+    PARTNER = "Partner"
+
+
+class PartnerSource(LabeledEnum):
+    MIJNOVERHEID = "MijnOverheid"
+    BELASTINGDIENST = "Belastingdienst"
+
+
+class IncomeKind(LabeledEnum):
+    WAGE = "Loon"
+    BENEFIT = "Uitkering"
+    PENSION = "Pensioen"
+    STATE_PENSION = "AOW"
+    ALIMONY = "Alimentatie"
+    STUDENT_FINANCE = "Studiefinanciering"
+    HEALTHCARE_ALLOWANCE = "Zorgtoeslag"
+    RENT_ALLOWANCE = "Huurtoeslag"
+    CHILD_BUDGET = "Kindgebonden budget"
+    CHILD_BENEFIT = "Kinderbijslag"
+    OTHER = "Overig"
+
+
+# Allowances that are not income (DESIGN.md 6): shown, never counted.
+NON_INCOME_KINDS = frozenset(
+    {
+        IncomeKind.HEALTHCARE_ALLOWANCE,
+        IncomeKind.RENT_ALLOWANCE,
+        IncomeKind.CHILD_BUDGET,
+        IncomeKind.CHILD_BENEFIT,
+    }
+)
+
+
+class IncomePeriod(LabeledEnum):
+    WEEK = "Per week"
+    FOUR_WEEKS = "Per vier weken"
+    MONTH = "Per maand"
+    YEAR = "Per jaar"
+
+
+class GrossNet(LabeledEnum):
+    GROSS = "Bruto"
+    NET = "Netto"
+
+
+class AssetKind(LabeledEnum):
+    CURRENT_ACCOUNT = "Betaalrekening"
+    SAVINGS_ACCOUNT = "Spaarrekening"
+    INVESTMENTS = "Beleggingen"
+    OWN_HOME = "Eigen woning"
+    VEHICLE = "Voertuig"
+    OTHER = "Overig"
+
+
+class DebtKind(LabeledEnum):
+    MORTGAGE = "Hypotheek"
+    STUDY_DEBT = "Studieschuld"
+    OTHER = "Overig"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 _DIGITS = re.compile(r"^\d{9}$")
@@ -21,3 +22,16 @@ def normalise(raw: str | int | None) -> str:
     if text.isdigit() and len(text) == 8:
         text = "0" + text
     return text
+
+
+def generate(rng: random.Random, taken: set[str]) -> str:
+    """A random BSN that passes the elfproef and is not in `taken` (demo and sandbox data)."""
+    while True:
+        digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
+        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check == 10:
+            continue
+        number = "".join(map(str, digits)) + str(check)
+        if number not in taken:
+            taken.add(number)
+            return number

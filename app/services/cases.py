@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,16 +11,10 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Case, CaseEvent, CaseStatus, Memo, Municipality, Resident
+from ..models.types import utcnow
 from ..roles import current_user
 from . import audit, bsn, tenancy
-
-
-class ValidationError(ValueError):
-    """Bad input, with one Dutch message per field."""
-
-    def __init__(self, errors: list[dict[str, str | None]]) -> None:
-        super().__init__("; ".join(e["melding"] or "" for e in errors))
-        self.errors = errors
+from .errors import ValidationError
 
 
 @dataclass
@@ -86,11 +81,13 @@ def add_event(
     from_status: CaseStatus | None = None,
     to_status: CaseStatus | None = None,
     actor: str | None = None,
+    now: dt.datetime | None = None,
 ) -> CaseEvent:
     """Append a line to the case's timeline (in the caller's transaction)."""
     user = current_user()
     event = CaseEvent(
         case=case,
+        created_on=now or utcnow(),
         user_id=getattr(user, "id", None),
         actor=actor if actor else (None if user else "systeem"),
         action=action,

@@ -32,6 +32,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..roles import ROLE_BEHEERDER, ROLE_MEDEWERKER
 from . import invitations, messaging
+from .bsn import generate as make_bsn
 from .municipalities import create_municipality
 
 DEMO_PASSWORD = "Demo-Welkom-2026!"  # noqa: S105 - documented demo password
@@ -174,19 +175,6 @@ STATUS_WEIGHTS = [
     (CaseStatus.DECIDED, 62),
     (CaseStatus.ABORTED, 14),
 ]
-
-
-def make_bsn(rng: random.Random, taken: set[str]) -> str:
-    """A random BSN that passes the elfproef and is not in `taken`."""
-    while True:
-        digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
-        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
-        if check == 10:
-            continue
-        number = "".join(map(str, digits)) + str(check)
-        if number not in taken:
-            taken.add(number)
-            return number
 
 
 def is_loaded() -> bool:
@@ -410,7 +398,7 @@ class _Generator:
             "Ockto-levering ontvangen" + ("" if complete else " (partnergegevens ontbreken)"),
             current,
             CaseStatus.DATA_RECEIVED,
-            actor="ockto",
+            actor="Ockto",
         )
         current = CaseStatus.DATA_RECEIVED
         roll = rng.random()

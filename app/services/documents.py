@@ -133,3 +133,8 @@ def store_logo(municipality: Municipality, data: bytes) -> str:
     name = os.urandom(16).hex() + suffix
     (folder / name).write_bytes(data)
     return name
+
+
+def image_type(path: Path) -> str:
+    """The MIME type of a stored logo (its suffix was set from its checked content)."""
+    return "image/png" if path.suffix == ".png" else "image/jpeg"

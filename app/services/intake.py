@@ -25,92 +25,17 @@ from ..models import (
     TemplateEvent,
 )
 from ..models.types import utcnow
-from . import bsn as bsn_rules
 from . import cases, invitations, messaging
 from .partner_requests import RequestRefused, log_refusal, verify
+from .validation import Checker
 
 ENDPOINT = "intake"
 _CBS = re.compile(r"^\d{4}$")
 _POSTCODE = re.compile(r"^([1-9]\d{3})\s?([A-Za-z]{2})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_TEXT = 200
 
 
-class _Checker:
-    """Collects every problem of a payload with the dotted path of its field."""
-
-    def __init__(self) -> None:
-        self.errors: list[dict[str, str | None]] = []
-
-    def fail(self, path: str | None, message: str) -> None:
-        self.errors.append({"veld": path, "melding": message})
-
-    def text(
-        self, obj: dict, key: str, path: str, required: bool = False, size: int = MAX_TEXT
-    ) -> str | None:
-        value = obj.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail(path, "Dit veld is verplicht.")
-            return None
-        if not isinstance(value, str):
-            self.fail(path, "Moet tekst zijn.")
-            return None
-        if len(value) > size:
-            self.fail(path, f"Mag hoogstens {size} tekens lang zijn.")
-            return None
-        return value.strip()
-
-    def bsn(self, obj: dict, key: str, path: str, required: bool = True) -> str | None:
-        value = self.text(obj, key, path, required)
-        if value is None:
-            return None
-        if not bsn_rules.is_valid(value):
-            self.fail(path, "Geen geldig BSN (negen cijfers en de elfproef).")
-            return None
-        return value
-
-    def date(self, obj: dict, key: str, path: str, required: bool = False) -> dt.date | None:
-        value = self.text(obj, key, path, required)
-        if value is None:
-            return None
-        try:
-            parsed = dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(path, "Geen geldige datum (JJJJ-MM-DD).")
-            return None
-        if len(value) != 10:
-            self.fail(path, "Geen geldige datum (JJJJ-MM-DD).")
-            return None
-        return parsed
-
-    def moment(self, obj: dict, key: str, path: str) -> dt.datetime | None:
-        value = self.text(obj, key, path, required=True)
-        if value is None:
-            return None
-        try:
-            parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(path, "Geen geldig tijdstip (ISO 8601 met tijdzone).")
-            return None
-        if parsed.tzinfo is None:
-            self.fail(path, "Het tijdstip mist de tijdzone.")
-            return None
-        return parsed
-
-    def object(self, obj: dict, key: str, path: str, required: bool = False) -> dict | None:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.fail(path, "Dit veld is verplicht.")
-            return None
-        if not isinstance(value, dict):
-            self.fail(path, "Moet een object zijn.")
-            return None
-        return value
-
-
-def _person(check: _Checker, data: dict, path: str, applicant: bool) -> dict[str, Any]:
+def _person(check: Checker, data: dict, path: str, applicant: bool) -> dict[str, Any]:
     person = {
         "bsn": check.bsn(data, "bsn", f"{path}.bsn"),
         "initials": check.text(data, "voorletters", f"{path}.voorletters", size=40),
@@ -146,7 +71,7 @@ def _person(check: _Checker, data: dict, path: str, applicant: bool) -> dict[str
 
 def validate(payload: Any) -> tuple[dict[str, Any], list[dict[str, str | None]]]:
     """Every problem of an application payload, each with its dotted field path."""
-    check = _Checker()
+    check = Checker()
     if not isinstance(payload, dict):
         check.fail(None, "De body moet een JSON-object zijn.")
         return {}, check.errors

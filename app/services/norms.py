@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import AssetHouseholdType, AssetLimit
 from ..roles import current_user, is_platform_admin
 from . import audit, tenancy
-from .cases import ValidationError
+from .errors import ValidationError
 
 _AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ..formatting import datetime_nl, label_of
 from ..models import Advice, Case, CaseKind, CaseStatus, Decision, Notice
-from ..services import audit, cases, export, messaging, reassessments, tenancy
+from ..services import audit, cases, errors, export, messaging, reassessments, tenancy
 from .base import TenantModelView
 
 
@@ -157,7 +157,7 @@ class CaseModelView(TenantModelView):
             flash("Memo toegevoegd.", "success")
         except tenancy.NotFound:
             abort(404)
-        except cases.ValidationError as exc:
+        except errors.ValidationError as exc:
             flash(str(exc), "danger")
         return redirect(url_for(".show", pk=case_id))
 
@@ -171,7 +171,7 @@ class CaseModelView(TenantModelView):
         if request.method == "POST":
             try:
                 found = cases.search_by_bsn(request.form.get("bsn", ""))
-            except cases.ValidationError as exc:
+            except errors.ValidationError as exc:
                 error = str(exc)
         return self.render_template(
             "case/search_bsn.html", found=found, error=error, title="Zoeken op BSN"

@@ -1,0 +1,154 @@
+"""GET /api/v1/case/ (read, tenant-scoped, audited), its export and the case actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request, stream_with_context
+from flask_appbuilder.api import ModelRestApi, expose, rison, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name, protect
+from marshmallow import Schema, fields
+
+from ..models import Case
+from ..services import audit, export, tenancy
+from .common import TENANT, code, errors
+
+
+def _person(attr: str, field: str) -> fields.Function:
+    def get(case: Case) -> Any:
+        person = getattr(case, attr)
+        if person is None:
+            return None
+        return person.bsn if field == "bsn" else person.full_name
+
+    return fields.Function(get)
+
+
+class CaseSchema(Schema):
+    """A case as municipal systems read it: English codes, CBS code, BSNs and names."""
+
+    id = fields.Integer()
+    kind = fields.Function(lambda c: code(c.kind))
+    status = fields.Function(lambda c: code(c.status))
+    advice = fields.Function(lambda c: code(c.advice))
+    decision = fields.Function(lambda c: code(c.decision))
+    decision_reasons = fields.Raw()
+    municipality = fields.Function(lambda c: c.municipality.cbs_code)
+    application_number = fields.String(allow_none=True)
+    contract_number = fields.String(allow_none=True)
+    applicant_bsn = _person("applicant", "bsn")
+    applicant_name = _person("applicant", "name")
+    partner_bsn = _person("partner", "bsn")
+    partner_name = _person("partner", "name")
+    contact_preference = fields.Function(lambda c: code(c.contact_preference))
+    children_count = fields.Integer()
+    linked_case_id = fields.Integer(allow_none=True)
+    created_on = fields.DateTime()
+    changed_on = fields.DateTime()
+
+
+CASE_COLUMNS = [
+    "id",
+    "kind",
+    "status",
+    "advice",
+    "decision",
+    "municipality",
+    "application_number",
+    "contract_number",
+    "applicant",
+    "partner",
+    "contact_preference",
+    "children_count",
+    "created_on",
+    "changed_on",
+]
+
+
+class CaseApi(ModelRestApi):
+    """Cases, read-only; state changes go through the case actions."""
+
+    resource_name = "case"
+    datamodel = SQLAInterface(Case)
+    include_route_methods = {"get", "get_list", "info", "export", "invite"}
+    base_filters = TENANT
+    list_columns = show_columns = CASE_COLUMNS
+    list_model_schema = CaseSchema()
+    show_model_schema = CaseSchema()
+    search_columns = [
+        "status",
+        "kind",
+        "advice",
+        "decision",
+        "municipality",
+        "application_number",
+        "contract_number",
+        "contact_preference",
+        "created_on",
+        "changed_on",
+    ]
+    order_columns = ["id", "status", "kind", "created_on", "changed_on"]
+    base_order = ("id", "asc")
+
+    def pre_get_list(self, data: dict[str, Any]) -> None:
+        audit.case_list_viewed(data.get("count", 0), channel="api")
+
+    def pre_get(self, data: dict[str, Any]) -> None:
+        audit.case_viewed(data.get("id"), channel="api")
+
+    @expose("/<int:pk>/invite", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("invite")
+    def invite(self, pk: int) -> Response:
+        """Send the Ockto invitation of a NEW reassessment (module ockto).
+        ---
+        post:
+          summary: Invite (NEW -> INVITED)
+          responses:
+            200:
+              description: The case's new status
+        """
+        from ..services import reassessments
+
+        try:
+            case = reassessments.invite_case(pk)
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
+        except reassessments.InviteRefused as exc:
+            return errors(exc.status, [{"veld": None, "melding": exc.message}])
+        return self.response(200, zaak_id=case.id, status=case.status.name)
+
+    @expose("/export", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("export")
+    @rison()
+    def export(self, **kwargs: Any) -> Response:
+        """Export the filtered case list as CSV or XLSX.
+        ---
+        get:
+          summary: Export the filtered case list (format=csv|xlsx, q=rison filters)
+          responses:
+            200:
+              description: The file
+        """
+        fmt = request.args.get("format", "csv")
+        if fmt not in export.FORMATS:
+            return errors(
+                400, [{"veld": "format", "melding": "Onbekend formaat: kies csv of xlsx."}]
+            )
+        try:
+            joined = self._handle_filters_args(kwargs.get("rison", {}))
+        except Exception:  # noqa: BLE001 - FAB raises several filter exceptions
+            return errors(400, [{"veld": "q", "melding": "Ongeldig filter in q."}])
+        query = self.datamodel.apply_all(self.datamodel.session.query(Case), joined, "id", "asc")
+        filters = kwargs.get("rison", {}).get("filters", [])
+        described = ",".join(sorted({str(f.get("col")) for f in filters})) or "-"
+        stream, mimetype, filename = export.export_cases(query, fmt, described, channel="api")
+        return Response(
+            stream_with_context(stream),
+            mimetype=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )

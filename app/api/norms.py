@@ -1,0 +1,155 @@
+"""/api/v1/national_norm/ and /api/v1/asset_limit/: norms and asset limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask_appbuilder.api import ModelRestApi, expose, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name, protect
+from marshmallow import Schema, fields
+
+from ..models import AssetLimit, NationalNorm
+from ..services import tenancy
+from ..services.errors import ValidationError as InputError
+from .common import TENANT, errors
+
+
+class NationalNormSchema(Schema):
+    id = fields.Integer()
+    valid_from = fields.Date()
+    household_type = fields.Function(lambda n: n.household_type.name)
+    amount = fields.Function(lambda n: f"{n.amount:.2f}")
+    verified = fields.Boolean()
+    source = fields.String(allow_none=True)
+
+
+class NationalNormApi(ModelRestApi):
+    """National norms (read: all; change: platform Admin)."""
+
+    resource_name = "national_norm"
+    datamodel = SQLAInterface(NationalNorm)
+    include_route_methods = {"get", "get_list", "info", "post", "put", "delete"}
+    list_columns = show_columns = [
+        "id",
+        "valid_from",
+        "household_type",
+        "amount",
+        "verified",
+        "source",
+    ]
+    list_model_schema = NationalNormSchema()
+    show_model_schema = NationalNormSchema()
+    add_columns = edit_columns = ["valid_from", "household_type", "amount", "verified", "source"]
+    search_columns = ["valid_from", "household_type", "verified"]
+    base_order = ("valid_from", "desc")
+
+
+class AssetLimitSchema(Schema):
+    id = fields.Integer()
+    valid_from = fields.Date()
+    household_type = fields.Function(lambda n: n.household_type.name)
+    amount = fields.Function(lambda n: f"{n.amount:.2f}")
+    municipality = fields.Function(lambda n: n.municipality.cbs_code if n.municipality else None)
+    verified = fields.Boolean()
+    source = fields.String(allow_none=True)
+
+
+class AssetLimitApi(ModelRestApi):
+    """Asset limits: national rows (Admin) and municipal overrides (Beheerder)."""
+
+    resource_name = "asset_limit"
+    datamodel = SQLAInterface(AssetLimit)
+    include_route_methods = {"get", "get_list", "info", "post", "put", "delete"}
+    base_filters = TENANT
+    list_columns = show_columns = [
+        "id",
+        "valid_from",
+        "household_type",
+        "amount",
+        "municipality",
+        "verified",
+        "source",
+    ]
+    list_model_schema = AssetLimitSchema()
+    show_model_schema = AssetLimitSchema()
+    add_columns = edit_columns = [
+        "valid_from",
+        "household_type",
+        "amount",
+        "municipality",
+        "verified",
+        "source",
+    ]
+    search_columns = ["valid_from", "household_type", "municipality", "verified"]
+    base_order = ("valid_from", "desc")
+
+    def _call(self, action: Any, ok_status: int = 200) -> Response:
+        """Run a norms service call and answer its errors in the contract's shape."""
+        from ..services import norms
+
+        try:
+            limit = action()
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Vermogensgrens niet gevonden."}])
+        except norms.Forbidden as exc:
+            return errors(403, [{"veld": "municipality", "melding": str(exc)}])
+        except InputError as exc:
+            return errors(422, exc.errors)
+        if limit is None:
+            return self.response(ok_status, message="OK")
+        return self.response(ok_status, id=limit.id, result=AssetLimitSchema().dump(limit))
+
+    def _save(self, pk: int | None) -> Response:
+        from ..services import norms
+
+        body = request.get_json(silent=True)
+        return self._call(lambda: norms.save_asset_limit(body, pk), 201 if pk is None else 200)
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def post(self) -> Response:
+        """Add an asset limit; `municipality` is a CBS code, or null for a national limit.
+        ---
+        post:
+          summary: Add an asset limit
+          responses:
+            201:
+              description: The new limit
+        """
+        return self._save(None)
+
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk: int) -> Response:
+        """Change an asset limit.
+        ---
+        put:
+          summary: Change an asset limit
+          responses:
+            200:
+              description: The changed limit
+        """
+        return self._save(pk)
+
+    @expose("/<int:pk>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("delete")
+    def delete(self, pk: int) -> Response:
+        """Delete a municipal asset limit (national ones: Admin only).
+        ---
+        delete:
+          summary: Delete an asset limit
+          responses:
+            200:
+              description: Deleted
+        """
+        from ..services import norms
+
+        return self._call(lambda: norms.delete_asset_limit(pk))
