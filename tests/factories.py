@@ -52,3 +52,38 @@ def new_case(
     db.session.add(case)
     db.session.commit()
     return case
+
+
+def invited_case(
+    cbs_code: str = "0193",
+    preference: ContactPreference = ContactPreference.EMAIL,
+    partner: bool = False,
+    children: int = 0,
+    email: str | None = "inwoner@example.nl",
+) -> tuple[Case, str]:
+    """A committed INVITED case with an invitation (token), optionally with a known partner."""
+    from app.services import invitations
+
+    case = new_case(cbs_code, preference=preference, email=email)
+    if partner:
+        case.partner = person(cbs_code, "Jansen", dt.date(1982, 7, 14))
+    for n in range(children):
+        case.children.append(person(cbs_code, case.applicant.surname, dt.date(2014 + n, 3, 2)))
+    case.children_count = children
+    invitation = invitations.issue(case)
+    case.status = CaseStatus.INVITED
+    db.session.commit()
+    return case, invitation.token
+
+
+def person(cbs_code: str, surname: str, born: dt.date) -> Resident:
+    """A resident of the municipality with a fresh BSN."""
+    resident = Resident(
+        municipality=municipality(cbs_code),
+        bsn=make_bsn(_rng, _taken),
+        initials="M.",
+        surname=surname,
+        birth_date=born,
+    )
+    db.session.add(resident)
+    return resident

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 
 from ..models import Case
 from ..services import audit, export, tenancy
+from ..services.ockto import summary
 from .common import TENANT, code, errors
 
 
@@ -71,7 +72,7 @@ class CaseApi(ModelRestApi):
 
     resource_name = "case"
     datamodel = SQLAInterface(Case)
-    include_route_methods = {"get", "get_list", "info", "export", "invite"}
+    include_route_methods = {"get", "get_list", "info", "export", "invite", "delivery"}
     base_filters = TENANT
     list_columns = show_columns = CASE_COLUMNS
     list_model_schema = CaseSchema()
@@ -119,6 +120,35 @@ class CaseApi(ModelRestApi):
         except reassessments.InviteRefused as exc:
             return errors(exc.status, [{"veld": None, "melding": exc.message}])
         return self.response(200, zaak_id=case.id, status=case.status.name)
+
+    @expose("/<int:pk>/delivery", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def delivery(self, pk: int) -> Response:
+        """The current Ockto delivery of a case, parsed: persons, income, assets, debts.
+        ---
+        get:
+          summary: The current delivery with monthly equivalents and totals
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: The delivery (contract vocabulary, amounts as decimal strings)
+            404:
+              description: No such case for this user, or no delivery yet
+        """
+        try:
+            found = summary.current_of_case(pk)
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
+        if found is None:
+            return errors(404, [{"veld": None, "melding": "Deze zaak heeft nog geen levering."}])
+        return self.response(200, **summary.as_json(found))
 
     @expose("/export", methods=["GET"])
     @protect()

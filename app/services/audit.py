@@ -55,6 +55,11 @@ def case_viewed(case_id: int, channel: str = "scherm") -> None:
     _write("case.view", "case", case_id, detail=f"kanaal={channel}")
 
 
+def delivery_viewed(case_id: int, channel: str = "api") -> None:
+    """Someone looked at the income, assets and debts of a case's household."""
+    _write("delivery.view", "case", case_id, detail=f"kanaal={channel}")
+
+
 def case_list_viewed(count: int, channel: str = "scherm") -> None:
     """Someone listed cases (names and numbers of residents)."""
     _write("case.list", "case", None, detail=f"kanaal={channel}; rijen={count}")

@@ -22,8 +22,6 @@ from ..models import (
     ContactPreference,
     Decision,
     Memo,
-    Notice,
-    NoticeKind,
     Organisation,
     Resident,
     TemplateEvent,
@@ -34,6 +32,7 @@ from ..roles import ROLE_BEHEERDER, ROLE_MEDEWERKER
 from . import invitations, messaging
 from .bsn import generate as make_bsn
 from .municipalities import create_municipality
+from .ockto import deliveries, sandbox
 
 DEMO_PASSWORD = "Demo-Welkom-2026!"  # noqa: S105 - documented demo password
 
@@ -246,7 +245,9 @@ class _Generator:
         settled = status in (CaseStatus.DECIDED, CaseStatus.ABORTED, CaseStatus.NEW)
         if kind == CaseKind.APPLICATION and after and not settled:
             kind = CaseKind.REASSESSMENT
-        created = self.now - dt.timedelta(days=rng.randint(1, 75), minutes=rng.randint(0, 1439))
+        # Invited cases are recent, so their start links (42 days) work in the demo.
+        days = rng.randint(1, 30) if status == CaseStatus.INVITED else rng.randint(1, 75)
+        created = self.now - dt.timedelta(days=days, minutes=rng.randint(0, 1439))
         applicant = self.person(municipality)
         surname = (applicant.prefix, applicant.surname)
         partner = self.person(municipality) if rng.random() < 0.4 else None
@@ -370,6 +371,9 @@ class _Generator:
         )
         current = CaseStatus.INVITED
         if final in (CaseStatus.INVITED,):
+            if case.partner is not None and case.invitations and rng.random() < 0.3:
+                # The applicant delivered alone: waiting for the partner (seed 002).
+                self.deliver(case, self.later(t, step), final, ["PARTNER_NOT_DELIVERED"])
             case.changed_on = t
             return
         if final == CaseStatus.ABORTED:
@@ -390,33 +394,18 @@ class _Generator:
             case.changed_on = t
             return
         t = self.later(t, step)
-        complete = rng.random() < 0.85
-        self.event(
-            case,
-            t,
-            "delivery",
-            "Ockto-levering ontvangen" + ("" if complete else " (partnergegevens ontbreken)"),
-            current,
-            CaseStatus.DATA_RECEIVED,
-            actor="Ockto",
-        )
+        self.deliver(case, t, final)
         current = CaseStatus.DATA_RECEIVED
-        roll = rng.random()
-        case.advice = (
-            Advice.GRANT if roll < 0.6 else (Advice.INVESTIGATE if roll < 0.85 else Advice.REJECT)
-        )
-        if not complete:
-            case.advice = Advice.INVESTIGATE
-            db.session.add(
-                Notice(
-                    case=case,
-                    kind=NoticeKind.PARTNER_DATA_INCOMPLETE,
-                    created_on=t,
-                    message="Tweede levering zonder gegevens van de partner.",
-                )
+        if case.advice is None:
+            # Placeholder figures until the advice engine computes them from the delivery.
+            roll = rng.random()
+            case.advice = (
+                Advice.GRANT
+                if roll < 0.6
+                else (Advice.INVESTIGATE if roll < 0.85 else Advice.REJECT)
             )
+            case.advice_reasons = self.advice_reasons(case.advice)
         case.advice_on = t
-        case.advice_reasons = self.advice_reasons(case.advice)
         if rng.random() < 0.35:
             db.session.add(
                 Memo(
@@ -457,6 +446,38 @@ class _Generator:
             case, t, "decide", f"Besluit: {case.decision.label}", current, final, user=worker
         )
         case.changed_on = t
+
+    def scenarios(self, case: Case) -> list[str]:
+        """The sandbox situations a demo household delivers, in order."""
+        rng = self.rng
+        if case.partner is not None:
+            pick = rng.choices(["COUPLE", "PARTNER_NOT_DELIVERED", "OTHER_PARTNER"], [8, 1, 1])[0]
+            # Delivered without the partner twice: the case is flagged (seed 002).
+            return [pick, pick] if pick == "PARTNER_NOT_DELIVERED" else [pick]
+        options = ["SINGLE", "SINGLE", "SINGLE", "HIGH_INCOME", "HIGH_ASSETS", "PENSION_AGE",
+                   "STALE_INCOME", "GROSS_ONLY"]  # fmt: skip
+        if case.children:
+            options += ["SINGLE_PARENT"] * 3
+        return [rng.choice(options)]
+
+    def deliver(
+        self, case: Case, t: dt.datetime, final: CaseStatus, scenarios: list[str] | None = None
+    ) -> None:
+        """Real deliveries from the sandbox through the delivery service, at time `t`."""
+        if not case.invitations:
+            self.event(case, t, "delivery", "Ockto-levering ontvangen",
+                       CaseStatus.INVITED, CaseStatus.DATA_RECEIVED, actor="Ockto")  # fmt: skip
+            return
+        invitation = case.invitations[-1]
+        case.status = CaseStatus.INVITED
+        for n, scenario in enumerate(scenarios or self.scenarios(case)):
+            when = self.later(t, dt.timedelta(days=2 * n))
+            payload = sandbox.build(invitation, scenario, now=when, rng=self.rng)
+            clean, errors = deliveries.validate(payload, when)
+            if errors:
+                raise RuntimeError(f"demo delivery refused: {errors}")
+            deliveries.accept(clean, payload, when)
+        case.status = final
 
     def advice_reasons(self, advice: Advice) -> list[dict[str, Any]]:
         income = Decimal(self.rng.randint(110000, 260000)) / 100

@@ -14,6 +14,7 @@ from ..models import (
     AuditLog,
     Case,
     CaseEvent,
+    Delivery,
     Document,
     ImportRecord,
     Memo,
@@ -83,7 +84,7 @@ def scope(query: Any, model: type, user: Any = None) -> Any:
         )
     if model in (Case, Resident, Template, Message, AllowlistEntry, ImportRecord, RefusedRequest):
         return query.filter(model.municipality_id.in_(ids))
-    if model in (Memo, CaseEvent, Notice, Document):
+    if model in (Memo, CaseEvent, Notice, Document, Delivery):
         return query.filter(model.case_id.in_(_case_ids(ids)))
     raise ValueError(f"no tenancy rule for {model.__name__}")
 

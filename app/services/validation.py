@@ -131,7 +131,7 @@ class Checker:
             self.fail(path, "Dit veld is verplicht.")
             return None
         if not isinstance(value, str):
-            self.fail(path, 'Een bedrag is tekst met een punt, zoals "1650.00" (geen getal).')
+            self.fail(path, 'Een bedrag is tekst met een punt, zoals "1234.56" (geen getal).')
             return None
         if not _AMOUNT.match(value):
             self.fail(path, "Geen geldig bedrag: cijfers met een punt en hoogstens twee decimalen.")

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..formatting import datetime_nl, label_of
 from ..models import Advice, Case, CaseKind, CaseStatus, Decision, Notice
 from ..services import audit, cases, errors, export, messaging, reassessments, tenancy
+from ..services.ockto import adapter, journey, summary
 from .base import TenantModelView
 
 
@@ -136,10 +137,19 @@ class CaseModelView(TenantModelView):
         except (ValueError, tenancy.NotFound):
             abort(404)
         audit.case_viewed(case.id)
+        deliveries = summary.deliveries_of(case)
+        chosen = request.args.get("levering", type=int)
+        selected = next(
+            (d for d in deliveries if d.id == chosen), deliveries[0] if deliveries else None
+        )
+        invitation = journey.open_invitation(case) if adapter.is_sandbox() else None
         return self.render_template(
             "case/show.html",
             case=case,
             messages=messaging.for_case(case),
+            deliveries=deliveries,
+            delivery=summary.summarise(selected) if selected else None,
+            sandbox_link=url_for("resident.start", token=invitation.token) if invitation else None,
             title=str(case),
         )
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...formatting import local
-from ...models import CaseStatus, Delivery, Invitation
+from ...models import Case, CaseStatus, Delivery, Invitation
 from ...models.types import utcnow
-from .. import cases
+from .. import cases, invitations
 
 # A journey can start while the case waits for data; not once it has it, or is closed.
 JOURNEY_STATUSES = frozenset(
@@ -58,3 +58,9 @@ def record_opened(invitation: Invitation, now: dt.datetime | None = None) -> Non
             now=now,
         )
     db.session.commit()
+
+
+def open_invitation(case: Case, now: dt.datetime | None = None) -> Invitation | None:
+    """The case's newest invitation whose start link still works, if any."""
+    newest = invitations.current(case, now)
+    return usable(newest.token, now) if newest else None
