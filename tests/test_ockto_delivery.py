@@ -380,10 +380,11 @@ def test_a_partner_found_is_added_and_the_partners_open_case_is_linked_both_ways
     assert case.partner_id == partner.id and case.partner.first_names == "Maria"
     assert case.linked_case_id == own.id and own.linked_case_id == case.id
     assert not case.open_notices  # no partner was given, so nothing differs
-    client = login(app, "medewerker.zwolle")
-    for this, other in ((case, own), (own, case)):
-        page = client.get(f"/zaken/show/{this.id}").get_data(as_text=True)
-        assert f'href="/zaken/show/{other.id}">{other.number}</a>' in page
+    with app.app_context():  # the caseworker's requests get a context of their own
+        client = login(app, "medewerker.zwolle")
+        for this, other in ((case, own), (own, case)):
+            page = client.get(f"/zaken/show/{this.id}").get_data(as_text=True)
+            assert f'href="/zaken/show/{other.id}">{other.number}</a>' in page
 
 
 def test_a_different_partner_raises_a_notice_and_forces_investigate(app, db, client):
@@ -487,7 +488,9 @@ def test_a_later_delivery_is_current_and_earlier_ones_stay_as_history(app, db, c
     assert (entry.action, entry.object_id, entry.username) == (
         "delivery.view", str(case.id), "medewerker.zwolle",
     )  # fmt: skip
-    page = login(app, "medewerker.zwolle").get(f"/zaken/show/{case.id}").get_data(as_text=True)
+    with app.app_context():
+        client = login(app, "medewerker.zwolle")
+        page = client.get(f"/zaken/show/{case.id}").get_data(as_text=True)
     assert "Alle leveringen" in page and page.count("Bekijken</a>") == 1
     assert "€ 433,33" in page and "€ 979,99" in page
 

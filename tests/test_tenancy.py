@@ -130,6 +130,7 @@ def test_every_pk_route_answers_404_for_another_organisation(app, foreign):
     assert f"/zaken/show/{foreign[Case]}" in urls
     assert f"/zaken/action/resetpasswords/{foreign[Case]}" in urls
     assert f"/api/v1/case/{foreign[Case]}" in urls
+    assert f"/api/v1/case/{foreign[Case]}/delivery" in urls
     assert f"/api/v1/municipality/{foreign[Municipality]}" in urls
     assert f"/users/edit/{foreign[User]}" in urls
     assert f"/import/show/{foreign[ImportRecord]}/bevestigen" in urls

@@ -406,7 +406,10 @@ def submit(payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     secret = current_app.config.get("OCKTO_HMAC_SECRET") or ""
     body = json.dumps(payload, ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", "X-Signature": sign(secret, body)}
-    response = Client(current_app._get_current_object()).post(
-        DELIVERY_PATH, data=body, headers=headers
-    )
-    return response.status_code, response.get_json(silent=True) or {}
+    app = current_app._get_current_object()
+    # A context of its own, as a request from outside would have: its own g and session.
+    with app.app_context():
+        response = Client(app).post(DELIVERY_PATH, data=body, headers=headers)
+        answer = response.status_code, response.get_json(silent=True) or {}
+    db.session.expire_all()  # the caller reads what the delivery changed
+    return answer
