@@ -20,7 +20,8 @@ run: venv
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	SCHEDULER_IN_WEB=1 $(BIN)/python run.py
+	# A development secret, so the Ockto sandbox journey works out of the box.
+	SCHEDULER_IN_WEB=1 OCKTO_HMAC_SECRET=$${OCKTO_HMAC_SECRET:-dev-ockto-secret} $(BIN)/python run.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -11,7 +11,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
 
 from ..models import Case
-from ..services import audit, export, tenancy
+from ..services import audit, export, reassessments, tenancy
 from ..services.ockto import summary
 from .common import TENANT, code, errors
 
@@ -111,8 +111,6 @@ class CaseApi(ModelRestApi):
             200:
               description: The case's new status
         """
-        from ..services import reassessments
-
         try:
             case = reassessments.invite_case(pk)
         except tenancy.NotFound:

@@ -11,7 +11,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
 
 from ..models import AssetLimit, NationalNorm
-from ..services import tenancy
+from ..services import norms, tenancy
 from ..services.errors import ValidationError as InputError
 from .common import TENANT, errors
 
@@ -87,8 +87,6 @@ class AssetLimitApi(ModelRestApi):
 
     def _call(self, action: Any, ok_status: int = 200) -> Response:
         """Run a norms service call and answer its errors in the contract's shape."""
-        from ..services import norms
-
         try:
             limit = action()
         except tenancy.NotFound:
@@ -102,8 +100,6 @@ class AssetLimitApi(ModelRestApi):
         return self.response(ok_status, id=limit.id, result=AssetLimitSchema().dump(limit))
 
     def _save(self, pk: int | None) -> Response:
-        from ..services import norms
-
         body = request.get_json(silent=True)
         return self._call(lambda: norms.save_asset_limit(body, pk), 201 if pk is None else 200)
 
@@ -150,6 +146,4 @@ class AssetLimitApi(ModelRestApi):
             200:
               description: Deleted
         """
-        from ..services import norms
-
         return self._call(lambda: norms.delete_asset_limit(pk))
