@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from . import cases, invitations, messaging
-from .partner_requests import RequestRefused, log_refusal, verify
+from .partner_requests import RequestRefused, log_refusal, parse_json, reference_of, verify
 from .validation import Checker
 
 ENDPOINT = "intake"
@@ -266,14 +266,8 @@ def receive(
     municipality_id = None
     try:
         verify("INTAKE_HMAC_SECRET", signature, raw_body)
-        try:
-            payload = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise RequestRefused(
-                400, [{"veld": None, "melding": "De body is geen geldige JSON."}]
-            ) from exc
-        if isinstance(payload, dict) and isinstance(payload.get("aanvraagnummer"), str):
-            reference = payload["aanvraagnummer"][:64]
+        payload = parse_json(raw_body)
+        reference = reference_of(payload, "aanvraagnummer")
         clean, errors = validate(payload)
         if clean.get("municipality") is not None:
             municipality_id = clean["municipality"].id

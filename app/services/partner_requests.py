@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
+from typing import Any
 
 from flask import current_app
 
@@ -66,6 +68,22 @@ def verify(secret_setting: str, header: str | None, body: bytes, now: float | No
     ).hexdigest()
     if not hmac.compare_digest(expected, given):
         raise RequestRefused(401, [{"veld": "X-Signature", "melding": "Handtekening klopt niet."}])
+
+
+def parse_json(raw_body: bytes) -> Any:
+    """The JSON body of a partner request; 400 in the contract's shape when it is not JSON."""
+    try:
+        return json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RequestRefused(
+            400, [{"veld": None, "melding": "De body is geen geldige JSON."}]
+        ) from exc
+
+
+def reference_of(payload: Any, key: str) -> str | None:
+    """The partner's own reference (application number, levering_id) for the refusal log."""
+    value = payload.get(key) if isinstance(payload, dict) else None
+    return value[:64] if isinstance(value, str) else None
 
 
 def log_refusal(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -30,7 +29,7 @@ from ...models import (
 )
 from ...models.types import utcnow
 from .. import cases, invitations, messaging
-from ..partner_requests import RequestRefused, log_refusal, verify
+from ..partner_requests import RequestRefused, log_refusal, parse_json, reference_of, verify
 from ..validation import Checker
 from . import wire
 
@@ -454,15 +453,10 @@ def receive(
     municipality_id = None
     try:
         verify("OCKTO_HMAC_SECRET", signature, raw_body)
-        try:
-            payload = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise RequestRefused(
-                400, [{"veld": None, "melding": "De body is geen geldige JSON."}]
-            ) from exc
-        if isinstance(payload, dict) and isinstance(payload.get("levering_id"), str):
-            reference = payload["levering_id"][:64]
+        payload = parse_json(raw_body)
+        reference = reference_of(payload, "levering_id")
         for _attempt in range(3):
+            # The full id, not the log's shortened reference: a longer id is refused below.
             found = _existing(payload.get("levering_id") if isinstance(payload, dict) else None)
             if found:
                 return found
@@ -483,13 +477,3 @@ def receive(
         db.session.rollback()
         log_refusal(ENDPOINT, refused, reference, municipality_id)
         return refused.status, {"fouten": refused.errors}
-
-
-def current(case: Case) -> Delivery | None:
-    """The case's current delivery: the latest received."""
-    return db.session.scalar(
-        select(Delivery)
-        .where(Delivery.case_id == case.id)
-        .order_by(Delivery.created_on.desc(), Delivery.id.desc())
-        .limit(1)
-    )

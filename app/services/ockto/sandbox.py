@@ -345,7 +345,6 @@ class _Builder:
         partner_names: tuple | None = None
         partner_born: dt.date | None = None
         partner_bsn: str | None = None
-        delivered = False
         if s in ("COUPLE", "PARTNER_NOT_DELIVERED") and case.partner is not None:
             partner_bsn = case.partner.bsn
             partner_names = self._names(case.partner)

@@ -49,6 +49,8 @@ class Totals:
 
 @dataclass
 class PersonSummary:
+    """One person of a delivery with income lines and totals."""
+
     person: DeliveryPerson
     incomes: list[IncomeLine]
     totals: Totals
@@ -56,6 +58,8 @@ class PersonSummary:
 
 @dataclass
 class DeliverySummary:
+    """A delivery with its persons and the household totals."""
+
     delivery: Delivery
     persons: list[PersonSummary] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
