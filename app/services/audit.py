@@ -60,6 +60,16 @@ def delivery_viewed(case_id: int, channel: str = "api") -> None:
     _write("delivery.view", "case", case_id, detail=f"kanaal={channel}")
 
 
+def advice_viewed(case_id: int, channel: str = "api") -> None:
+    """Someone looked at the advice and its calculation (incomes and assets)."""
+    _write("advice.view", "case", case_id, detail=f"kanaal={channel}")
+
+
+def what_if(municipality_id: int, count: int) -> None:
+    """A Beheerder ran a what-if over the open cases of a municipality (nothing changed)."""
+    _write("advice.what_if", "municipality", municipality_id, detail=f"zaken={count}")
+
+
 def case_list_viewed(count: int, channel: str = "scherm") -> None:
     """Someone listed cases (names and numbers of residents)."""
     _write("case.list", "case", None, detail=f"kanaal={channel}; rijen={count}")

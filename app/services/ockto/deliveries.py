@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from ...extensions import db
 from ...models import (
     OPEN_STATUSES,
-    Advice,
     Case,
     CaseStatus,
     Channel,
@@ -28,7 +27,7 @@ from ...models import (
     TemplateEvent,
 )
 from ...models.types import utcnow
-from .. import cases, invitations, messaging
+from .. import cases, invitations, legitimacy, messaging
 from ..partner_requests import RequestRefused, log_refusal, parse_json, reference_of, verify
 from ..validation import Checker
 from . import wire
@@ -353,36 +352,6 @@ def _partner_missing(case: Case, delivery: Delivery, now: dt.datetime) -> None:
     )
 
 
-def forced_advice_reasons(delivery: Delivery) -> list[dict[str, Any]]:
-    """The delivery facts that make the advice INVESTIGATE whatever the amounts."""
-    reasons = []
-    if delivery.partner_mismatch:
-        reasons.append(
-            {
-                "code": "PARTNER_MISMATCH",
-                "melding": "De partner in de Ockto-gegevens is niet de opgegeven partner.",
-                "cijfers": {},
-            }
-        )
-    if delivery.partner_missing_again:
-        reasons.append(
-            {
-                "code": "PARTNER_DATA_MISSING_TWICE",
-                "melding": "Twee keer een levering zonder de gegevens van de partner.",
-                "cijfers": {},
-            }
-        )
-    return reasons
-
-
-def _apply_advice_facts(case: Case, delivery: Delivery, now: dt.datetime) -> None:
-    """A new current delivery replaces the advice of the previous one."""
-    reasons = forced_advice_reasons(delivery)
-    case.advice = Advice.INVESTIGATE if reasons else None
-    case.advice_reasons = reasons or None
-    case.advice_on = now if reasons else None
-
-
 def _move_status(case: Case, delivery: Delivery, now: dt.datetime) -> None:
     """A complete delivery (or a second incomplete one) ends the wait for data."""
     settled = delivery.complete or delivery.partner_missing_again
@@ -426,7 +395,7 @@ def accept(clean: dict[str, Any], payload: dict[str, Any], now: dt.datetime) -> 
     db.session.flush()  # the unique levering_id decides here who was first
     _apply_partner_rules(case, delivery, clean["persons"], now)
     _move_status(case, delivery, now)
-    _apply_advice_facts(case, delivery, now)
+    legitimacy.apply_to_delivery(case, delivery, now)
     case.changed_on = now
     delivery.answer = {
         "zaak_id": case.id,
