@@ -59,13 +59,55 @@ def percentage_nl(value: Decimal | int | str | None) -> str:
 
 
 def figure_nl(key: str, value: Any) -> str:
-    """One figure of an advice's reasons: percentages as %, amounts in euros."""
+    """One figure of an advice's reasons: percentages as %, dates, factors, else euros."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return yes_no(value)
     if "percentage" in key:
         return percentage_nl(value)
+    if "factor" in key:
+        return str(value).replace(".", ",")
+    if "dagen" in key:
+        return f"{value} dagen"
+    if "datum" in key or "vanaf" in key:
+        try:
+            return date_nl(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
     try:
         return amount_nl(Decimal(str(value)))
     except (ArithmeticError, ValueError):
         return str(value)
+
+
+FIGURE_LABELS = {
+    "inkomen": "inkomen",
+    "norm": "norm",
+    "vakantiegeldfactor": "vakantiegeldfactor",
+    "percentage": "percentage",
+    "inkomensgrens": "inkomensgrens",
+    "inkomensgrens_met_marge": "grens met marge",
+    "vermogen": "vermogen",
+    "vermogensgrens": "vermogensgrens",
+    "vermogensgrens_met_marge": "grens met marge",
+    "bedrag_per_maand": "per maand",
+    "peildatum": "peildatum",
+    "maximale_ouderdom_dagen": "maximaal",
+    "overwaarde_woning": "overwaarde woning",
+}
+
+
+def figure_label(key: str) -> str:
+    """The Dutch name of a figure in an advice reason."""
+    return FIGURE_LABELS.get(key, key.replace("_", " "))
+
+
+def date_iso_nl(value: str | None) -> str:
+    """An ISO date string (as stored in JSON) as dd-mm-jjjj."""
+    if not value:
+        return ""
+    return date_nl(dt.date.fromisoformat(str(value)))
 
 
 def label(value: Any) -> str:
@@ -116,9 +158,10 @@ def readable_on(colour: str | None) -> str:
 
 def register_template_filters(app: Flask) -> None:
     """Make the Dutch formatters available in every template."""
-    app.jinja_env.globals.update(cijfer=figure_nl)
+    app.jinja_env.globals.update(cijfer=figure_nl, cijfernaam=figure_label)
     app.jinja_env.filters.update(
         datum=date_nl,
+        datum_iso=date_iso_nl,
         datumtijd=datetime_nl,
         bedrag=amount_nl,
         procent=percentage_nl,

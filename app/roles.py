@@ -76,8 +76,11 @@ _BEHEERDER = [
     [_views("CaseModelView"), "^can_start_reassessment$"],
     [_views("ImportApi"), "^can_post$"],
     [_views("CaseApi"), "^can_invite$"],
+    [_views("PolicyView"), "^can_(index|edit)$"],
+    [_views("MunicipalityApi"), "^can_(what_if|recompute)$"],
     [
-        "^(Security|List Users|Auditlog|Printbatch|Imports|Bestandscheck|Geweigerde verzoeken)$",
+        "^(Security|List Users|Auditlog|Printbatch|Imports|Bestandscheck|Geweigerde verzoeken"
+        "|Inkomens- en vermogensparameters)$",
         "^menu_access$",
     ],
 ]

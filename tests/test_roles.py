@@ -198,16 +198,28 @@ def test_settings_form_refuses_out_of_range_numbers_and_bad_colours(app, beheerd
             "csrf_token": token,
             "check_mode": "AFTER",
             "reminder_days": "5, 10, 14",
+            "primary_color": "red;}</style>",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert "Geef een kleur als #rrggbb" in page
+    # The income and asset policy has its own screen, with the same bounds.
+    assert 'name="income_percentage"' not in page
+    policy = "/parameters/0193"
+    response = beheerder_client.post(
+        policy,
+        data={
+            "csrf_token": csrf_token(beheerder_client, policy),
+            "actie": "opslaan",
             "income_percentage": "-130",
             "advice_margin_percentage": "5",
             "max_data_age_days": "0",
-            "primary_color": "red;}</style>",
         },
     )
     page = response.get_data(as_text=True)
     assert "Kies een waarde van 50 tot en met 300." in page
     assert "Kies een waarde van 1 tot en met 730." in page
-    assert "Geef een kleur als #rrggbb" in page
     with app.app_context():
         m = _db.session.get(Municipality, zwolle_id)
         assert (m.check_mode.name, m.primary_color) == ("BEFORE", "#c8102e")
+        assert (m.income_percentage, m.max_data_age_days) == (130, 62)

@@ -11,7 +11,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
 
 from ..models import Case
-from ..services import audit, export, reassessments, tenancy
+from ..services import audit, export, legitimacy, reassessments, tenancy
 from ..services.ockto import summary
 from .common import TENANT, code, errors
 
@@ -72,7 +72,9 @@ class CaseApi(ModelRestApi):
 
     resource_name = "case"
     datamodel = SQLAInterface(Case)
-    include_route_methods = {"get", "get_list", "info", "export", "invite", "delivery"}
+    include_route_methods = {
+        "get", "get_list", "info", "export", "invite", "delivery", "advice"
+    }  # fmt: skip
     base_filters = TENANT
     list_columns = show_columns = CASE_COLUMNS
     list_model_schema = CaseSchema()
@@ -147,6 +149,37 @@ class CaseApi(ModelRestApi):
         if found is None:
             return errors(404, [{"veld": None, "melding": "Deze zaak heeft nog geen levering."}])
         return self.response(200, **summary.as_json(found))
+
+    @expose("/<int:pk>/advice", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def advice(self, pk: int) -> Response:
+        """The legitimacy advice of a case with its reasons and whole calculation.
+        ---
+        get:
+          summary: The advice (GRANT/INVESTIGATE/REJECT or null) with reasons and figures
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: advies, redenen (code, melding, cijfers as decimal strings), berekening
+            403:
+              description: The municipality does not have the legitimacy module
+            404:
+              description: No such case for this user
+        """
+        try:
+            answer = legitimacy.advice_of_case(tenancy.get_case(pk))
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
+        except legitimacy.ModuleOff:
+            return errors(403, [{"veld": None, "melding": legitimacy.MODULE_OFF}])
+        return self.response(200, **answer)
 
     @expose("/export", methods=["GET"])
     @protect()

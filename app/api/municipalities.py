@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_appbuilder.api import ModelRestApi
+from flask import Response, request
+from flask_appbuilder.api import ModelRestApi, expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import ValidationError, validate
+from sqlalchemy import inspect
 
 from ..models import Municipality
-from ..services import audit, municipalities
-from .common import TENANT
+from ..services import audit, legitimacy, municipalities
+from ..services.errors import ValidationError as InputError
+from .common import TENANT, errors
 
 
 def _validate_reminder_days(value: Any) -> None:
@@ -33,7 +37,7 @@ class MunicipalityApi(ModelRestApi):
 
     resource_name = "municipality"
     datamodel = SQLAInterface(Municipality)
-    include_route_methods = {"get", "get_list", "info", "put", "post"}
+    include_route_methods = {"get", "get_list", "info", "put", "post", "what_if", "recompute"}
     base_filters = TENANT
     list_columns = show_columns = [
         "id",
@@ -64,5 +68,81 @@ class MunicipalityApi(ModelRestApi):
     def post_add(self, item: Municipality) -> None:
         municipalities.created(item)
 
+    def pre_update(self, item: Municipality) -> None:
+        state = inspect(item)
+        # Remember whether the income and asset policy changed, to recompute after saving.
+        self._policy_changed = any(
+            state.attrs[name].history.has_changes() for name in legitimacy.POLICY_FIELDS
+        )
+
     def post_update(self, item: Municipality) -> None:
         audit.object_changed("municipality", item.id, "update")
+        if getattr(self, "_policy_changed", False):
+            legitimacy.recompute_open([item.id], "beleid gewijzigd")
+
+    def _visible(self, pk: int) -> Municipality | None:
+        return self.datamodel.get(pk, self._base_filters)
+
+    @expose("/<int:pk>/what-if", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("what_if")
+    def what_if(self, pk: int) -> Response:
+        """How the open cases with data would move under other parameters (nothing saved).
+        ---
+        post:
+          summary: What-if of the income and asset policy (read-only, audited)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: zaken, gewijzigd, verschuivingen [{van, naar, zaken, verzekerden}]
+            403:
+              description: No legitimacy module
+            404:
+              description: Not a municipality of this user
+            422:
+              description: Invalid parameters
+        """
+        municipality = self._visible(pk)
+        if municipality is None:
+            return errors(404, [{"veld": None, "melding": "Gemeente niet gevonden."}])
+        try:
+            proposed = legitimacy.parse_policy(request.get_json(silent=True))
+            result = legitimacy.what_if(municipality, proposed)
+        except InputError as exc:
+            return errors(422, exc.errors)
+        except legitimacy.ModuleOff:
+            return errors(403, [{"veld": None, "melding": legitimacy.MODULE_OFF}])
+        return self.response(200, **legitimacy.what_if_json(result))
+
+    @expose("/<int:pk>/recompute", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("recompute")
+    def recompute(self, pk: int) -> Response:
+        """Recompute the advice of the municipality's open cases with data.
+        ---
+        post:
+          summary: Herbereken open zaken
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: herberekend (count)
+            404:
+              description: Not a municipality of this user
+        """
+        municipality = self._visible(pk)
+        if municipality is None:
+            return errors(404, [{"veld": None, "melding": "Gemeente niet gevonden."}])
+        count = legitimacy.recompute_open([municipality.id], "handmatig herberekend")
+        return self.response(200, herberekend=count)

@@ -9,9 +9,10 @@ from flask_appbuilder.api import ModelRestApi, expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
+from marshmallow import ValidationError as MarshmallowError
 
 from ..models import AssetLimit, NationalNorm
-from ..services import norms, tenancy
+from ..services import legitimacy, norms, tenancy
 from ..services.errors import ValidationError as InputError
 from .common import TENANT, errors
 
@@ -25,12 +26,19 @@ class NationalNormSchema(Schema):
     source = fields.String(allow_none=True)
 
 
+def _period_start(value: Any) -> None:
+    error = norms.period_start_error(value)
+    if error:
+        raise MarshmallowError(error)
+
+
 class NationalNormApi(ModelRestApi):
-    """National norms (read: all; change: platform Admin)."""
+    """National norms (read: all; change: platform Admin); every change recomputes."""
 
     resource_name = "national_norm"
     datamodel = SQLAInterface(NationalNorm)
-    include_route_methods = {"get", "get_list", "info", "post", "put", "delete"}
+    include_route_methods = {"get", "get_list", "info", "post", "put", "delete", "period"}
+    validators_columns = {"valid_from": _period_start}
     list_columns = show_columns = [
         "id",
         "valid_from",
@@ -44,6 +52,43 @@ class NationalNormApi(ModelRestApi):
     add_columns = edit_columns = ["valid_from", "household_type", "amount", "verified", "source"]
     search_columns = ["valid_from", "household_type", "verified"]
     base_order = ("valid_from", "desc")
+
+    def post_add(self, item: NationalNorm) -> None:
+        legitimacy.recompute_open(None, "normen gewijzigd")
+
+    def post_update(self, item: NationalNorm) -> None:
+        legitimacy.recompute_open(None, "normen gewijzigd")
+
+    def post_delete(self, item: NationalNorm) -> None:
+        legitimacy.recompute_open(None, "normen gewijzigd")
+
+    @expose("/period", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def period(self) -> Response:
+        """Add a period of national norms: all five household types from 1 January or 1 July.
+        ---
+        post:
+          summary: Add a norm period (body valid_from, bedragen per household type, verified,
+            source) and recompute the open cases
+          responses:
+            201:
+              description: The new rows and herberekend (count of open cases recomputed)
+            403:
+              description: Not the platform Admin
+            422:
+              description: Invalid period or amounts
+        """
+        try:
+            rows, count = norms.add_norm_period(request.get_json(silent=True))
+        except norms.Forbidden as exc:
+            return errors(403, [{"veld": None, "melding": str(exc)}])
+        except InputError as exc:
+            return errors(422, exc.errors)
+        return self.response(
+            201, result=[NationalNormSchema().dump(r) for r in rows], herberekend=count
+        )
 
 
 class AssetLimitSchema(Schema):

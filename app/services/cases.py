@@ -10,7 +10,16 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import Case, CaseEvent, CaseStatus, Memo, Municipality, Resident
+from ..models import (
+    OPEN_STATUSES,
+    Advice,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Memo,
+    Municipality,
+    Resident,
+)
 from ..models.types import utcnow
 from ..roles import current_user
 from . import audit, bsn, tenancy
@@ -41,6 +50,11 @@ class OverviewRow:
         default_factory=lambda: {s: StatusCounts() for s in CaseStatus}
     )
     total: StatusCounts = field(default_factory=StatusCounts)
+    # Open cases per advice (None: no advice yet), for the legitimacy module.
+    per_advice: dict[Advice | None, StatusCounts] = field(
+        default_factory=lambda: {a: StatusCounts() for a in [*Advice, None]}
+    )
+    legitimacy: bool = False
 
 
 def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
@@ -48,7 +62,10 @@ def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
     municipalities = db.session.scalars(
         tenancy.scope(select(Municipality), Municipality, user).order_by(Municipality.name)
     ).all()
-    rows = {m.id: OverviewRow(m.name, m.cbs_code) for m in municipalities}
+    rows = {
+        m.id: OverviewRow(m.name, m.cbs_code, legitimacy=m.module_legitimacy)
+        for m in municipalities
+    }
     adults = 1 + sql_case((Case.partner_id.is_not(None), 1), else_=0)
     stmt = tenancy.scope(
         select(
@@ -71,6 +88,27 @@ def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
         row.total.add(counts)
         total.per_status[status].add(counts)
         total.total.add(counts)
+    advice_stmt = tenancy.scope(
+        select(
+            Case.municipality_id,
+            Case.advice,
+            func.count(Case.id),
+            func.sum(adults),
+            func.sum(adults + Case.children_count),
+        )
+        .where(Case.status.in_(OPEN_STATUSES))
+        .group_by(Case.municipality_id, Case.advice),
+        Case,
+        user,
+    )
+    total.legitimacy = any(r.legitimacy for r in rows.values())
+    for municipality_id, advice, n_cases, n_adults, n_insured in db.session.execute(advice_stmt):
+        row = rows.get(municipality_id)
+        if row is None or not row.legitimacy:
+            continue
+        counts = StatusCounts(int(n_cases), int(n_adults or 0), int(n_insured or 0))
+        row.per_advice[advice].add(counts)
+        total.per_advice[advice].add(counts)
     return list(rows.values()), total
 
 

@@ -396,16 +396,6 @@ class _Generator:
         t = self.later(t, step)
         self.deliver(case, t, final)
         current = CaseStatus.DATA_RECEIVED
-        if case.advice is None:
-            # Placeholder figures until the advice engine computes them from the delivery.
-            roll = rng.random()
-            case.advice = (
-                Advice.GRANT
-                if roll < 0.6
-                else (Advice.INVESTIGATE if roll < 0.85 else Advice.REJECT)
-            )
-            case.advice_reasons = self.advice_reasons(case.advice)
-        case.advice_on = t
         if rng.random() < 0.35:
             db.session.add(
                 Memo(
@@ -437,7 +427,10 @@ class _Generator:
         t = self.later(t, step)
         if case.advice == Advice.REJECT:
             case.decision = Decision.REJECTED
-            case.decision_reasons = [rng.choice(["INCOME_TOO_HIGH", "ASSETS_TOO_HIGH"])]
+            codes = [r["code"] for r in case.advice_reasons or []]
+            case.decision_reasons = [
+                c for c in ("INCOME_TOO_HIGH", "ASSETS_TOO_HIGH") if c in codes
+            ] or ["CUSTOM"]
         else:
             case.decision = Decision.GRANTED
         case.decided_on = t
@@ -478,29 +471,6 @@ class _Generator:
                 raise RuntimeError(f"demo delivery refused: {errors}")
             deliveries.accept(clean, payload, when)
         case.status = final
-
-    def advice_reasons(self, advice: Advice) -> list[dict[str, Any]]:
-        income = Decimal(self.rng.randint(110000, 260000)) / 100
-        limit = Decimal("1690.79")
-        reasons = [
-            {
-                "code": "INCOME",
-                "melding": "Inkomen per maand vergeleken met de inkomensgrens",
-                "cijfers": {"inkomen": str(income), "grens": str(limit), "percentage": "130"},
-            }
-        ]
-        if advice == Advice.REJECT:
-            reasons[0]["code"] = "INCOME_TOO_HIGH"
-            reasons[0]["melding"] = "Inkomen te hoog"
-        elif advice == Advice.INVESTIGATE:
-            reasons.append(
-                {
-                    "code": "PARTNER_DATA_INCOMPLETE",
-                    "melding": "Gegevens van de partner onvolledig",
-                    "cijfers": {},
-                }
-            )
-        return reasons
 
 
 def load(seed: int = 2026, cases: int = 200) -> bool:

@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,8 @@ from ..models import (
 )
 from ..models.types import utcnow
 from . import advice as engine
-from . import audit
+from . import audit, municipalities
+from .errors import ValidationError
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 AOW_TABLE = Path(__file__).resolve().parent.parent / "data" / "aow_ages.csv"
@@ -48,6 +49,9 @@ POLICY_FIELDS = [
     "deduct_debts",
     "max_data_age_days",
 ]
+
+
+MODULE_OFF = "Deze gemeente heeft de module rechtmatigheid niet: er is geen advies."
 
 
 class ModuleOff(Exception):  # noqa: N818 - reads as `except legitimacy.ModuleOff`
@@ -475,3 +479,58 @@ def advice_of_case(case: Case, channel: str = "api") -> dict[str, Any]:
         "berekening": case.advice_calculation,
         "berekend_op": case.advice_on.isoformat() if case.advice_on else None,
     }
+
+
+def parse_policy(data: Any, from_form: bool = False) -> dict[str, Any]:
+    """Validate proposed parameters (screen form or JSON); Dutch errors per field."""
+    if not isinstance(data, dict):
+        raise ValidationError([{"veld": None, "melding": "De body moet een JSON-object zijn."}])
+    values: dict[str, Any] = {}
+    problems: list[dict[str, str | None]] = []
+    for name in ("income_percentage", "advice_margin_percentage"):
+        raw = data.get(name)
+        if raw is None and not from_form:
+            continue
+        text = str(raw or "").strip().replace(",", ".")
+        try:
+            amount = Decimal(text)
+            if not amount.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append({"veld": name, "melding": "Geef een getal, bijvoorbeeld 130 of 5,5."})
+            continue
+        low, high = municipalities.SETTING_BOUNDS[name]
+        if not low <= amount <= high or amount != amount.quantize(Decimal("0.01")):
+            problems.append({"veld": name, "melding": municipalities.bound_message(name)})
+            continue
+        values[name] = amount
+    raw_days = data.get("max_data_age_days")
+    if raw_days is not None or from_form:
+        try:
+            if isinstance(raw_days, bool):
+                raise ValueError
+            days = int(str(raw_days).strip())
+            low, high = municipalities.SETTING_BOUNDS["max_data_age_days"]
+            if not low <= days <= high:
+                problems.append(
+                    {"veld": "max_data_age_days",
+                     "melding": municipalities.bound_message("max_data_age_days")}
+                )  # fmt: skip
+            else:
+                values["max_data_age_days"] = days
+        except ValueError:
+            problems.append({"veld": "max_data_age_days", "melding": "Geef een aantal dagen."})
+    for name in ("income_includes_holiday_allowance", "check_assets", "deduct_debts"):
+        if from_form:
+            values[name] = data.get(name) in ("y", "on", "1", "true")
+        elif name in data:
+            if not isinstance(data[name], bool):
+                problems.append({"veld": name, "melding": "Geef true of false."})
+            else:
+                values[name] = data[name]
+    unknown = sorted(set(data) - set(POLICY_FIELDS) - {"csrf_token", "actie"})
+    if unknown and not from_form:
+        problems.append({"veld": unknown[0], "melding": "Geen parameter van het beleid."})
+    if problems:
+        raise ValidationError(problems)
+    return values

@@ -5,18 +5,18 @@ from __future__ import annotations
 from flask_appbuilder import AppBuilder
 
 from .admin import (
-    AssetLimitModelView,
     AuditLogModelView,
     MemoModelView,
     MessageModelView,
-    MunicipalityModelView,
-    NationalNormModelView,
     RefusedRequestModelView,
     ResidentModelView,
     TemplateModelView,
 )
 from .cases import CaseModelView
 from .imports import AllowlistView, ImportModelView
+from .municipalities import MunicipalityModelView
+from .norms import AssetLimitModelView, NationalNormModelView
+from .policy import PolicyView
 from .printbatch import PrintBatchView
 
 
@@ -41,6 +41,9 @@ def register_views(appbuilder: AppBuilder) -> None:
         icon="fa-building",
         category="Beheer",
         category_icon="fa-cog",
+    )
+    appbuilder.add_view(
+        PolicyView, "Inkomens- en vermogensparameters", icon="fa-balance-scale", category="Beheer"
     )
     appbuilder.add_view(TemplateModelView, "Sjablonen", icon="fa-file-text", category="Beheer")
     appbuilder.add_view(PrintBatchView, "Printbatch", icon="fa-print", category="Beheer")

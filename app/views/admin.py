@@ -1,38 +1,32 @@
-"""Screens for residents, municipalities, templates, memos, messages, norms and the audit log."""
+"""Screens for residents, templates, memos, messages and the audit log."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, NumberRange, Regexp, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
-from ..formatting import amount_nl, date_nl, datetime_nl, label_of, percentage_nl, yes_no
+from ..formatting import date_nl, datetime_nl, label_of
 from ..models import (
-    AssetLimit,
     AuditLog,
     Channel,
-    CheckMode,
     Memo,
     Message,
     MessageStatus,
-    Municipality,
-    NationalNorm,
     RefusedRequest,
     Resident,
     Template,
     TemplateEvent,
 )
-from ..roles import current_user
-from ..services import audit, messaging, municipalities, norms, templating
+from ..services import audit, messaging, templating
 from .base import AuditedChangesMixin, TenantModelView
-from .fields import DayListField, optional_booleans
 
 READ_ONLY = ["can_list", "can_show"]
 
@@ -94,122 +88,6 @@ class ResidentModelView(TenantModelView):
         response = super().show(pk)
         audit.resident_viewed(int(pk))
         return response
-
-
-class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
-    """Gemeenten and their settings ("Beheer > Algemeen"): Beheerders edit their own."""
-
-    audit_name = "municipality"
-    datamodel = SQLAInterface(Municipality)
-    route_base = "/gemeenten"
-    list_title = show_title = edit_title = add_title = _("Gemeenten")
-    list_columns = [
-        "cbs_code",
-        "name",
-        "organisation",
-        "check_mode",
-        "uses_allowlist",
-        "reminders_enabled",
-    ]
-    settings = municipalities.SETTING_FIELDS
-    house_style = municipalities.HOUSE_STYLE_FIELDS
-    show_fieldsets = [
-        (_("Gemeente"), {"fields": ["cbs_code", "name", "organisation"]}),
-        (_("Algemeen"), {"fields": settings}),
-        (_("Huisstijl"), {"fields": house_style}),
-    ]
-    edit_columns = settings + house_style
-    add_columns = ["cbs_code", "name", "organisation", *settings, *house_style]
-    search_columns = ["cbs_code", "name", "check_mode"]
-    label_columns = {
-        "cbs_code": _("CBS-code"),
-        "name": _("Naam"),
-        "organisation": _("Organisatie"),
-        "check_mode": _("Toetsmoment"),
-        "uses_allowlist": _("Bestandscheck (allowlist)"),
-        "reminders_enabled": _("Herinneringen aan"),
-        "reminder_days": _("Herinneren na (dagen)"),
-        "module_ockto": _("Module Ockto"),
-        "module_legitimacy": _("Module rechtmatigheid"),
-        "module_decisions": _("Module besluiten"),
-        "income_percentage": _("Inkomensgrens (% van de norm)"),
-        "income_includes_holiday_allowance": _("Vergelijken inclusief vakantiegeld"),
-        "advice_margin_percentage": _("Marge voor Onderzoeken (%)"),
-        "check_assets": _("Vermogen toetsen"),
-        "deduct_debts": _("Schulden aftrekken"),
-        "max_data_age_days": _("Maximale ouderdom inkomensgegevens (dagen)"),
-        "sender_name": _("Afzender"),
-        "sender_address": _("Adres afzender"),
-        "signature": _("Ondertekening"),
-        "footer": _("Voettekst"),
-        "primary_color": _("Huisstijlkleur"),
-    }
-    formatters_columns = {
-        "check_mode": label_of(CheckMode),
-        "uses_allowlist": yes_no,
-        "reminders_enabled": yes_no,
-        "module_ockto": yes_no,
-        "module_legitimacy": yes_no,
-        "module_decisions": yes_no,
-        "check_assets": yes_no,
-        "deduct_debts": yes_no,
-        "income_includes_holiday_allowance": yes_no,
-        "reminder_days": lambda v: ", ".join(str(d) for d in v or []),
-        "income_percentage": percentage_nl,
-        "advice_margin_percentage": percentage_nl,
-    }
-    base_permissions = ["can_list", "can_show", "can_edit", "can_add"]
-    _booleans = [
-        "uses_allowlist",
-        "reminders_enabled",
-        "module_ockto",
-        "module_legitimacy",
-        "module_decisions",
-        "income_includes_holiday_allowance",
-        "check_assets",
-        "deduct_debts",
-    ]
-    validators_columns = {
-        **{
-            name: [NumberRange(low, high, message=municipalities.bound_message(name))]
-            for name, (low, high) in municipalities.SETTING_BOUNDS.items()
-        },
-        "primary_color": [Regexp(municipalities.COLOUR, message=municipalities.COLOUR_MESSAGE)],
-    }
-    add_form_extra_fields = edit_form_extra_fields = {
-        **optional_booleans(label_columns, _booleans),
-        "reminder_days": DayListField(
-            label_columns["reminder_days"],
-            description=_("Dagen na de uitnodiging, bijvoorbeeld 5, 10, 14."),
-        ),
-    }
-
-    show_template = "municipality/show.html"
-
-    def render_template(self, template: str, **kwargs: Any) -> str:
-        kwargs.setdefault(
-            "can_edit", self.appbuilder.sm.has_access("can_edit", self.class_permission_name)
-        )
-        return super().render_template(template, **kwargs)
-
-    @expose("/logo/<pk>", methods=["POST"])
-    @has_access
-    @permission_name("edit")
-    def logo(self, pk: Any):
-        """Upload the logo for letters (PNG or JPEG, checked by content)."""
-        municipality = self.datamodel.get(pk, self._base_filters)
-        if municipality is None:
-            abort(404)
-        upload = request.files.get("logo")
-        try:
-            municipalities.set_logo(municipality, upload.read() if upload else b"")
-            flash("Logo opgeslagen.", "success")
-        except ValueError as exc:
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=pk))
-
-    def post_add(self, item: Municipality) -> None:
-        municipalities.created(item)
 
 
 class TemplateTextValidator:
@@ -381,84 +259,6 @@ class MessageModelView(TenantModelView):
             mimetype="application/pdf",
             headers={"Content-Disposition": f'inline; filename="bericht-{message.id}.pdf"'},
         )
-
-
-NORM_LABELS = {
-    "valid_from": _("Geldig vanaf"),
-    "household_type": _("Huishouden"),
-    "amount": _("Bedrag"),
-    "verified": _("Bevestigd"),
-    "source": _("Bron"),
-    "municipality": _("Gemeente (leeg: landelijk)"),
-    "changed_on": _("Gewijzigd op"),
-}
-NORM_FORMATTERS = {
-    "valid_from": date_nl,
-    "household_type": lambda v: v or "",
-    "amount": amount_nl,
-    "verified": yes_no,
-    "changed_on": datetime_nl,
-}
-
-
-class NationalNormModelView(AuditedChangesMixin, TenantModelView):
-    """Landelijke normen (incl. vakantiegeld); the platform Admin maintains them."""
-
-    audit_name = "national_norm"
-    datamodel = SQLAInterface(NationalNorm)
-    route_base = "/normen"
-    list_title = show_title = add_title = edit_title = _("Landelijke normen")
-    list_columns = ["valid_from", "household_type", "amount", "verified"]
-    show_columns = ["valid_from", "household_type", "amount", "verified", "source", "changed_on"]
-    add_columns = edit_columns = ["valid_from", "household_type", "amount", "verified", "source"]
-    search_columns = ["valid_from", "household_type", "verified"]
-    base_order = ("valid_from", "desc")
-    label_columns = NORM_LABELS
-    formatters_columns = NORM_FORMATTERS
-
-
-class AssetLimitModelView(AuditedChangesMixin, TenantModelView):
-    """Vermogensgrenzen: national rows by the Admin, municipal overrides by the Beheerder."""
-
-    audit_name = "asset_limit"
-    datamodel = SQLAInterface(AssetLimit)
-    route_base = "/vermogensgrenzen"
-    list_title = show_title = add_title = edit_title = _("Vermogensgrenzen")
-    list_columns = ["valid_from", "household_type", "amount", "municipality", "verified"]
-    show_columns = [
-        "valid_from",
-        "household_type",
-        "amount",
-        "municipality",
-        "verified",
-        "source",
-        "changed_on",
-    ]
-    add_columns = edit_columns = [
-        "valid_from",
-        "household_type",
-        "amount",
-        "municipality",
-        "verified",
-        "source",
-    ]
-    search_columns = ["valid_from", "household_type", "municipality", "verified"]
-    base_order = ("valid_from", "desc")
-    label_columns = NORM_LABELS
-    formatters_columns = NORM_FORMATTERS
-
-    def _check_national(self, item: AssetLimit) -> None:
-        municipality_id = item.municipality.id if item.municipality else item.municipality_id
-        norms.guard_national(municipality_id, current_user())
-
-    def pre_add(self, item: AssetLimit) -> None:
-        self._check_national(item)
-
-    def pre_update(self, item: AssetLimit) -> None:
-        self._check_national(item)
-
-    def pre_delete(self, item: AssetLimit) -> None:
-        self._check_national(item)
 
 
 class AuditLogModelView(TenantModelView):

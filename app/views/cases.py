@@ -15,10 +15,29 @@ from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
 from ..formatting import datetime_nl, label_of
-from ..models import Advice, Case, CaseKind, CaseStatus, Decision, Notice
+from ..models import (
+    Advice,
+    AssetHouseholdType,
+    Case,
+    CaseKind,
+    CaseStatus,
+    Decision,
+    HouseholdType,
+    IncomeKind,
+    IncomePeriod,
+    Notice,
+)
 from ..services import audit, cases, errors, export, messaging, reassessments, tenancy
 from ..services.ockto import adapter, journey, summary
 from .base import TenantModelView
+
+# Dutch labels for the codes in a stored advice calculation.
+ADVICE_LABELS = {
+    "household_labels": {k.name: k.label for k in HouseholdType},
+    "asset_household_labels": {k.name: k.label for k in AssetHouseholdType},
+    "income_labels": {k.name: k.label for k in IncomeKind},
+    "period_labels": {k.name: k.label for k in IncomePeriod},
+}
 
 
 class OpenNoticeFilter(BaseFilter):
@@ -151,6 +170,7 @@ class CaseModelView(TenantModelView):
             delivery=summary.summarise(selected) if selected else None,
             sandbox_link=url_for("resident.start", token=invitation.token) if invitation else None,
             title=str(case),
+            **ADVICE_LABELS,
         )
 
     @expose("/show/<pk>/memo", methods=["POST"])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 
-from ..models import CaseStatus
-from ..services import cases
+from ..models import Advice, CaseStatus
+from ..services import cases, norms
 
 
 class OverviewIndexView(IndexView):
@@ -20,5 +22,11 @@ class OverviewIndexView(IndexView):
             return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
         rows, total = cases.overview(user)
         return self.render_template(
-            "overview.html", rows=rows, total=total, statuses=list(CaseStatus), title="Overzicht"
+            "overview.html",
+            rows=rows,
+            total=total,
+            statuses=list(CaseStatus),
+            advices=[*Advice, None],
+            norm_warnings=norms.warnings(dt.date.today(), user),
+            title="Overzicht",
         )
