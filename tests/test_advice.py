@@ -357,7 +357,5 @@ def test_the_overview_counts_open_cases_per_advice(app, db, client):
     delivered_case(client)
     with app.app_context():
         page = login(app, "beheerder.zwolle").get("/").get_data(as_text=True)
-    assert (
-        'class="table table-condensed table-bordered overview-advice" data-advies-gemeente="0193"' in page
-    )
+    assert 'overview-advice" data-advies-gemeente="0193"' in page
     assert "?_flt_0_advice=GRANT" in page
