@@ -1,4 +1,4 @@
-"""CLI commands: `flask demo load`, `flask scheduler`, `flask jobs list`."""
+"""CLI commands: `flask demo load`, `flask scheduler`, `flask jobs`, `flask advice`."""
 
 from __future__ import annotations
 
@@ -74,6 +74,29 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{name}: {result}")
 
     app.cli.add_command(jobs)
+
+    advice = AppGroup("advice", help="Rechtmatigheidsadvies.")
+
+    @advice.command("recompute")
+    @click.option("--gemeente", "cbs_code", default=None, help="Only this CBS code.")
+    def advice_recompute(cbs_code: str | None) -> None:
+        """Recompute the advice of open cases with data (e.g. after an upgrade)."""
+        from sqlalchemy import select
+
+        from .extensions import db
+        from .models import Municipality
+        from .services import legitimacy
+
+        ids = None
+        if cbs_code:
+            found = db.session.scalar(select(Municipality.id).filter_by(cbs_code=cbs_code))
+            if found is None:
+                raise click.UsageError(f"Onbekende gemeente '{cbs_code}'.")
+            ids = [found]
+        count = legitimacy.recompute_open(ids, "herberekend via de opdrachtregel")
+        click.echo(f"{count} open zaak/zaken met gegevens herberekend.")
+
+    app.cli.add_command(advice)
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:

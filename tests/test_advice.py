@@ -359,3 +359,17 @@ def test_the_overview_counts_open_cases_per_advice(app, db, client):
         page = login(app, "beheerder.zwolle").get("/").get_data(as_text=True)
     assert 'overview-advice" data-advies-gemeente="0193"' in page
     assert "?_flt_0_advice=GRANT" in page
+
+
+def test_the_cli_recomputes_open_cases_for_one_municipality(app, db, client):
+    case = delivered_case(client)
+    case.advice, case.advice_calculation = Advice.REJECT, None  # as before the engine existed
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["advice", "recompute", "--gemeente", ZWOLLE])
+    assert result.exit_code == 0, result.output
+    assert "open zaak/zaken met gegevens herberekend." in result.output
+    db.session.expire_all()
+    again = db.session.get(Case, case.id)
+    assert again.advice == Advice.GRANT and again.advice_calculation["inkomen"] == "2096.66"
+    wrong = app.test_cli_runner().invoke(args=["advice", "recompute", "--gemeente", "9999"])
+    assert wrong.exit_code != 0 and "Onbekende gemeente" in wrong.output

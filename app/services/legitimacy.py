@@ -25,6 +25,7 @@ from ..models import (
     AssetLimit,
     Case,
     CaseEvent,
+    CaseStatus,
     Delivery,
     DeliveryAsset,
     DeliveryDebt,
@@ -354,7 +355,13 @@ def recompute_open(municipality_ids: list[int] | None, reason: str, commit: bool
     if updates:
         stmt = (
             update(Case.__table__)
-            .where(Case.__table__.c.id == bindparam("b_id"))
+            # A case decided or aborted meanwhile keeps the advice it had.
+            .where(
+                Case.__table__.c.id == bindparam("b_id"),
+                # Two inequalities, not IN: an expanding IN cannot run as executemany.
+                Case.__table__.c.status != CaseStatus.DECIDED,
+                Case.__table__.c.status != CaseStatus.ABORTED,
+            )
             .values(
                 advice=bindparam("advice"),
                 advice_reasons=bindparam("advice_reasons"),
