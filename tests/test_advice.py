@@ -373,3 +373,13 @@ def test_the_cli_recomputes_open_cases_for_one_municipality(app, db, client):
     assert again.advice == Advice.GRANT and again.advice_calculation["inkomen"] == "2096.66"
     wrong = app.test_cli_runner().invoke(args=["advice", "recompute", "--gemeente", "9999"])
     assert wrong.exit_code != 0 and "Onbekende gemeente" in wrong.output
+
+
+def test_norm_screens_show_household_types_in_dutch(app, db):
+    with app.app_context():
+        admin = login(app, "admin", ADMIN_PASSWORD)
+        norms_page = admin.get("/normen/list/").get_data(as_text=True)
+        limits_page = admin.get("/vermogensgrenzen/list/").get_data(as_text=True)
+    assert "Alleenstaande, 18 tot 21 jaar" in norms_page and ">SINGLE_YOUNG<" not in norms_page
+    assert "Vermogen in de eigen woning" in limits_page and ">HOME_EQUITY<" not in limits_page
+    assert "Nieuwe normperiode" in norms_page

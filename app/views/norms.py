@@ -12,8 +12,8 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _
 from wtforms.validators import ValidationError
 
-from ..formatting import amount_nl, date_nl, datetime_nl, yes_no
-from ..models import AssetLimit, HouseholdType, NationalNorm
+from ..formatting import amount_nl, date_nl, datetime_nl, label_of, yes_no
+from ..models import AssetHouseholdType, AssetLimit, HouseholdType, NationalNorm
 from ..roles import current_user
 from ..services import errors, legitimacy, norms
 from .base import AuditedChangesMixin, TenantModelView
@@ -58,7 +58,6 @@ NORM_LABELS = {
 }
 NORM_FORMATTERS = {
     "valid_from": date_nl,
-    "household_type": lambda v: v or "",
     "amount": amount_nl,
     "verified": yes_no,
     "changed_on": datetime_nl,
@@ -78,7 +77,7 @@ class NationalNormModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView
     search_columns = ["valid_from", "household_type", "verified"]
     base_order = ("valid_from", "desc")
     label_columns = NORM_LABELS
-    formatters_columns = NORM_FORMATTERS
+    formatters_columns = {**NORM_FORMATTERS, "household_type": label_of(HouseholdType)}
     validators_columns = {"valid_from": [_period_start]}
     list_template = "norms/list.html"
 
@@ -156,7 +155,7 @@ class AssetLimitModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView):
     search_columns = ["valid_from", "household_type", "municipality", "verified"]
     base_order = ("valid_from", "desc")
     label_columns = NORM_LABELS
-    formatters_columns = NORM_FORMATTERS
+    formatters_columns = {**NORM_FORMATTERS, "household_type": label_of(AssetHouseholdType)}
     validators_columns = {"valid_from": [_period_start]}
     list_template = "norms/list.html"
 
