@@ -20,8 +20,11 @@ _READ = "^(can_list|can_show|can_get|can_info)$"
 
 # Both organisation roles: read the case work, add memos, use the API, own profile.
 _MEDEWERKER = [
-    [_views("CaseModelView"), "^(can_list|can_show|can_export|can_search_bsn|can_add_memo)$"],
-    [_views("CaseApi"), "^(can_get|can_info|can_export)$"],
+    [
+        _views("CaseModelView"),
+        "^(can_list|can_show|can_export|can_search_bsn|can_add_memo|can_act)$",
+    ],
+    [_views("CaseApi"), "^(can_get|can_info|can_export|can_hold|can_release|can_abort)$"],
     [_views("MemoModelView"), _READ],
     [_views("MemoApi"), "^(can_get|can_info|can_post)$"],
     [
@@ -75,7 +78,7 @@ _BEHEERDER = [
     [_views("AllowlistView"), "^can_index$"],
     [_views("CaseModelView"), "^can_start_reassessment$"],
     [_views("ImportApi"), "^can_post$"],
-    [_views("CaseApi"), "^can_invite$"],
+    [_views("CaseApi"), "^(can_invite|can_restore)$"],
     [_views("PolicyView"), "^can_(index|edit)$"],
     [_views("MunicipalityApi"), "^can_(what_if|recompute)$"],
     [

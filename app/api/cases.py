@@ -11,7 +11,8 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
 
 from ..models import Case
-from ..services import audit, export, legitimacy, reassessments, tenancy
+from ..services import audit, export, legitimacy, reassessments, tenancy, workflow
+from ..services import errors as service_errors
 from ..services.ockto import summary
 from .common import TENANT, code, errors
 
@@ -73,7 +74,8 @@ class CaseApi(ModelRestApi):
     resource_name = "case"
     datamodel = SQLAInterface(Case)
     include_route_methods = {
-        "get", "get_list", "info", "export", "invite", "delivery", "advice"
+        "get", "get_list", "info", "export", "invite", "delivery", "advice",
+        "hold", "release", "abort", "restore",
     }  # fmt: skip
     base_filters = TENANT
     list_columns = show_columns = CASE_COLUMNS
@@ -180,6 +182,123 @@ class CaseApi(ModelRestApi):
         except legitimacy.ModuleOff:
             return errors(403, [{"veld": None, "melding": legitimacy.MODULE_OFF}])
         return self.response(200, **answer)
+
+    def _act(self, action: Any) -> Response:
+        """Run a workflow action and answer in the contract's shape."""
+        try:
+            case = action()
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
+        except (service_errors.Conflict, service_errors.Forbidden) as exc:
+            return errors(exc.status, [{"veld": None, "melding": exc.message}])
+        except service_errors.ValidationError as exc:
+            return errors(422, exc.errors)
+        return self.response(200, zaak_id=case.id, status=case.status.name)
+
+    @staticmethod
+    def _body() -> dict[str, Any]:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+
+    @expose("/<int:pk>/hold", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("hold")
+    def hold(self, pk: int) -> Response:
+        """Put a case on hold: {"reden": "...", "tot": "2026-12-31" or null}.
+        ---
+        post:
+          summary: Hold (open status -> ON_HOLD)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: zaak_id and the new status
+            409:
+              description: The status does not allow it
+            422:
+              description: Missing reason or bad date
+        """
+        body = self._body()
+        return self._act(lambda: workflow.hold(pk, body.get("reden"), body.get("tot")))
+
+    @expose("/<int:pk>/release", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("release")
+    def release(self, pk: int) -> Response:
+        """Release a hold: back to the status before it.
+        ---
+        post:
+          summary: Release (ON_HOLD -> previous status)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: zaak_id and the new status
+            409:
+              description: Not on hold
+        """
+        return self._act(lambda: workflow.release(pk))
+
+    @expose("/<int:pk>/abort", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("abort")
+    def abort(self, pk: int) -> Response:
+        """Abort an open case: {"reden": "..."}.
+        ---
+        post:
+          summary: Abort (open status -> ABORTED)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: zaak_id and the new status
+            409:
+              description: The status does not allow it
+            422:
+              description: Missing reason
+        """
+        body = self._body()
+        return self._act(lambda: workflow.abort(pk, body.get("reden")))
+
+    @expose("/<int:pk>/restore", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("restore")
+    def restore(self, pk: int) -> Response:
+        """Restore an aborted case (Beheerder): back to the status before the abort.
+        ---
+        post:
+          summary: Restore (ABORTED -> previous status)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: zaak_id and the new status
+            403:
+              description: Not a Beheerder
+            409:
+              description: Not aborted
+        """
+        return self._act(lambda: workflow.restore(pk))
 
     @expose("/export", methods=["GET"])
     @protect()

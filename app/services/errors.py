@@ -9,3 +9,23 @@ class ValidationError(ValueError):
     def __init__(self, errors: list[dict[str, str | None]]) -> None:
         super().__init__("; ".join(e["melding"] or "" for e in errors))
         self.errors = errors
+
+
+class Conflict(Exception):  # noqa: N818 - reads as `except errors.Conflict`
+    """The action does not fit the case's status (HTTP 409), with a Dutch message."""
+
+    status = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Forbidden(Exception):  # noqa: N818 - reads as `except errors.Forbidden`
+    """A missing module or role (HTTP 403), with a Dutch message."""
+
+    status = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -27,9 +27,21 @@ from ..models import (
     IncomePeriod,
     Notice,
 )
-from ..services import audit, cases, errors, export, messaging, reassessments, tenancy
+from ..services import (
+    audit,
+    cases,
+    errors,
+    export,
+    messaging,
+    reassessments,
+    tenancy,
+    workflow,
+)
 from ..services.ockto import adapter, journey, summary
 from .base import TenantModelView
+
+# The workflow actions the detail page offers so far (decide and request-info follow).
+SCREEN_ACTIONS = ("hold", "release", "abort", "restore")
 
 # Dutch labels for the codes in a stored advice calculation.
 ADVICE_LABELS = {
@@ -67,6 +79,7 @@ class CaseModelView(TenantModelView):
         "can_search_bsn",
         "can_add_memo",
         "can_start_reassessment",
+        "can_act",
     ]
     list_columns = [
         "id",
@@ -170,8 +183,40 @@ class CaseModelView(TenantModelView):
             delivery=summary.summarise(selected) if selected else None,
             sandbox_link=url_for("resident.start", token=invitation.token) if invitation else None,
             title=str(case),
+            actions=[a for a in workflow.allowed_actions(case) if a in SCREEN_ACTIONS],
+            action_labels={name: t.label for name, t in workflow.TRANSITIONS.items()},
             **ADVICE_LABELS,
         )
+
+    @expose("/show/<pk>/actie/<action>", methods=["POST"])
+    @has_access
+    @permission_name("act")
+    def act(self, pk: Any, action: str):
+        """Run a workflow action from the detail page (hold, release, abort, restore)."""
+        if action not in SCREEN_ACTIONS:
+            abort(404)
+        try:
+            case_id = int(pk)
+        except ValueError:
+            abort(404)
+        form = request.form
+        calls = {
+            "hold": lambda: workflow.hold(case_id, form.get("reden"), form.get("tot")),
+            "release": lambda: workflow.release(case_id),
+            "abort": lambda: workflow.abort(case_id, form.get("reden")),
+            "restore": lambda: workflow.restore(case_id),
+        }
+        try:
+            case = calls[action]()
+            flash(f"{workflow.TRANSITIONS[action].label}: de zaak is nu '{case.status.label}'.",
+                  "success")  # fmt: skip
+        except tenancy.NotFound:
+            abort(404)
+        except (errors.Conflict, errors.Forbidden) as exc:
+            flash(exc.message, "danger")
+        except errors.ValidationError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".show", pk=case_id))
 
     @expose("/show/<pk>/memo", methods=["POST"])
     @has_access

@@ -1,0 +1,216 @@
+"""The case state machine: hold, release, abort, restore on the screen, over REST, by job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus
+from app.services import workflow
+from tests.conftest import api_token, bearer, csrf_token, login
+from tests.factories import new_case
+
+ALL = list(CaseStatus)
+REFUSED = [
+    (action, status)
+    for action, t in workflow.TRANSITIONS.items()
+    if action in ("hold", "release", "abort", "restore")
+    for status in ALL
+    if status not in t.sources
+]
+
+
+def case_in(db, status: CaseStatus, previous: CaseStatus | None = None) -> Case:
+    case = new_case()
+    case.status = status
+    case.previous_status = previous
+    db.session.commit()
+    return case
+
+
+def act(app, case_id: int, action: str, body: dict | None = None, user: str = "medewerker.zwolle"):
+    token = api_token(app.test_client(), user)
+    return app.test_client().post(
+        f"/api/v1/case/{case_id}/{action}", json=body or {}, headers=bearer(token)
+    )
+
+
+def test_the_transition_table_follows_design_4_2():
+    t = workflow.TRANSITIONS
+    assert t["hold"].sources == OPEN_STATUSES - {CaseStatus.ON_HOLD}
+    assert t["release"].sources == {CaseStatus.ON_HOLD} and t["release"].target is None
+    assert t["abort"].sources == OPEN_STATUSES and t["abort"].target == CaseStatus.ABORTED
+    assert t["restore"].sources == {CaseStatus.ABORTED} and t["restore"].beheerder_only
+    assert t["decide"].sources == OPEN_STATUSES
+    assert t["request_info"].sources == {
+        CaseStatus.NEW, CaseStatus.INVITED, CaseStatus.DATA_RECEIVED,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("action", "status"), REFUSED, ids=lambda v: getattr(v, "name", v))
+def test_a_refused_transition_answers_409_in_dutch_and_changes_nothing(app, db, action, status):
+    case = case_in(db, status, previous=CaseStatus.INVITED)
+    user = "beheerder.zwolle" if action == "restore" else "medewerker.zwolle"
+    response = act(app, case.id, action, {"reden": "Test"}, user=user)
+    assert response.status_code == 409, response.get_json()
+    message = response.get_json()["fouten"][0]["melding"]
+    assert message == workflow.refusal(action, status)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == status
+
+
+def test_hold_and_release_over_rest_return_to_where_the_case_was(app, db):
+    case = case_in(db, CaseStatus.DATA_RECEIVED)
+    until = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    response = act(app, case.id, "hold", {"reden": "Wacht op terugbelverzoek", "tot": until})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"zaak_id": case.id, "status": "ON_HOLD"}
+    db.session.expire_all()
+    held = db.session.get(Case, case.id)
+    assert (held.previous_status, held.hold_reason, held.hold_until.isoformat()) == (
+        CaseStatus.DATA_RECEIVED, "Wacht op terugbelverzoek", until,
+    )  # fmt: skip
+    response = act(app, case.id, "release")
+    assert response.get_json()["status"] == "DATA_RECEIVED"
+    db.session.expire_all()
+    events = [(e.action, e.from_status, e.to_status) for e in db.session.get(Case, case.id).events]
+    assert events[:2] == [
+        ("release", CaseStatus.ON_HOLD, CaseStatus.DATA_RECEIVED),
+        ("hold", CaseStatus.DATA_RECEIVED, CaseStatus.ON_HOLD),
+    ]
+
+
+def test_a_hold_needs_a_reason_and_a_future_date(app, db):
+    case = case_in(db, CaseStatus.INVITED)
+    response = act(app, case.id, "hold", {"reden": "  "})
+    assert response.status_code == 422
+    assert response.get_json()["fouten"] == [
+        {"veld": "reden", "melding": "Geef de reden van het in afwachting zetten."}
+    ]
+    response = act(app, case.id, "hold", {"reden": "x", "tot": dt.date.today().isoformat()})
+    assert response.get_json()["fouten"][0]["veld"] == "tot"
+    response = act(app, case.id, "hold", {"reden": "x", "tot": "31-12-2026"})
+    assert response.get_json()["fouten"][0]["melding"] == "Geef een datum (JJJJ-MM-DD)."
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == CaseStatus.INVITED
+
+
+def test_abort_and_restore_only_by_a_beheerder(app, db):
+    case = case_in(db, CaseStatus.ON_HOLD, previous=CaseStatus.INVITED)
+    assert (
+        act(app, case.id, "abort", {"reden": "Verhuisd naar buiten de gemeente"}).status_code == 200
+    )
+    db.session.expire_all()
+    aborted = db.session.get(Case, case.id)
+    assert (aborted.status, aborted.previous_status, aborted.abort_reason) == (
+        CaseStatus.ABORTED, CaseStatus.INVITED, "Verhuisd naar buiten de gemeente",
+    )  # fmt: skip
+    refused = act(app, case.id, "restore")
+    assert refused.status_code == 403
+    restored = act(app, case.id, "restore", user="beheerder.zwolle")
+    assert restored.get_json()["status"] == "INVITED"
+
+
+def test_another_organisation_gets_404(app, db):
+    case = case_in(db, CaseStatus.DATA_RECEIVED)
+    response = act(app, case.id, "hold", {"reden": "x"}, user="medewerker.bollenstreek")
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == CaseStatus.DATA_RECEIVED
+
+
+def test_concurrent_abort_and_hold_cannot_both_succeed(app, db):
+    case = case_in(db, CaseStatus.DATA_RECEIVED)
+    tokens = {u: api_token(app.test_client(), u) for u in ("medewerker.zwolle", "beheerder.zwolle")}
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+
+    case_id = case.id
+
+    def run(action: str, user: str) -> None:
+        with app.app_context():  # each request thread with a session of its own
+            client = app.test_client()
+            barrier.wait()
+            try:
+                response = client.post(
+                    f"/api/v1/case/{case_id}/{action}",
+                    json={"reden": "tegelijk"},
+                    headers=bearer(tokens[user]),
+                )
+                results.append(response.status_code)
+            except Exception as exc:  # reported by the assertion below
+                results.append(repr(exc))
+
+    threads = [
+        threading.Thread(target=run, args=("abort", "medewerker.zwolle")),
+        threading.Thread(target=run, args=("hold", "beheerder.zwolle")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 409]
+    db.session.expire_all()
+    moves = db.session.scalar(
+        select(func.count(CaseEvent.id)).where(
+            CaseEvent.case_id == case.id, CaseEvent.action.in_(["abort", "hold"])
+        )
+    )
+    assert moves == 1
+
+
+def test_the_detail_page_offers_the_allowed_actions_and_runs_them(app, db):
+    case = case_in(db, CaseStatus.DATA_RECEIVED)
+    with app.app_context():
+        client = login(app, "medewerker.zwolle")
+        page = client.get(f"/zaken/show/{case.id}").get_data(as_text=True)
+        assert "In afwachting zetten" in page and "Afbreken" in page
+        assert "Vrijgeven" not in page and "Herstellen" not in page
+        token = csrf_token(client, f"/zaken/show/{case.id}")
+        response = client.post(
+            f"/zaken/show/{case.id}/actie/hold",
+            data={"csrf_token": token, "reden": "Wacht op de inwoner", "tot": ""},
+            follow_redirects=True,
+        )
+        page = response.get_data(as_text=True)
+    assert "In afwachting zetten: de zaak is nu &#39;In afwachting&#39;." in page
+    assert "Vrijgeven" in page
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == CaseStatus.ON_HOLD
+
+
+def test_the_screen_refuses_in_dutch(app, db):
+    case = case_in(db, CaseStatus.DECIDED)
+    with app.app_context():
+        client = login(app, "medewerker.zwolle")
+        token = csrf_token(client, f"/zaken/show/{case.id}")
+        page = client.post(
+            f"/zaken/show/{case.id}/actie/abort",
+            data={"csrf_token": token, "reden": "x"},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+    assert "&#39;Afbreken&#39; kan niet bij een zaak met status &#39;Besluit genomen&#39;." in page
+
+
+def test_the_hold_job_releases_due_holds_once(app, db):
+    due = case_in(db, CaseStatus.ON_HOLD, previous=CaseStatus.INVITED)
+    due.hold_until = dt.date(2026, 11, 30)
+    later = case_in(db, CaseStatus.ON_HOLD, previous=CaseStatus.NEW)
+    later.hold_until = dt.date(2026, 12, 1)
+    db.session.commit()
+    moment = "2026-12-01T06:30"
+    for _ in range(2):
+        result = app.test_cli_runner().invoke(args=["jobs", "run", "holds", "--now", moment])
+        assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Case, due.id).status == CaseStatus.INVITED
+    assert db.session.get(Case, later.id).status == CaseStatus.ON_HOLD  # its last day
+    releases = db.session.scalar(
+        select(func.count(CaseEvent.id)).where(
+            CaseEvent.case_id == due.id, CaseEvent.action == "release"
+        )
+    )
+    assert releases == 1
