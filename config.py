@@ -62,6 +62,8 @@ class Config:
     RESIDENT_RATE_LIMIT = os.environ.get("RESIDENT_RATE_LIMIT", "30 per minute")
     # Folder for uploaded documents and logos, outside the web root.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    # Largest document a resident or caseworker may upload, in megabytes.
+    UPLOAD_MAX_MB = int(os.environ.get("UPLOAD_MAX_MB", "10"))
     # Public base URL used in links in emails and letters.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080")
     # Largest import file accepted, in bytes (refused before parsing).

@@ -22,9 +22,14 @@ _READ = "^(can_list|can_show|can_get|can_info)$"
 _MEDEWERKER = [
     [
         _views("CaseModelView"),
-        "^(can_list|can_show|can_export|can_search_bsn|can_add_memo|can_act)$",
+        "^(can_list|can_show|can_export|can_search_bsn|can_add_memo|can_act|can_add_document"
+        "|can_document)$",
     ],
-    [_views("CaseApi"), "^(can_get|can_info|can_export|can_hold|can_release|can_abort)$"],
+    [
+        _views("CaseApi"),
+        "^(can_get|can_info|can_export|can_hold|can_release|can_abort|can_request_info"
+        "|can_add_documents)$",
+    ],
     [_views("MemoModelView"), _READ],
     [_views("MemoApi"), "^(can_get|can_info|can_post)$"],
     [

@@ -58,6 +58,7 @@ def test_beheerder_edits_own_municipality_through_the_form(app, beheerder_client
             "check_assets": "y",
             "deduct_debts": "y",
             "max_data_age_days": "62",
+            "info_request_days": "14",
             "sender_name": "Gemeente Zwolle",
             "primary_color": "#c8102e",
         },

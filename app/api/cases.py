@@ -11,9 +11,18 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
 
 from ..models import Case
-from ..services import audit, export, legitimacy, reassessments, tenancy, workflow
+from ..services import (
+    audit,
+    export,
+    information_requests,
+    legitimacy,
+    reassessments,
+    tenancy,
+    workflow,
+)
 from ..services import errors as service_errors
 from ..services.ockto import summary
+from ..views.base import attachment
 from .common import TENANT, code, errors
 
 
@@ -75,7 +84,7 @@ class CaseApi(ModelRestApi):
     datamodel = SQLAInterface(Case)
     include_route_methods = {
         "get", "get_list", "info", "export", "invite", "delivery", "advice",
-        "hold", "release", "abort", "restore",
+        "hold", "release", "abort", "restore", "request_info", "add_documents", "document",
     }  # fmt: skip
     base_filters = TENANT
     list_columns = show_columns = CASE_COLUMNS
@@ -299,6 +308,112 @@ class CaseApi(ModelRestApi):
               description: Not aborted
         """
         return self._act(lambda: workflow.restore(pk))
+
+    @expose("/<int:pk>/request-info", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("request_info")
+    def request_info(self, pk: int) -> Response:
+        """Request more information: {"omschrijving": "...", "termijn": "2026-12-15" or null}.
+        ---
+        post:
+          summary: Request info (NEW/INVITED/DATA_RECEIVED -> INFO_REQUESTED), message with
+            the upload link by the contact preference
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: zaak_id and the new status
+            409:
+              description: The status does not allow it
+            422:
+              description: Missing description or bad deadline
+        """
+        body = self._body()
+        return self._act(
+            lambda: information_requests.request_info(
+                pk, body.get("omschrijving"), body.get("termijn")
+            )
+        )
+
+    @expose("/<int:pk>/documents", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("add_documents")
+    def add_documents(self, pk: int) -> Response:
+        """Add documents (multipart `bestanden`); `per_post=true` registers a paper answer.
+        ---
+        post:
+          summary: Add documents (PDF, JPEG, PNG; per_post=true ends the information request)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            201:
+              description: The stored documents (id, naam, soort, grootte)
+            409:
+              description: Closed case, or per_post without an open request
+            422:
+              description: A refused file
+        """
+        files = [(f.filename, f.read()) for f in request.files.getlist("bestanden")]
+        by_post = request.form.get("per_post", "false").lower() == "true"
+        try:
+            stored = information_requests.add_documents(pk, files, by_post)
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
+        except service_errors.Conflict as exc:
+            return errors(409, [{"veld": None, "melding": exc.message}])
+        except service_errors.ValidationError as exc:
+            return errors(422, exc.errors)
+        return self.response(
+            201,
+            documenten=[
+                {"id": d.id, "naam": d.original_name, "soort": d.content_type, "grootte": d.size}
+                for d in stored
+            ],
+        )
+
+    @expose("/<int:pk>/documents/<int:document_id>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def document(self, pk: int, document_id: int) -> Response:
+        """Download a document of the case, always as an attachment (audited).
+        ---
+        get:
+          summary: Download a document
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          - in: path
+            name: document_id
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: The file, as attachment
+            404:
+              description: No such document for this user
+        """
+        try:
+            document, data = information_requests.document_for_download(document_id)
+        except tenancy.NotFound:
+            return errors(404, [{"veld": None, "melding": "Document niet gevonden."}])
+        if document.case_id != pk:
+            return errors(404, [{"veld": None, "melding": "Document niet gevonden."}])
+        return attachment(document, data)
 
     @expose("/export", methods=["GET"])
     @protect()

@@ -12,12 +12,13 @@ from typing import Any
 
 from flask import Flask
 
-from . import holds, outbox, reminders
+from . import deadlines, holds, outbox, reminders
 
 JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "outbox": (outbox.run, {"trigger": "interval", "minutes": 1}),
     "reminders": (reminders.run, {"trigger": "cron", "hour": 8, "minute": 0}),
     "holds": (holds.run, {"trigger": "cron", "hour": 6, "minute": 30}),
+    "deadlines": (deadlines.run, {"trigger": "cron", "hour": 6, "minute": 45}),
 }
 
 

@@ -91,6 +91,7 @@ class NoticeKind(LabeledEnum):
     PARTNER_DATA_INCOMPLETE = "Partnergegevens onvolledig"
     DEADLINE_EXPIRED = "Termijn verlopen"
     MESSAGE_FAILED = "Bericht niet verzonden"
+    DOCUMENTS_RECEIVED = "Documenten ontvangen"
     OTHER = "Overig"
 
 

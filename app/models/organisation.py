@@ -59,6 +59,8 @@ class Municipality(Model):
     check_assets: Mapped[bool] = mapped_column(Boolean, default=True)
     deduct_debts: Mapped[bool] = mapped_column(Boolean, default=True)
     max_data_age_days: Mapped[int] = mapped_column(Integer, default=62)
+    # Default term (hersteltermijn) of an information request, in days.
+    info_request_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
 
     # House style for letters and emails.
     sender_name: Mapped[str | None] = mapped_column(String(200))

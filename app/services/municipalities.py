@@ -26,6 +26,7 @@ SETTING_FIELDS = [
     "check_assets",
     "deduct_debts",
     "max_data_age_days",
+    "info_request_days",
 ]
 HOUSE_STYLE_FIELDS = ["sender_name", "sender_address", "signature", "footer", "primary_color"]
 MAX_REMINDERS = 3
@@ -34,6 +35,7 @@ SETTING_BOUNDS: dict[str, tuple[Any, Any]] = {
     "income_percentage": (Decimal("50"), Decimal("300")),
     "advice_margin_percentage": (Decimal("0"), Decimal("50")),
     "max_data_age_days": (1, 730),
+    "info_request_days": (1, 90),
 }
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 COLOUR_MESSAGE = "Geef een kleur als #rrggbb, bijvoorbeeld #1f4e79."

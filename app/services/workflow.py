@@ -70,7 +70,7 @@ def allowed_actions(case: Case, user: Any = None) -> list[str]:
     ]
 
 
-def _check(case: Case, action: str, user: Any) -> Transition:
+def check(case: Case, action: str, user: Any) -> Transition:
     transition = TRANSITIONS[action]
     if transition.beheerder_only and not is_beheerder(user):
         raise Forbidden(f"Alleen een beheerder mag '{transition.label.lower()}'.")
@@ -79,7 +79,7 @@ def _check(case: Case, action: str, user: Any) -> Transition:
     return transition
 
 
-def _move(case: Case, before: CaseStatus, values: dict[str, Any], now: dt.datetime) -> None:
+def move(case: Case, before: CaseStatus, values: dict[str, Any], now: dt.datetime) -> None:
     """The conditional UPDATE: only if the status is still the one we read."""
     moved = db.session.execute(
         update(Case)
@@ -123,9 +123,9 @@ def hold(case_id: int, reason: Any, until: Any = None, user: Any = None,
             ) from None
         if end <= today(now):
             raise ValidationError([{"veld": "tot", "melding": "Kies een datum na vandaag."}])
-    _check(case, "hold", user)
+    check(case, "hold", user)
     before = case.status
-    _move(case, before, {"status": CaseStatus.ON_HOLD, "previous_status": before,
+    move(case, before, {"status": CaseStatus.ON_HOLD, "previous_status": before,
                          "hold_reason": text, "hold_until": end}, now)  # fmt: skip
     until_text = f" tot {end:%d-%m-%Y}" if end else ""
     cases.add_event(case, "hold", f"In afwachting gezet{until_text}: {text}", before,
@@ -142,9 +142,9 @@ def release(case_id: int, user: Any = None, now: dt.datetime | None = None,
     case = tenancy.get_case(case_id, user) if user is not None else db.session.get(Case, case_id)
     if case is None:
         raise tenancy.NotFound()
-    _check(case, "release", user)
+    check(case, "release", user)
     target = case.previous_status or CaseStatus.NEW
-    _move(case, CaseStatus.ON_HOLD, {"status": target, "previous_status": None,
+    move(case, CaseStatus.ON_HOLD, {"status": target, "previous_status": None,
                                      "hold_reason": None, "hold_until": None}, now)  # fmt: skip
     cases.add_event(case, "release", why, CaseStatus.ON_HOLD, target, actor=actor, now=now)
     audit.object_changed("case", case.id, "release", commit=False)
@@ -157,11 +157,11 @@ def abort(case_id: int, reason: Any, user: Any = None, now: dt.datetime | None =
     user, now = user if user is not None else current_user(), now or utcnow()
     case = tenancy.get_case(case_id, user)
     text = _reason(reason, "reden", "het afbreken")
-    _check(case, "abort", user)
+    check(case, "abort", user)
     before = case.status
     # A held case is aborted from where its hold would have returned it.
     back = case.previous_status if before == CaseStatus.ON_HOLD else before
-    _move(case, before, {"status": CaseStatus.ABORTED, "previous_status": back,
+    move(case, before, {"status": CaseStatus.ABORTED, "previous_status": back,
                          "abort_reason": text, "hold_reason": None, "hold_until": None},
           now)  # fmt: skip
     cases.add_event(case, "abort", f"Afgebroken: {text}", before, CaseStatus.ABORTED, now=now)
@@ -174,9 +174,9 @@ def restore(case_id: int, user: Any = None, now: dt.datetime | None = None) -> C
     """Undo an abort (Beheerder): back to the status before it."""
     user, now = user if user is not None else current_user(), now or utcnow()
     case = tenancy.get_case(case_id, user)
-    _check(case, "restore", user)
+    check(case, "restore", user)
     target = case.previous_status or CaseStatus.NEW
-    _move(case, CaseStatus.ABORTED, {"status": target, "previous_status": None,
+    move(case, CaseStatus.ABORTED, {"status": target, "previous_status": None,
                                      "abort_reason": None}, now)  # fmt: skip
     cases.add_event(case, "restore", "Hersteld na afbreken", CaseStatus.ABORTED, target, now=now)
     audit.object_changed("case", case.id, "restore", commit=False)

@@ -32,16 +32,17 @@ from ..services import (
     cases,
     errors,
     export,
+    information_requests,
     messaging,
     reassessments,
     tenancy,
     workflow,
 )
 from ..services.ockto import adapter, journey, summary
-from .base import TenantModelView
+from .base import TenantModelView, attachment
 
 # The workflow actions the detail page offers so far (decide and request-info follow).
-SCREEN_ACTIONS = ("hold", "release", "abort", "restore")
+SCREEN_ACTIONS = ("request_info", "hold", "release", "abort", "restore")
 
 # Dutch labels for the codes in a stored advice calculation.
 ADVICE_LABELS = {
@@ -80,6 +81,8 @@ class CaseModelView(TenantModelView):
         "can_add_memo",
         "can_start_reassessment",
         "can_act",
+        "can_add_document",
+        "can_document",
     ]
     list_columns = [
         "id",
@@ -205,6 +208,9 @@ class CaseModelView(TenantModelView):
             "release": lambda: workflow.release(case_id),
             "abort": lambda: workflow.abort(case_id, form.get("reden")),
             "restore": lambda: workflow.restore(case_id),
+            "request_info": lambda: information_requests.request_info(
+                case_id, form.get("omschrijving"), form.get("termijn")
+            ),
         }
         try:
             case = calls[action]()
@@ -235,6 +241,43 @@ class CaseModelView(TenantModelView):
         except errors.ValidationError as exc:
             flash(str(exc), "danger")
         return redirect(url_for(".show", pk=case_id))
+
+    @expose("/show/<pk>/documenten", methods=["POST"])
+    @has_access
+    @permission_name("add_document")
+    def add_document(self, pk: Any):
+        """Upload documents; 'per post ontvangen' also ends the open information request."""
+        try:
+            case_id = int(pk)
+        except ValueError:
+            abort(404)
+        files = [(f.filename, f.read()) for f in request.files.getlist("bestanden") if f.filename]
+        try:
+            stored = information_requests.add_documents(
+                case_id, files, request.form.get("per_post") == "y"
+            )
+            flash(f"{len(stored)} document(en) toegevoegd.", "success")
+        except tenancy.NotFound:
+            abort(404)
+        except errors.Conflict as exc:
+            flash(exc.message, "danger")
+        except errors.ValidationError as exc:
+            for problem in exc.errors:
+                flash(problem["melding"], "danger")
+        return redirect(url_for(".show", pk=case_id, _anchor="documenten"))
+
+    @expose("/show/<pk>/document/<int:document_id>")
+    @has_access
+    @permission_name("document")
+    def document(self, pk: Any, document_id: int):
+        """Download a document as an attachment (audited)."""
+        try:
+            document, data = information_requests.document_for_download(document_id)
+        except tenancy.NotFound:
+            abort(404)
+        if str(document.case_id) != str(pk):
+            abort(404)
+        return attachment(document, data)
 
     @expose("/zoek-bsn", methods=["GET", "POST"])
     @has_access

@@ -63,6 +63,7 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         "check_assets": _("Vermogen toetsen"),
         "deduct_debts": _("Schulden aftrekken"),
         "max_data_age_days": _("Maximale ouderdom inkomensgegevens (dagen)"),
+        "info_request_days": _("Termijn aanvullende informatie (dagen)"),
         "sender_name": _("Afzender"),
         "sender_address": _("Adres afzender"),
         "signature": _("Ondertekening"),

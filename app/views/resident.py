@@ -6,9 +6,19 @@ address, and an unknown, expired or finished link gets one and the same answer.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 
-from ..services import documents
+from ..services import documents, information_requests
+from ..services.errors import ValidationError
 from ..services.ockto import adapter, journey, sandbox
 
 bp = Blueprint("resident", __name__, url_prefix="/inwoner")
@@ -62,6 +72,32 @@ def logo(token: str):
     if path is None:
         abort(404)
     return send_file(path, mimetype=documents.image_type(path), max_age=3600)
+
+
+@bp.route("/upload/<token>", methods=["GET", "POST"])
+def upload(token: str):
+    """The resident's upload page for an information request: what is asked, until when."""
+    request_ = information_requests.usable(token)
+    if request_ is None:
+        return _invalid_link()
+    municipality = request_.case.municipality
+    errors: list[str] = []
+    if request.method == "POST":
+        files = [(f.filename, f.read()) for f in request.files.getlist("bestanden") if f.filename]
+        try:
+            information_requests.resident_upload(token, files)
+        except ValidationError as exc:
+            errors = [e["melding"] for e in exc.errors]
+        else:
+            return render_template("resident/uploaded.html", municipality=municipality)
+    return render_template(
+        "resident/upload.html",
+        request_=request_,
+        municipality=municipality,
+        token=token,
+        errors=errors,
+        max_mb=current_app.config["UPLOAD_MAX_MB"],
+    ), (422 if errors else 200)
 
 
 @sandbox_bp.route("/<token>", methods=["GET", "POST"])
