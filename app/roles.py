@@ -23,12 +23,12 @@ _MEDEWERKER = [
     [
         _views("CaseModelView"),
         "^(can_list|can_show|can_export|can_search_bsn|can_add_memo|can_act|can_add_document"
-        "|can_document)$",
+        "|can_document|can_decide)$",
     ],
     [
         _views("CaseApi"),
         "^(can_get|can_info|can_export|can_hold|can_release|can_abort|can_request_info"
-        "|can_add_documents)$",
+        "|can_add_documents|can_decide)$",
     ],
     [_views("MemoModelView"), _READ],
     [_views("MemoApi"), "^(can_get|can_info|can_post)$"],

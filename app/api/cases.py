@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 from ..models import Case
 from ..services import (
     audit,
+    decisions,
     export,
     information_requests,
     legitimacy,
@@ -85,6 +86,7 @@ class CaseApi(ModelRestApi):
     include_route_methods = {
         "get", "get_list", "info", "export", "invite", "delivery", "advice",
         "hold", "release", "abort", "restore", "request_info", "add_documents", "document",
+        "decide",
     }  # fmt: skip
     base_filters = TENANT
     list_columns = show_columns = CASE_COLUMNS
@@ -337,6 +339,39 @@ class CaseApi(ModelRestApi):
         return self._act(
             lambda: information_requests.request_info(
                 pk, body.get("omschrijving"), body.get("termijn")
+            )
+        )
+
+    @expose("/<int:pk>/decide", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("decide")
+    def decide(self, pk: int) -> Response:
+        """Decide: {"besluit": "GRANTED"|"REJECTED", "redenen": [...], "toelichting": "..."}.
+        ---
+        post:
+          summary: Decide (open status -> DECIDED); the beschikking goes by email (PDF
+            attached) or into the print batch (module decisions)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: zaak_id and the new status
+            403:
+              description: No decisions module
+            409:
+              description: The status does not allow it
+            422:
+              description: Invalid decision or reasons
+        """
+        body = self._body()
+        return self._act(
+            lambda: decisions.decide(
+                pk, body.get("besluit"), body.get("redenen"), body.get("toelichting")
             )
         )
 

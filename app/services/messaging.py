@@ -81,21 +81,27 @@ def render_message(
     channel: Channel,
     context: dict[str, Any],
     today: dt.date | None = None,
+    extra: str = "",
 ) -> documents.Rendered:
-    """Render the template of `event` for `case` in house style, as email or letter."""
+    """Render the template of `event` for `case` in house style, as email or letter.
+
+    `extra` is text the product adds after the template's own (the beschikking's
+    mandatory part), in the email and in the letter.
+    """
     template = template_for(case, event)
     subject = templating.render(template.email_subject, context).strip()
     municipality = case.municipality
+    tail = f"\n\n{extra}" if extra else ""
     if channel == Channel.EMAIL:
-        body = templating.render(template.email_body, context)
+        body = templating.render(template.email_body, context) + tail
         rendered = documents.email(municipality, subject, body)
         if event in ATTACH_PDF:
-            letter_body = templating.render(template.letter_body, context)
+            letter_body = templating.render(template.letter_body, context) + tail
             rendered.pdf = documents.letter_pdf(
                 municipality, letter_address(case), subject, letter_body, case.number, today
             )
         return rendered
-    body = templating.render(template.letter_body, context)
+    body = templating.render(template.letter_body, context) + tail
     pdf = documents.letter_pdf(
         municipality, letter_address(case), subject, body, case.number, today
     )
@@ -112,6 +118,7 @@ def queue(
     dedupe_key: str | None = None,
     channel: Channel | None = None,
     now: dt.datetime | None = None,
+    extra: str = "",
 ) -> Message | None:
     """Render and store a message in the caller's transaction; None if already queued.
 
@@ -131,7 +138,7 @@ def queue(
         request_description=request_description,
         today=now.date(),
     )
-    rendered = render_message(case, event, channel, context, now.date())
+    rendered = render_message(case, event, channel, context, now.date(), extra=extra)
     if channel == Channel.EMAIL:
         recipient = case.applicant.email or ""
         status = MessageStatus.PENDING if smtp_configured() else MessageStatus.NOT_SENT

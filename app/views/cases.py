@@ -26,10 +26,12 @@ from ..models import (
     IncomeKind,
     IncomePeriod,
     Notice,
+    RejectionReason,
 )
 from ..services import (
     audit,
     cases,
+    decisions,
     errors,
     export,
     information_requests,
@@ -83,6 +85,7 @@ class CaseModelView(TenantModelView):
         "can_act",
         "can_add_document",
         "can_document",
+        "can_decide",
     ]
     list_columns = [
         "id",
@@ -187,6 +190,9 @@ class CaseModelView(TenantModelView):
             sandbox_link=url_for("resident.start", token=invitation.token) if invitation else None,
             title=str(case),
             actions=[a for a in workflow.allowed_actions(case) if a in SCREEN_ACTIONS],
+            can_decide=case.municipality.module_decisions
+            and "decide" in workflow.allowed_actions(case),
+            rejection_reasons=list(RejectionReason),
             action_labels={name: t.label for name, t in workflow.TRANSITIONS.items()},
             **ADVICE_LABELS,
         )
@@ -240,6 +246,39 @@ class CaseModelView(TenantModelView):
             abort(404)
         except errors.ValidationError as exc:
             flash(str(exc), "danger")
+        return redirect(url_for(".show", pk=case_id))
+
+    @expose("/show/<pk>/besluit", methods=["POST"])
+    @has_access
+    @permission_name("decide")
+    def decide(self, pk: Any):
+        """Preview the beschikking (PDF) or decide and send it ("Akkoord en verzenden")."""
+        try:
+            case_id = int(pk)
+        except ValueError:
+            abort(404)
+        form = request.form
+        args = (case_id, form.get("besluit"), form.getlist("redenen"), form.get("toelichting"))
+        try:
+            if form.get("stap") == "voorbeeld":
+                pdf = decisions.preview(*args)
+                return Response(
+                    pdf,
+                    mimetype="application/pdf",
+                    headers={"Content-Disposition": "inline; filename=voorbeeld-beschikking.pdf",
+                             "Cache-Control": "no-store"},
+                )  # fmt: skip
+            case = decisions.decide(*args)
+            flash(
+                f"Besluit genomen: {case.decision.label}. De beschikking is verstuurd.", "success"
+            )
+        except tenancy.NotFound:
+            abort(404)
+        except (errors.Conflict, errors.Forbidden) as exc:
+            flash(exc.message, "danger")
+        except errors.ValidationError as exc:
+            for problem in exc.errors:
+                flash(problem["melding"], "danger")
         return redirect(url_for(".show", pk=case_id))
 
     @expose("/show/<pk>/documenten", methods=["POST"])

@@ -1,0 +1,189 @@
+"""Decide a case and send its beschikking (module `decisions`; DESIGN.md 4.3, seed 003).
+
+The municipality's template gives the letter its own words; the parts the Algemene
+wet bestuursrecht requires are always added by the product, so an edited template
+can never drop them: the decision for whom, the grounds with the figures that carried
+it, the period it covers, and the objection clause (bezwaar within six weeks, to whom,
+how; Awb 6:5, 6:7, 3:45).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..extensions import db
+from ..formatting import amount_nl, date_nl, percentage_nl
+from ..models import Case, CaseStatus, Channel, Decision, RejectionReason, TemplateEvent
+from ..models.types import utcnow
+from ..roles import current_user
+from . import audit, cases, messaging, templating, tenancy, workflow
+from .errors import Forbidden, ValidationError
+
+DECIDABLE = {"GRANTED": Decision.GRANTED, "REJECTED": Decision.REJECTED}
+MODULE_OFF = "Deze gemeente heeft de module besluiten niet."
+
+
+def period(case: Case, decided: dt.date) -> tuple[dt.date, dt.date]:
+    """From the insurance start (else the next month's first day) to 31 December."""
+    next_month = (decided.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    start = case.insurance_start or next_month
+    return start, dt.date(start.year, 12, 31)
+
+
+def persons(case: Case) -> str:
+    """Whom the decision covers: the applicant, and the partner of a couple."""
+    names = [case.applicant.full_name]
+    if case.partner is not None:
+        names.append(case.partner.full_name)
+    return " en ".join(names)
+
+
+def grounds(case: Case) -> list[str]:
+    """The grounds with the figures of the advice that carried the decision."""
+    calc = case.advice_calculation or {}
+    lines = []
+    if calc.get("inkomensgrens"):
+        lines.append(
+            f"Uw inkomen is {amount_nl(calc['inkomen'])} netto per maand (peildatum "
+            f"{date_nl(dt.date.fromisoformat(calc['peildatum']))}). De inkomensgrens is "
+            f"{amount_nl(calc['inkomensgrens'])} per maand: de bijstandsnorm van "
+            f"{amount_nl(calc['norm'])} × {str(calc['vakantiegeldfactor']).replace('.', ',')} × "
+            f"{percentage_nl(calc['percentage'])}."
+        )
+    if calc.get("vermogen_toetsen") and calc.get("vermogensgrens"):
+        lines.append(
+            f"Uw vermogen is {amount_nl(calc['vermogen'])}. De vermogensgrens is "
+            f"{amount_nl(calc['vermogensgrens'])}."
+        )
+    reasons = case.decision_reasons or []
+    if case.decision == Decision.REJECTED:
+        if "INCOME_TOO_HIGH" in reasons:
+            lines.append("Uw inkomen is hoger dan de inkomensgrens.")
+        if "ASSETS_TOO_HIGH" in reasons:
+            lines.append("Uw vermogen is hoger dan de vermogensgrens.")
+    elif case.decision == Decision.GRANTED and calc:
+        lines.append("Uw inkomen en vermogen zijn niet hoger dan de grenzen.")
+    if case.decision_explanation:
+        lines.append(case.decision_explanation)
+    if not calc:
+        lines.append("Het besluit is genomen op grond van de gegevens en stukken in uw dossier.")
+    return lines
+
+
+def objection_clause(case: Case) -> str:
+    """Bezwaar: within six weeks, to the college of the municipality, in writing, signed."""
+    m = case.municipality
+    address = ", ".join(line.strip() for line in (m.sender_address or "").splitlines() if line)
+    to = f"het college van burgemeester en wethouders van de gemeente {m.name}"
+    return (
+        "Bent u het niet eens met dit besluit? Dan kunt u binnen zes weken na de datum van "
+        f"deze brief bezwaar maken bij {to}" + (f", {address}" if address else "") + ". "
+        "Uw bezwaarschrift moet ondertekend zijn en bevat ten minste: uw naam en adres, de "
+        "datum, het zaaknummer of een kopie van dit besluit, en waarom u het niet eens bent "
+        "met het besluit."
+    )
+
+
+def beschikking_block(case: Case, decided: dt.date) -> str:
+    """The mandatory part of the beschikking, added after the template's own text."""
+    start, end = period(case, decided)
+    outcome = "toegekend" if case.decision == Decision.GRANTED else "afgewezen"
+    lines = [
+        "Besluit",
+        f"Op {date_nl(decided)} is uw aanvraag of heronderzoek met zaaknummer {case.number} "
+        f"{outcome}. Dit besluit geldt voor {persons(case)}.",
+        "",
+        "Waarom",
+        *grounds(case),
+        "",
+        "Periode",
+        f"Dit besluit geldt van {date_nl(start)} tot en met {date_nl(end)}.",
+        "",
+        "Bezwaar maken",
+        objection_clause(case),
+    ]
+    return "\n".join(lines)
+
+
+def _parse(decision: Any, reasons: Any, explanation: Any) -> tuple[Decision, list[str], str]:
+    problems = []
+    chosen = DECIDABLE.get(str(decision)) if decision is not None else None
+    if chosen is None:
+        problems.append({"veld": "besluit", "melding": "Kies GRANTED of REJECTED."})
+    codes = reasons if isinstance(reasons, list) else []
+    if reasons is not None and not isinstance(reasons, list):
+        problems.append({"veld": "redenen", "melding": "Geef een lijst met redenen."})
+    unknown = [c for c in codes if c not in RejectionReason.__members__]
+    if unknown:
+        problems.append({"veld": "redenen", "melding": f"Onbekende reden: {unknown[0]}."})
+    text = explanation.strip() if isinstance(explanation, str) else ""
+    if chosen == Decision.REJECTED and not codes:
+        problems.append({"veld": "redenen", "melding": "Geef bij een afwijzing de reden(en)."})
+    if chosen == Decision.GRANTED and codes:
+        problems.append({"veld": "redenen", "melding": "Een toekenning heeft geen redenen."})
+    if "CUSTOM" in codes and not text:
+        problems.append({"veld": "toelichting", "melding": "Licht de aangepaste reden toe."})
+    if len(text) > 5000:
+        problems.append({"veld": "toelichting", "melding": "Maximaal 5000 tekens."})
+    if problems:
+        raise ValidationError(problems)
+    return chosen, list(dict.fromkeys(codes)), text
+
+
+def _event(decision: Decision) -> TemplateEvent:
+    return (
+        TemplateEvent.DECISION_GRANTED
+        if decision == Decision.GRANTED
+        else TemplateEvent.DECISION_REJECTED
+    )
+
+
+def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,
+            user: Any = None, now: dt.datetime | None = None) -> bytes:  # fmt: skip
+    """The beschikking as it would be sent (PDF), without storing anything."""
+    user, now = user if user is not None else current_user(), now or utcnow()
+    case = tenancy.get_case(case_id, user)
+    if not case.municipality.module_decisions:
+        raise Forbidden(MODULE_OFF)
+    chosen, codes, text = _parse(decision, reasons, explanation)
+    workflow.check(case, "decide", user)
+    with db.session.no_autoflush:
+        case.decision, case.decision_reasons, case.decision_explanation = chosen, codes, text
+        try:
+            rendered = messaging.render_message(
+                case, _event(chosen), Channel.LETTER,
+                templating.context_for(case, today=now.date()), now.date(),
+                extra=beschikking_block(case, workflow.today(now)),
+            )  # fmt: skip
+        finally:
+            db.session.expire(case)
+    return rendered.pdf or b""
+
+
+def decide(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,
+           user: Any = None, now: dt.datetime | None = None) -> Case:  # fmt: skip
+    """Decide (any open status -> DECIDED) and send the beschikking by email or post."""
+    user, now = user if user is not None else current_user(), now or utcnow()
+    case = tenancy.get_case(case_id, user)
+    if not case.municipality.module_decisions:
+        raise Forbidden(MODULE_OFF)
+    chosen, codes, text = _parse(decision, reasons, explanation)
+    workflow.check(case, "decide", user)
+    before = case.status
+    workflow.move(case, before, {
+        "status": CaseStatus.DECIDED, "decision": chosen, "decision_reasons": codes or None,
+        "decision_explanation": text or None, "decided_on": now,
+        "decided_by_id": getattr(user, "id", None), "previous_status": None,
+        "hold_reason": None, "hold_until": None,
+    }, now)  # fmt: skip
+    message = messaging.queue(
+        case, _event(chosen), now=now, extra=beschikking_block(case, workflow.today(now))
+    )
+    how = "per e-mail met de beschikking als bijlage" if message and message.channel == \
+        Channel.EMAIL else "als brief in de printbatch"  # fmt: skip
+    cases.add_event(case, "decide", f"Besluit: {chosen.label}; beschikking {how}", before,
+                    CaseStatus.DECIDED, now=now)  # fmt: skip
+    audit.object_changed("case", case.id, f"decide:{chosen.name}", commit=False)
+    db.session.commit()
+    return case

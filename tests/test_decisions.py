@@ -1,0 +1,154 @@
+"""Deciding a case and its lawful beschikking: by email with the PDF, or into the print batch."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.models import (
+    Case,
+    CaseStatus,
+    Channel,
+    ContactPreference,
+    Message,
+    MessageStatus,
+    TemplateEvent,
+)
+from tests.conftest import api_token, bearer, csrf_token, login
+from tests.test_advice import delivered_case
+from tests.test_ockto_delivery import run_job
+from tests.test_ockto_delivery import smtp as smtp  # the fixture
+
+
+def decide(app, case_id: int, body: dict, user: str = "medewerker.zwolle"):
+    token = api_token(app.test_client(), user)
+    return app.test_client().post(
+        f"/api/v1/case/{case_id}/decide", json=body, headers=bearer(token)
+    )
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def beschikking(db, case_id: int) -> Message:
+    return db.session.scalar(
+        select(Message).where(
+            Message.case_id == case_id,
+            Message.event.in_([TemplateEvent.DECISION_GRANTED, TemplateEvent.DECISION_REJECTED]),
+        )
+    )
+
+
+def test_a_grant_sends_a_lawful_beschikking_by_email_with_the_pdf(app, db, client, smtp):
+    case = delivered_case(client)
+    response = decide(app, case.id, {"besluit": "GRANTED"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "DECIDED"
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.decided_on is not None and case.decided_by_id is not None
+    message = beschikking(db, case.id)
+    assert message.channel == Channel.EMAIL
+    text = " ".join(pdf_text(message.pdf).split())
+    assert case.number in text and "toegekend" in text
+    assert case.applicant.full_name in text and case.partner.full_name in text  # both covered
+    assert "€ 2.096,66" in text and "€ 2.472,63" in text and "€ 2.002,13" in text
+    assert "€ 3.087,55" in text and "€ 16.000,00" in text
+    assert "tot en met 31-12-" in text
+    assert "binnen zes weken" in text and "bezwaar" in text and "Postbus 10007" in text
+    assert "college van burgemeester en wethouders van de gemeente Zwolle" in text
+    run_job(app, "outbox")
+    (mail,) = [
+        m for m in smtp.inbox.messages
+        if m["To"] == case.applicant.email and m["Subject"].startswith("Besluit")
+    ]  # fmt: skip
+    attachments = [p for p in mail.iter_attachments()]
+    assert [a.get_content_type() for a in attachments] == ["application/pdf"]
+    assert "binnen zes weken" in " ".join(pdf_text(attachments[0].get_content()).split())
+    assert case.events[0].action == "decide"
+
+
+def test_a_rejection_by_letter_goes_into_the_print_batch_with_its_grounds(app, db, client):
+    case = delivered_case(client, partner=False)
+    case.contact_preference = ContactPreference.LETTER
+    db.session.commit()
+    response = decide(
+        app, case.id, {"besluit": "REJECTED", "redenen": ["INCOME_TOO_HIGH"],
+                       "toelichting": "Besproken aan de telefoon."},
+    )  # fmt: skip
+    assert response.status_code == 200, response.get_json()
+    message = beschikking(db, case.id)
+    assert (message.channel, message.status) == (Channel.LETTER, MessageStatus.TO_PRINT)
+    text = " ".join(pdf_text(message.pdf).split())
+    assert "afgewezen" in text and "Uw inkomen is hoger dan de inkomensgrens." in text
+    assert "Besproken aan de telefoon." in text and "binnen zes weken" in text
+
+
+def test_bad_decisions_are_refused_per_field_and_change_nothing(app, db, client):
+    case = delivered_case(client)
+    response = decide(app, case.id, {"besluit": "REJECTED"})
+    assert response.status_code == 422
+    assert response.get_json()["fouten"] == [
+        {"veld": "redenen", "melding": "Geef bij een afwijzing de reden(en)."}
+    ]
+    response = decide(app, case.id, {"besluit": "REJECTED", "redenen": ["CUSTOM"]})
+    assert response.get_json()["fouten"][0]["veld"] == "toelichting"
+    response = decide(app, case.id, {"besluit": "MAYBE"})
+    assert response.get_json()["fouten"][0]["veld"] == "besluit"
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == CaseStatus.DATA_RECEIVED
+    assert beschikking(db, case.id) is None
+
+
+def test_without_the_decisions_module_deciding_is_forbidden(app, db, client):
+    case = delivered_case(client, partner=False, cbs="1525")  # Teylingen
+    response = decide(app, case.id, {"besluit": "GRANTED"}, user="medewerker.bollenstreek")
+    assert response.status_code == 403
+    assert response.get_json()["fouten"][0]["melding"] == (
+        "Deze gemeente heeft de module besluiten niet."
+    )
+
+
+def test_a_decided_case_is_read_only(app, db, client):
+    case = delivered_case(client)
+    assert decide(app, case.id, {"besluit": "GRANTED"}).status_code == 200
+    assert decide(app, case.id, {"besluit": "GRANTED"}).status_code == 409
+    token = api_token(app.test_client(), "medewerker.zwolle")
+    hold = app.test_client().post(
+        f"/api/v1/case/{case.id}/hold", json={"reden": "x"}, headers=bearer(token)
+    )
+    assert hold.status_code == 409
+    with app.app_context():
+        page = login(app, "medewerker.zwolle").get(f"/zaken/show/{case.id}").get_data(as_text=True)
+    assert 'id="besluiten"' not in page and 'id="acties"' not in page
+    assert 'name="bestanden"' not in page
+
+
+def test_the_screen_previews_the_beschikking_then_sends_it(app, db, client):
+    case = delivered_case(client)
+    with app.app_context():
+        worker = login(app, "medewerker.zwolle")
+        page = worker.get(f"/zaken/show/{case.id}").get_data(as_text=True)
+        assert 'id="besluiten"' in page and "Akkoord en verzenden" in page
+        token = csrf_token(worker, f"/zaken/show/{case.id}")
+        preview = worker.post(
+            f"/zaken/show/{case.id}/besluit",
+            data={"csrf_token": token, "besluit": "GRANTED", "stap": "voorbeeld"},
+        )
+        assert preview.mimetype == "application/pdf"
+        assert "binnen zes weken" in " ".join(pdf_text(preview.data).split())
+        db.session.expire_all()
+        assert db.session.get(Case, case.id).status == CaseStatus.DATA_RECEIVED  # only a preview
+        assert beschikking(db, case.id) is None
+        sent = worker.post(
+            f"/zaken/show/{case.id}/besluit",
+            data={"csrf_token": token, "besluit": "GRANTED", "stap": "verzenden"},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+    assert "Besluit genomen: Toegekend. De beschikking is verstuurd." in sent
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == CaseStatus.DECIDED
+    assert beschikking(db, case.id).pdf
