@@ -28,7 +28,7 @@ _MEDEWERKER = [
     [
         _views("CaseApi"),
         "^(can_get|can_info|can_export|can_hold|can_release|can_abort|can_request_info"
-        "|can_add_documents|can_decide)$",
+        "|can_add_documents|can_decide|can_resolve_notice)$",
     ],
     [_views("MemoModelView"), _READ],
     [_views("MemoApi"), "^(can_get|can_info|can_post)$"],

@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from app.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus
+from app.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Notice, NoticeKind
 from app.services import errors, workflow
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import new_case
@@ -228,3 +228,30 @@ def test_the_hold_job_releases_due_holds_once(app, db):
         )
     )
     assert releases == 1
+
+
+def test_a_notice_is_handled_once_on_the_screen_and_over_rest(app, db):
+    case = case_in(db, CaseStatus.DATA_RECEIVED)
+    first = Notice(case=case, kind=NoticeKind.OTHER, message="Bel de inwoner terug.")
+    second = Notice(case=case, kind=NoticeKind.DEADLINE_EXPIRED, message="Termijn verstreken.")
+    db.session.add_all([first, second])
+    db.session.commit()
+    with app.app_context():
+        client = login(app, "medewerker.zwolle")
+        token = csrf_token(client, f"/zaken/show/{case.id}")
+        page = client.post(
+            f"/zaken/show/{case.id}/melding/{first.id}",
+            data={"csrf_token": token},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+    assert "Melding afgehandeld." in page and "Bel de inwoner terug." not in page
+    response = act(app, case.id, f"notices/{second.id}/resolve")
+    assert response.status_code == 200
+    again = act(app, case.id, f"notices/{second.id}/resolve")
+    assert again.status_code == 409
+    other = act(app, case.id, f"notices/{second.id}/resolve", user="medewerker.bollenstreek")
+    assert other.status_code == 404
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.open_notices == []
+    assert [e.action for e in case.events][:2] == ["notice", "notice"]

@@ -86,7 +86,7 @@ class CaseApi(ModelRestApi):
     include_route_methods = {
         "get", "get_list", "info", "export", "invite", "delivery", "advice",
         "hold", "release", "abort", "restore", "request_info", "add_documents", "document",
-        "decide",
+        "decide", "resolve_notice",
     }  # fmt: skip
     base_filters = TENANT
     list_columns = show_columns = CASE_COLUMNS
@@ -374,6 +374,34 @@ class CaseApi(ModelRestApi):
                 pk, body.get("besluit"), body.get("redenen"), body.get("toelichting")
             )
         )
+
+    @expose("/<int:pk>/notices/<int:notice_id>/resolve", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("resolve_notice")
+    def resolve_notice(self, pk: int, notice_id: int) -> Response:
+        """Mark a notice of the case as handled.
+        ---
+        post:
+          summary: Resolve a notice (afhandelen)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
+          - in: path
+            name: notice_id
+            required: true
+            schema:
+              type: integer
+          responses:
+            200:
+              description: zaak_id and status
+            409:
+              description: Already handled or not a notice of this case
+        """
+        return self._act(lambda: workflow.resolve_notice(pk, notice_id))
 
     @expose("/<int:pk>/documents", methods=["POST"])
     @protect()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import OPEN_STATUSES, Case, CaseStatus
+from ..models import OPEN_STATUSES, Case, CaseStatus, Notice
 from ..models.types import utcnow
 from ..roles import ROLE_BEHEERDER, current_user, is_platform_admin, role_names
 from . import audit, cases, tenancy
@@ -203,3 +203,25 @@ def release_due_holds(now: dt.datetime | None = None) -> int:
         except Conflict:
             continue  # released or changed meanwhile by someone else
     return released
+
+
+def resolve_notice(case_id: int, notice_id: int, user: Any = None,
+                   now: dt.datetime | None = None) -> Case:  # fmt: skip
+    """Mark a notice on a case as handled ("afhandelen"); once only."""
+    user, now = user if user is not None else current_user(), now or utcnow()
+    case = tenancy.get_case(case_id, user)
+    done = db.session.execute(
+        update(Notice)
+        .where(Notice.id == notice_id, Notice.case_id == case.id, Notice.resolved_on.is_(None))
+        .values(resolved_on=now, resolved_by_id=getattr(user, "id", None))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        db.session.rollback()
+        raise Conflict("Deze melding is al afgehandeld of bestaat niet.")
+    notice = db.session.get(Notice, notice_id)
+    cases.add_event(case, "notice", f"Melding afgehandeld: {notice.kind.label}", now=now)
+    audit.object_changed("case", case.id, f"notice_resolved:{notice_id}", commit=False)
+    db.session.commit()
+    db.session.refresh(case)
+    return case

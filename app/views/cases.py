@@ -281,6 +281,24 @@ class CaseModelView(TenantModelView):
                 flash(problem["melding"], "danger")
         return redirect(url_for(".show", pk=case_id))
 
+    @expose("/show/<pk>/melding/<int:notice_id>", methods=["POST"])
+    @has_access
+    @permission_name("act")
+    def resolve_notice(self, pk: Any, notice_id: int):
+        """Mark a notice as handled ("afhandelen")."""
+        try:
+            case_id = int(pk)
+        except ValueError:
+            abort(404)
+        try:
+            workflow.resolve_notice(case_id, notice_id)
+            flash("Melding afgehandeld.", "success")
+        except tenancy.NotFound:
+            abort(404)
+        except errors.Conflict as exc:
+            flash(exc.message, "warning")
+        return redirect(url_for(".show", pk=case_id))
+
     @expose("/show/<pk>/documenten", methods=["POST"])
     @has_access
     @permission_name("add_document")
