@@ -20,16 +20,12 @@ _READ = "^(can_list|can_show|can_get|can_info)$"
 
 # Both organisation roles: read the case work, add memos, use the API, own profile.
 _MEDEWERKER = [
-    [
-        _views("CaseModelView"),
-        "^(can_list|can_show|can_export|can_search_bsn|can_add_memo|can_act|can_add_document"
-        "|can_document|can_decide)$",
-    ],
-    [
-        _views("CaseApi"),
-        "^(can_get|can_info|can_export|can_hold|can_release|can_abort|can_request_info"
-        "|can_add_documents|can_decide|can_resolve_notice)$",
-    ],
+    # FAB stores a pattern it cannot resolve as a permission name of at most 100
+    # characters (PostgreSQL refuses longer ones), so long lists are split.
+    [_views("CaseModelView"), "^(can_list|can_show|can_export|can_search_bsn|can_add_memo)$"],
+    [_views("CaseModelView"), "^(can_act|can_add_document|can_document|can_decide)$"],
+    [_views("CaseApi"), "^(can_get|can_info|can_export|can_hold|can_release|can_abort)$"],
+    [_views("CaseApi"), "^(can_request_info|can_add_documents|can_decide|can_resolve_notice)$"],
     [_views("MemoModelView"), _READ],
     [_views("MemoApi"), "^(can_get|can_info|can_post)$"],
     [

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+from app.extensions import db as _db
+from app.models import CaseStatus, Notice, NoticeKind
+from tests.factories import new_case
 from tests.helpers import BOLLENSTREEK, ZWOLLE, cases_of
 
 
@@ -58,3 +62,24 @@ def test_overview_needs_a_login(client):
     response = client.get("/")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_the_dashboard_links_what_needs_attention_into_filtered_lists(app, beheerder_client):
+    with app.app_context():
+        held = new_case()
+        held.status, held.previous_status = CaseStatus.ON_HOLD, CaseStatus.INVITED
+        held.hold_until = dt.date.today() - dt.timedelta(days=1)
+        flagged = new_case()
+        _db.session.add(Notice(case=flagged, kind=NoticeKind.OTHER, message="Let op"))
+        _db.session.commit()
+        held_id, flagged_id, municipality_id = held.id, flagged.id, held.municipality_id
+    page = beheerder_client.get("/").get_data(as_text=True)
+    assert 'data-aandacht-gemeente="0193"' in page
+    link = f"?aandacht=wacht&amp;_flt_0_municipality={municipality_id}"
+    assert link in page
+    listed = beheerder_client.get(f"/zaken/list/{link.replace('&amp;', '&')}").get_data(
+        as_text=True
+    )
+    assert f"/zaken/show/{held_id}" in listed and f"/zaken/show/{flagged_id}" not in listed
+    notices = beheerder_client.get("/zaken/list/?aandacht=meldingen").get_data(as_text=True)
+    assert f"/zaken/show/{flagged_id}" in notices and f"/zaken/show/{held_id}" not in notices

@@ -224,3 +224,13 @@ def test_settings_form_refuses_out_of_range_numbers_and_bad_colours(app, beheerd
         m = _db.session.get(Municipality, zwolle_id)
         assert (m.check_mode.name, m.primary_color) == ("BEFORE", "#c8102e")
         assert (m.income_percentage, m.max_data_age_days) == (130, 62)
+
+
+def test_every_role_pattern_fits_a_fab_permission_name():
+    # FAB may store a pattern as a view (VARCHAR(250)) or permission name (VARCHAR(100));
+    # PostgreSQL refuses longer ones and the role would silently lose all its permissions.
+    from app.roles import FAB_ROLES
+
+    for role, pairs in FAB_ROLES.items():
+        for view, permission in pairs:
+            assert len(view) <= 250 and len(permission) <= 100, (role, view, permission)

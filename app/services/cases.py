@@ -16,8 +16,12 @@ from ..models import (
     Case,
     CaseEvent,
     CaseStatus,
+    InformationRequest,
     Memo,
+    Message,
+    MessageStatus,
     Municipality,
+    Notice,
     Resident,
 )
 from ..models.types import utcnow
@@ -55,6 +59,9 @@ class OverviewRow:
         default_factory=lambda: {a: StatusCounts() for a in [*Advice, None]}
     )
     legitimacy: bool = False
+    municipality_id: int | None = None
+    # Open cases needing attention, per kind of ATTENTION.
+    attention: dict[str, int] = field(default_factory=dict)
 
 
 def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
@@ -63,7 +70,7 @@ def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
         tenancy.scope(select(Municipality), Municipality, user).order_by(Municipality.name)
     ).all()
     rows = {
-        m.id: OverviewRow(m.name, m.cbs_code, legitimacy=m.module_legitimacy)
+        m.id: OverviewRow(m.name, m.cbs_code, legitimacy=m.module_legitimacy, municipality_id=m.id)
         for m in municipalities
     }
     adults = 1 + sql_case((Case.partner_id.is_not(None), 1), else_=0)
@@ -109,6 +116,13 @@ def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
         counts = StatusCounts(int(n_cases), int(n_adults or 0), int(n_insured or 0))
         row.per_advice[advice].add(counts)
         total.per_advice[advice].add(counts)
+    for municipality_id, counts in attention(utcnow().date(), user).items():
+        row = rows.get(municipality_id)
+        if row is None:
+            continue
+        row.attention = counts
+        for kind, count in counts.items():
+            total.attention[kind] = total.attention.get(kind, 0) + count
     return list(rows.values()), total
 
 
@@ -179,4 +193,54 @@ def search_by_bsn(raw_bsn: str, user: Any = None) -> list[Case]:
     ).order_by(Case.created_on.desc())
     found = list(db.session.scalars(stmt))
     audit.bsn_searched(len(found))
+    return found
+
+
+# "Aandacht nodig" on the dashboard: what needs a caseworker, as filters on the case list.
+ATTENTION = {
+    "meldingen": "Open meldingen",
+    "termijn": "Termijn aanvullende informatie verstreken",
+    "wacht": "Wachttijd voorbij",
+    "berichten": "Bericht niet verzonden",
+}
+
+
+def attention_case_ids(kind: str, today: dt.date) -> Any:
+    """A subquery of case ids that need attention of one kind."""
+    if kind == "meldingen":
+        return select(Notice.case_id).where(Notice.resolved_on.is_(None))
+    if kind == "termijn":
+        return (
+            select(InformationRequest.case_id)
+            .join(Case, Case.id == InformationRequest.case_id)
+            .where(
+                InformationRequest.fulfilled_on.is_(None),
+                InformationRequest.deadline < today,
+                Case.status.in_(OPEN_STATUSES),
+            )
+        )
+    if kind == "wacht":
+        return select(Case.id).where(Case.status == CaseStatus.ON_HOLD, Case.hold_until < today)
+    if kind == "berichten":
+        return select(Message.case_id).where(Message.status == MessageStatus.FAILED)
+    raise ValueError(kind)
+
+
+def attention(today: dt.date, user: Any = None) -> dict[int, dict[str, int]]:
+    """Per municipality id: the number of cases needing attention, per kind.
+
+    Notices and failed messages count on any case (a beschikking that could not be sent
+    needs a caseworker after the decision too); deadlines only on open cases.
+    """
+    found: dict[int, dict[str, int]] = {}
+    for kind in ATTENTION:
+        stmt = tenancy.scope(
+            select(Case.municipality_id, func.count(Case.id))
+            .where(Case.id.in_(attention_case_ids(kind, today)))
+            .group_by(Case.municipality_id),
+            Case,
+            user,
+        )
+        for municipality_id, count in db.session.execute(stmt):
+            found.setdefault(municipality_id, {})[kind] = int(count)
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
@@ -12,7 +13,6 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import lazy_gettext as _
-from sqlalchemy import select
 
 from ..formatting import datetime_nl, label_of
 from ..models import (
@@ -25,7 +25,6 @@ from ..models import (
     HouseholdType,
     IncomeKind,
     IncomePeriod,
-    Notice,
     RejectionReason,
 )
 from ..services import (
@@ -55,14 +54,14 @@ ADVICE_LABELS = {
 }
 
 
-class OpenNoticeFilter(BaseFilter):
-    """Only cases with at least one unresolved notice."""
+class AttentionFilter(BaseFilter):
+    """Only cases that need attention of one kind (the dashboard's links)."""
 
-    name = "Met open melding"
+    name = "Aandacht nodig"
 
     def apply(self, query: Any, value: Any) -> Any:
-        open_notices = select(Notice.case_id).where(Notice.resolved_on.is_(None))
-        return query.filter(Case.id.in_(open_notices))
+        ids = cases.attention_case_ids(value, dt.date.today())
+        return query.filter(Case.id.in_(ids))
 
 
 class CaseModelView(TenantModelView):
@@ -156,8 +155,9 @@ class CaseModelView(TenantModelView):
         return redirect(url_for(".list"))
 
     def _notice_filters(self, filters: Any) -> Any:
-        if request.args.get("meldingen") == "1":
-            extra = self.datamodel.get_filters().add_filter_list([["id", OpenNoticeFilter, None]])
+        kind = "meldingen" if request.args.get("meldingen") == "1" else request.args.get("aandacht")
+        if kind in cases.ATTENTION:
+            extra = self.datamodel.get_filters().add_filter_list([["id", AttentionFilter, kind]])
             return filters.get_joined_filters(extra)
         return filters
 

@@ -27,6 +27,7 @@ class OverviewIndexView(IndexView):
             total=total,
             statuses=list(CaseStatus),
             advices=[*Advice, None],
+            attention_labels=cases.ATTENTION,
             norm_warnings=norms.warnings(dt.date.today(), user),
             title="Overzicht",
         )
