@@ -255,3 +255,53 @@ def test_a_notice_is_handled_once_on_the_screen_and_over_rest(app, db):
     case = db.session.get(Case, case.id)
     assert case.open_notices == []
     assert [e.action for e in case.events][:2] == ["notice", "notice"]
+
+
+def test_bulk_hold_rechecks_every_case_and_reports_what_was_skipped(app, db):
+    own = case_in(db, CaseStatus.DATA_RECEIVED)
+    decided = case_in(db, CaseStatus.DECIDED)
+    other = new_case("0534")  # Hillegom: another organisation
+    with app.app_context():
+        client = login(app, "medewerker.zwolle")
+        ids = f"{own.id},{decided.id},{other.id}"
+        form_page = client.get(f"/zaken/bulk/wachten?ids={ids}").get_data(as_text=True)
+        assert "3 zaak/zaken in afwachting zetten" in form_page
+        token = csrf_token(client, f"/zaken/bulk/wachten?ids={ids}")
+        page = client.post(
+            "/zaken/bulk/wachten",
+            data={"csrf_token": token, "ids": ids, "reden": "Wacht op de rechtbank"},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+    assert "In afwachting gezet: 1 zaak/zaken; 2 overgeslagen." in page
+    assert f"Zaak {other.id} overgeslagen: Zaak niet gevonden." in page
+    assert f"Zaak {decided.id} overgeslagen:" in page
+    db.session.expire_all()
+    assert db.session.get(Case, own.id).status == CaseStatus.ON_HOLD
+    assert db.session.get(Case, decided.id).status == CaseStatus.DECIDED
+    assert db.session.get(Case, other.id).status == CaseStatus.NEW
+
+
+def test_bulk_release_and_export_from_the_list(app, db):
+    held = case_in(db, CaseStatus.ON_HOLD, previous=CaseStatus.INVITED)
+    open_ = case_in(db, CaseStatus.DATA_RECEIVED)
+    with app.app_context():
+        client = login(app, "medewerker.zwolle")
+        token = csrf_token(client, "/zaken/list/")
+        page = client.post(
+            "/zaken/action_post",
+            data={"csrf_token": token, "action": "release_selected",
+                  "rowid": [str(held.id), str(open_.id)]},
+            follow_redirects=True,
+        ).get_data(as_text=True)  # fmt: skip
+        assert "Vrijgegeven: 1 zaak/zaken; 1 overgeslagen." in page
+        exported = client.post(
+            "/zaken/action_post",
+            data={"csrf_token": token, "action": "export_selected",
+                  "rowid": [str(held.id), str(open_.id)]},
+        )  # fmt: skip
+        body = exported.get_data().decode("utf-8-sig")
+    db.session.expire_all()
+    assert db.session.get(Case, held.id).status == CaseStatus.INVITED
+    rows = [line for line in body.splitlines()[1:] if line]
+    assert len(rows) == 2
+    assert {held.number, open_.number} <= {cell for line in rows for cell in line.split(";")}

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import OPEN_STATUSES, Case, CaseStatus, Notice
 from ..models.types import utcnow
 from ..roles import ROLE_BEHEERDER, current_user, is_platform_admin, role_names
-from . import audit, cases, tenancy
+from . import audit, cases, reassessments, tenancy
 from .errors import Conflict, Forbidden, ValidationError
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -225,3 +225,31 @@ def resolve_notice(case_id: int, notice_id: int, user: Any = None,
     db.session.commit()
     db.session.refresh(case)
     return case
+
+
+def bulk(action: str, case_ids: list[int], user: Any = None, **params: Any) -> dict[str, Any]:
+    """Run one action on many cases, each re-checked on its own (organisation, module,
+    status); answers what was done and what was skipped, with the reason per case."""
+    user = user if user is not None else current_user()
+    if action == "hold":
+        _reason(params.get("reden"), "reden", "het in afwachting zetten")
+    calls = {
+        "hold": lambda cid: hold(cid, params.get("reden"), params.get("tot"), user=user),
+        "release": lambda cid: release(cid, user=user),
+        "invite": lambda cid: reassessments.invite_case(cid, user=user),
+    }
+    done: list[int] = []
+    skipped: list[dict[str, Any]] = []
+    for case_id in dict.fromkeys(case_ids):
+        try:
+            calls[action](case_id)
+            done.append(case_id)
+        except tenancy.NotFound:
+            skipped.append({"id": case_id, "reden": "Zaak niet gevonden."})
+        except (Conflict, Forbidden) as exc:
+            skipped.append({"id": case_id, "reden": exc.message})
+        except reassessments.InviteRefused as exc:
+            skipped.append({"id": case_id, "reden": exc.message})
+        except ValidationError as exc:
+            skipped.append({"id": case_id, "reden": str(exc)})
+    return {"gedaan": done, "overgeslagen": skipped}

@@ -73,7 +73,12 @@ class CaseModelView(TenantModelView):
     show_title = _("Zaak")
     list_template = "case/list.html"
     # FAB names an action's permission after the bare action name unless it is mapped here.
-    method_permission_name = {"start_reassessment": "start_reassessment"}
+    method_permission_name = {
+        "start_reassessment": "start_reassessment",
+        "release_selected": "act",
+        "hold_selected": "act",
+        "export_selected": "export",
+    }
     base_permissions = [
         "can_list",
         "can_show",
@@ -153,6 +158,59 @@ class CaseModelView(TenantModelView):
             "success" if counts["uitgenodigd"] else "warning",
         )
         return redirect(url_for(".list"))
+
+    def _report(self, result: dict[str, Any], what: str) -> None:
+        done, skipped = result["gedaan"], result["overgeslagen"]
+        flash(f"{what}: {len(done)} zaak/zaken; {len(skipped)} overgeslagen.",
+              "success" if done else "warning")  # fmt: skip
+        for item in skipped[:20]:
+            flash(f"Zaak {item['id']} overgeslagen: {item['reden']}", "warning")
+
+    @action("release_selected", "Vrijgeven", "De geselecteerde zaken vrijgeven?", "fa-play",
+            single=False)  # fmt: skip
+    def release_selected(self, items: Any):
+        """Release the selected cases that are on hold; the rest is reported as skipped."""
+        items = items if isinstance(items, list) else [items]
+        self._report(workflow.bulk("release", [c.id for c in items]), "Vrijgegeven")
+        return redirect(url_for(".list"))
+
+    @action("hold_selected", "In afwachting zetten", "", "fa-pause", single=False)
+    def hold_selected(self, items: Any):
+        """Ask the reason (and end date) for holding the selected cases."""
+        items = items if isinstance(items, list) else [items]
+        return redirect(url_for(".bulk_hold", ids=",".join(str(c.id) for c in items)))
+
+    @action("export_selected", "Exporteren (CSV)", "", "fa-download", single=False)
+    def export_selected(self, items: Any):
+        """Download the selected cases as CSV."""
+        items = items if isinstance(items, list) else [items]
+        query = self.datamodel.session.query(Case).filter(Case.id.in_([c.id for c in items]))
+        stream, mimetype, filename = export.export_cases(query, "csv", "selectie")
+        return Response(
+            stream_with_context(stream),
+            mimetype=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    @expose("/bulk/wachten", methods=["GET", "POST"])
+    @has_access
+    @permission_name("act")
+    def bulk_hold(self):
+        """Put the selected cases on hold with one reason; reports done and skipped."""
+        source = request.form if request.method == "POST" else request.args
+        ids = [int(i) for i in source.get("ids", "").split(",") if i.strip().isdigit()][:500]
+        if request.method == "POST":
+            try:
+                result = workflow.bulk("hold", ids, reden=request.form.get("reden"),
+                                       tot=request.form.get("tot"))  # fmt: skip
+            except errors.ValidationError as exc:
+                flash(str(exc), "danger")
+            else:
+                self._report(result, "In afwachting gezet")
+                return redirect(url_for(".list"))
+        return self.render_template(
+            "case/bulk_hold.html", ids=ids, title="Zaken in afwachting zetten"
+        )
 
     def _notice_filters(self, filters: Any) -> Any:
         kind = "meldingen" if request.args.get("meldingen") == "1" else request.args.get("aandacht")
