@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from app.extensions import db as _db
-from app.models import CaseStatus, Notice, NoticeKind
+from app.models import CaseKind, CaseStatus, Notice, NoticeKind
 from tests.factories import new_case
 from tests.helpers import BOLLENSTREEK, ZWOLLE, cases_of
 
@@ -83,3 +83,22 @@ def test_the_dashboard_links_what_needs_attention_into_filtered_lists(app, behee
     assert f"/zaken/show/{held_id}" in listed and f"/zaken/show/{flagged_id}" not in listed
     notices = beheerder_client.get("/zaken/list/?aandacht=meldingen").get_data(as_text=True)
     assert f"/zaken/show/{flagged_id}" in notices and f"/zaken/show/{held_id}" not in notices
+
+
+def test_the_dashboard_draws_applications_per_week_and_the_status_distribution(
+    app, beheerder_client
+):
+    with app.app_context():
+        before = {
+            status: len([c for c in cases_of(*ZWOLLE) if c.status == status])
+            for status in CaseStatus
+        }
+        new_case(kind=CaseKind.APPLICATION)
+    page = beheerder_client.get("/").get_data(as_text=True)
+    assert '<svg class="chart-weeks"' in page and '<svg class="chart-statuses"' in page
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    match = re.search(rf'data-week="{monday.isoformat()}" data-aantal="(\d+)"', page)
+    assert match and int(match.group(1)) >= 1
+    new = re.search(r'<g data-status="NEW" data-aantal="(\d+)"', page)
+    assert int(new.group(1)) == before[CaseStatus.NEW] + 1
+    assert "<script" not in page.split('class="row charts"')[1].split("</svg>")[0]

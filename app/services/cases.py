@@ -15,6 +15,7 @@ from ..models import (
     Advice,
     Case,
     CaseEvent,
+    CaseKind,
     CaseStatus,
     InformationRequest,
     Memo,
@@ -244,3 +245,27 @@ def attention(today: dt.date, user: Any = None) -> dict[int, dict[str, int]]:
         for municipality_id, count in db.session.execute(stmt):
             found.setdefault(municipality_id, {})[kind] = int(count)
     return found
+
+
+def applications_per_week(
+    today: dt.date, weeks: int = 12, user: Any = None
+) -> list[tuple[dt.date, int]]:
+    """New applications per ISO week (Monday) over the last `weeks` weeks, oldest first."""
+    monday = today - dt.timedelta(days=today.weekday())
+    first = monday - dt.timedelta(weeks=weeks - 1)
+    start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    day = func.date(Case.created_on)
+    stmt = tenancy.scope(
+        select(day, func.count(Case.id))
+        .where(Case.kind == CaseKind.APPLICATION, Case.created_on >= start)
+        .group_by(day),
+        Case,
+        user,
+    )
+    counts = {first + dt.timedelta(weeks=i): 0 for i in range(weeks)}
+    for value, count in db.session.execute(stmt):
+        date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        week = date - dt.timedelta(days=date.weekday())
+        if week in counts:
+            counts[week] += int(count)
+    return sorted(counts.items())

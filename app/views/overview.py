@@ -28,6 +28,7 @@ class OverviewIndexView(IndexView):
             statuses=list(CaseStatus),
             advices=[*Advice, None],
             attention_labels=cases.ATTENTION,
+            weeks=cases.applications_per_week(dt.date.today(), user=user),
             norm_warnings=norms.warnings(dt.date.today(), user),
             title="Overzicht",
         )
