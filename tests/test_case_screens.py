@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db as _db
-from app.models import Case, CaseEvent, Memo
+from app.models import Case, CaseEvent, Memo, Notice, NoticeKind, User
 from app.services.bsn import is_valid, normalise
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
+from tests.factories import new_case
 from tests.helpers import ZWOLLE, cases_of
 
 
@@ -109,3 +110,37 @@ def test_elfproef():
     assert not is_valid("11122233a")
     assert normalise("11222333") == "011222333"
     assert normalise(" 111.222.333 ") == "111222333"
+
+
+def test_the_detail_page_issues_the_same_number_of_queries_however_long_the_case(app, db):
+    small, big = new_case(), new_case()
+    users = _db.session.scalars(select(User.id).limit(10)).all()
+    for i in range(20):
+        _db.session.add(Memo(case=big, text=f"memo {i}", created_by_id=users[i % len(users)]))
+        _db.session.add(CaseEvent(case=big, action="x", description="d",
+                                  user_id=users[i % len(users)]))  # fmt: skip
+        _db.session.add(Notice(case=big, kind=NoticeKind.OTHER, message=f"melding {i}"))
+    _db.session.commit()
+    with app.app_context():
+        engine = _db.engine
+        client = login(app, "medewerker.zwolle")
+
+        def queries(path: str) -> int:
+            count = [0]
+
+            def tally(*_args: object) -> None:
+                count[0] += 1
+
+            event.listen(engine, "before_cursor_execute", tally)
+            try:
+                assert client.get(path).status_code == 200
+            finally:
+                event.remove(engine, "before_cursor_execute", tally)
+            return count[0]
+
+        queries(f"/zaken/show/{small.id}")  # warm-up: caches of the first request
+        few = queries(f"/zaken/show/{small.id}")
+        many = queries(f"/zaken/show/{big.id}")
+    # Never more for the long case (it can be one less: its memos' authors include the
+    # logged-in user, who is then already loaded).
+    assert many <= few, (few, many)

@@ -229,7 +229,7 @@ class CaseModelView(TenantModelView):
     def show(self, pk: Any):
         """The case detail page: persons, advice, notices, memos, messages, timeline."""
         try:
-            case = tenancy.get_case(int(pk))
+            case = cases.for_detail(int(pk))
         except (ValueError, tenancy.NotFound):
             abort(404)
         audit.case_viewed(case.id)
