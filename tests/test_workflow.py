@@ -17,7 +17,7 @@ ALL = list(CaseStatus)
 REFUSED = [
     (action, status)
     for action, t in workflow.TRANSITIONS.items()
-    if action in ("hold", "release", "abort", "restore", "request_info")
+    if action in ("hold", "release", "abort", "restore", "request_info", "decide")
     for status in ALL
     if status not in t.sources
 ]
@@ -54,7 +54,7 @@ def test_the_transition_table_follows_design_4_2():
 def test_a_refused_transition_answers_409_in_dutch_and_changes_nothing(app, db, action, status):
     case = case_in(db, status, previous=CaseStatus.INVITED)
     user = "beheerder.zwolle" if action == "restore" else "medewerker.zwolle"
-    body = {"reden": "Test", "omschrijving": "Test"}
+    body = {"reden": "Test", "omschrijving": "Test", "besluit": "GRANTED"}
     response = act(app, case.id, action.replace("_", "-"), body, user=user)
     assert response.status_code == 409, response.get_json()
     message = response.get_json()["fouten"][0]["melding"]
@@ -305,3 +305,21 @@ def test_bulk_release_and_export_from_the_list(app, db):
     rows = [line for line in body.splitlines()[1:] if line]
     assert len(rows) == 2
     assert {held.number, open_.number} <= {cell for line in rows for cell in line.split(";")}
+
+
+def test_information_is_requested_from_the_detail_page(app, db):
+    case = case_in(db, CaseStatus.DATA_RECEIVED)
+    with app.app_context():
+        client = login(app, "medewerker.zwolle")
+        page = client.get(f"/zaken/show/{case.id}").get_data(as_text=True)
+        assert "Aanvullende informatie opvragen" in page and "leeg: 14 dagen" in page
+        token = csrf_token(client, f"/zaken/show/{case.id}")
+        page = client.post(
+            f"/zaken/show/{case.id}/actie/request_info",
+            data={"csrf_token": token, "omschrijving": "Uw bankafschrift.", "termijn": ""},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+    assert "de zaak is nu &#39;Aanvullende informatie opgevraagd&#39;." in page
+    assert "Uw bankafschrift." in page  # in the requests table, with its deadline
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == CaseStatus.INFO_REQUESTED
