@@ -14,6 +14,7 @@ from app.models import (
     ContactPreference,
     Message,
     MessageStatus,
+    Template,
     TemplateEvent,
 )
 from tests.conftest import api_token, bearer, csrf_token, login
@@ -152,3 +153,29 @@ def test_the_screen_previews_the_beschikking_then_sends_it(app, db, client):
     db.session.expire_all()
     assert db.session.get(Case, case.id).status == CaseStatus.DECIDED
     assert beschikking(db, case.id).pdf
+
+
+def test_the_mandatory_part_stands_before_the_closing_and_survives_an_edited_template(
+    app, db, client
+):
+    case = delivered_case(client)
+    assert decide(app, case.id, {"besluit": "GRANTED"}).status_code == 200
+    text = " ".join(pdf_text(beschikking(db, case.id).pdf).split())
+    assert text.index("Bezwaar maken") < text.index("Met vriendelijke groet")
+    template = db.session.scalar(
+        select(Template).where(
+            Template.municipality_id == case.municipality_id,
+            Template.event == TemplateEvent.DECISION_GRANTED,
+        )
+    )
+    saved = (template.letter_body, template.email_body)
+    template.letter_body = template.email_body = "Beste {{ inwoner.naam }},\n\nKort en goed."
+    db.session.commit()
+    try:
+        other = delivered_case(client)
+        assert decide(app, other.id, {"besluit": "GRANTED"}).status_code == 200
+        text = " ".join(pdf_text(beschikking(db, other.id).pdf).split())
+        assert "Kort en goed." in text and "binnen zes weken" in text and "€ 2.472,63" in text
+    finally:
+        template.letter_body, template.email_body = saved
+        db.session.commit()

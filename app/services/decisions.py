@@ -90,7 +90,7 @@ def beschikking_block(case: Case, decided: dt.date) -> str:
     start, end = period(case, decided)
     outcome = "toegekend" if case.decision == Decision.GRANTED else "afgewezen"
     lines = [
-        "Besluit",
+        "Het besluit",
         f"Op {date_nl(decided)} is uw aanvraag of heronderzoek met zaaknummer {case.number} "
         f"{outcome}. Dit besluit geldt voor {persons(case)}.",
         "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -36,6 +37,7 @@ MAX_BACKOFF = dt.timedelta(hours=1)
 FIRST_BACKOFF = dt.timedelta(minutes=1)
 # While one run sends a claimed message, others leave it alone for this long.
 CLAIM_LEASE = dt.timedelta(minutes=10)
+BESCHIKKING = re.compile(r"{{\s*beschikking\s*}}")
 ATTACH_PDF = {TemplateEvent.DECISION_GRANTED, TemplateEvent.DECISION_REJECTED}
 
 
@@ -91,17 +93,23 @@ def render_message(
     template = template_for(case, event)
     subject = templating.render(template.email_subject, context).strip()
     municipality = case.municipality
-    tail = f"\n\n{extra}" if extra else ""
+    context = {**context, "beschikking": extra}
+
+    def body_of(source: str) -> str:
+        # The mandatory part goes where the template puts it, else at the end.
+        text = templating.render(source, context)
+        return text if not extra or BESCHIKKING.search(source) else f"{text}\n\n{extra}"
+
     if channel == Channel.EMAIL:
-        body = templating.render(template.email_body, context) + tail
+        body = body_of(template.email_body)
         rendered = documents.email(municipality, subject, body)
         if event in ATTACH_PDF:
-            letter_body = templating.render(template.letter_body, context) + tail
+            letter_body = body_of(template.letter_body)
             rendered.pdf = documents.letter_pdf(
                 municipality, letter_address(case), subject, letter_body, case.number, today
             )
         return rendered
-    body = templating.render(template.letter_body, context) + tail
+    body = body_of(template.letter_body)
     pdf = documents.letter_pdf(
         municipality, letter_address(case), subject, body, case.number, today
     )

@@ -131,7 +131,7 @@ U kunt de stukken tot en met {{{{ termijn }}}} uploaden via {{{{ link }}}} of pe
 
 U heeft recht op een bijdrage in de premie van de Gemeentepolis. Het besluit vindt u hieronder en in de bijlage.
 
-Besluit: {{{{ besluit.omschrijving }}}}
+{{{{ beschikking }}}}
 
 {_CLOSING}""",
         "letter_body": f"""{_GREETING}
@@ -142,7 +142,7 @@ Besluit: {{{{ besluit.omschrijving }}}}
 
 U heeft recht op een bijdrage in de premie van de Gemeentepolis.
 
-Bent u het niet eens met dit besluit? Dan kunt u binnen zes weken na de datum van deze brief bezwaar maken.
+{{{{ beschikking }}}}
 
 {_CLOSING}""",
     },
@@ -150,7 +150,9 @@ Bent u het niet eens met dit besluit? Dan kunt u binnen zes weken na de datum va
         "email_subject": "Besluit over uw bijdrage in de premie van de Gemeentepolis",
         "email_body": f"""{_GREETING}
 
-U heeft geen recht op een bijdrage in de premie van de Gemeentepolis. Het besluit en de redenen vindt u in de bijlage.
+U heeft geen recht op een bijdrage in de premie van de Gemeentepolis. Het besluit en de redenen vindt u hieronder en in de bijlage.
+
+{{{{ beschikking }}}}
 
 {_CLOSING}""",
         "letter_body": f"""{_GREETING}
@@ -158,10 +160,10 @@ U heeft geen recht op een bijdrage in de premie van de Gemeentepolis. Het beslui
 Wij hebben uw aanvraag of heronderzoek ({{{{ zaak.nummer }}}}) beoordeeld.
 
 Besluit: {{{{ besluit.omschrijving }}}}
-Reden: {{{{ besluit.redenen }}}}
-{{{{ besluit.toelichting }}}}
 
-Bent u het niet eens met dit besluit? Dan kunt u binnen zes weken na de datum van deze brief bezwaar maken.
+U heeft geen recht op een bijdrage in de premie van de Gemeentepolis.
+
+{{{{ beschikking }}}}
 
 {_CLOSING}""",
     },

@@ -42,6 +42,10 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
     "link": {"": "Persoonlijke link: start van de Ockto-reis of de uploadpagina"},
     "termijn": {"": "Uiterste datum (dd-mm-jjjj)"},
     "datum": {"": "Datum van vandaag (dd-mm-jjjj)"},
+    "beschikking": {
+        "": "Besluit: het verplichte deel met gronden, bedragen, periode en bezwaarclausule "
+        "(ontbreekt het in het sjabloon, dan komt het onderaan)"
+    },
 }
 
 
@@ -150,4 +154,5 @@ def context_for(
         "link": link,
         "termijn": date_nl(deadline),
         "datum": date_nl(today or dt.date.today()),
+        "beschikking": "",
     }
