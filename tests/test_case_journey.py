@@ -8,9 +8,10 @@ import threading
 from sqlalchemy import select
 
 from app.models import Case, CaseStatus, Message, TemplateEvent
-from tests.conftest import api_token, bearer, csrf_token
+from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import invited_case
 from tests.test_ockto_delivery import delivery, post
+from tests.test_resident_journey import journey
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -90,3 +91,50 @@ def test_concurrent_decide_and_abort_cannot_both_succeed(app, db, client):
         )
     ).all()
     assert len(letters) == (1 if final.status == CaseStatus.DECIDED else 0)
+
+
+def test_from_invited_to_a_sent_beschikking_through_the_screens_alone(app, db, client):
+    case, token = invited_case(partner=True)
+    page = journey(client, token, "COUPLE")  # the resident, on the sandbox's screens
+    assert page.status_code == 200
+    with app.app_context():
+        worker = login(app, "medewerker.zwolle")
+        show = f"/zaken/show/{case.id}"
+        assert 'id="advies"' in worker.get(show).get_data(as_text=True)
+        worker.post(
+            f"{show}/actie/request_info",
+            data={"csrf_token": csrf_token(worker, show), "omschrijving": "Uw huurcontract."},
+        )
+    db.session.expire_all()
+    request_ = db.session.get(Case, case.id).information_requests[0]
+    upload = f"/inwoner/upload/{request_.token}"
+    resident = client  # the same browser as the journey (the test context shares `g`)
+    uploaded = resident.post(
+        upload,
+        data={
+            "csrf_token": csrf_token(resident, upload),
+            "bestanden": [(io.BytesIO(PDF), "huur.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 200, uploaded.get_data(as_text=True)[-600:]
+    with app.app_context():
+        worker = login(app, "medewerker.zwolle")
+        page = worker.get(show).get_data(as_text=True)
+        assert "huur.pdf" in page and "Documenten ontvangen" in page and 'id="besluiten"' in page
+        sent = worker.post(
+            f"{show}/besluit",
+            data={
+                "csrf_token": csrf_token(worker, show),
+                "besluit": "GRANTED",
+                "stap": "verzenden",
+            },
+            follow_redirects=True,
+        ).get_data(as_text=True)
+    assert "De beschikking is verstuurd." in sent
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.status == CaseStatus.DECIDED
+    actions = [e.action for e in reversed(case.events)]
+    for step in ["start_page", "delivery", "request_info", "info_received", "decide"]:
+        assert step in actions, actions
