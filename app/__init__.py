@@ -84,6 +84,9 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    from .headers import register_security_headers
+
+    register_security_headers(app)
     from .health import bp as health_bp
 
     app.register_blueprint(health_bp)

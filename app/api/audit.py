@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from ..models import AuditLog
-from .common import TENANT
+from .common import TENANT, RestApi
 
 
-class AuditApi(ModelRestApi):
+class AuditApi(RestApi):
     """The audit log of the own organisation (read, Beheerder)."""
 
     resource_name = "audit"

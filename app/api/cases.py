@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request, stream_with_context
-from flask_appbuilder.api import ModelRestApi, expose, rison, safe
+from flask_appbuilder.api import expose, rison, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
@@ -24,7 +24,7 @@ from ..services import (
 from ..services import errors as service_errors
 from ..services.ockto import summary
 from ..views.base import attachment
-from .common import TENANT, code, errors
+from .common import TENANT, RestApi, code, errors
 
 
 def _person(attr: str, field: str) -> fields.Function:
@@ -78,7 +78,7 @@ CASE_COLUMNS = [
 ]
 
 
-class CaseApi(ModelRestApi):
+class CaseApi(RestApi):
     """Cases, read-only; state changes go through the case actions."""
 
     resource_name = "case"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, request
-from flask_appbuilder.api import ModelRestApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 from ..models import Memo
 from ..services import cases, tenancy
 from ..services.errors import ValidationError as InputError
-from .common import TENANT, errors
+from .common import TENANT, RestApi, errors
 
 
 class MemoSchema(Schema):
@@ -22,7 +22,7 @@ class MemoSchema(Schema):
     created_by = fields.Function(lambda m: m.created_by.username if m.created_by else None)
 
 
-class MemoApi(ModelRestApi):
+class MemoApi(RestApi):
     """Memos on cases: read, and add through the case service."""
 
     resource_name = "memo"

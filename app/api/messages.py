@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import Schema, fields
 
 from ..models import Message
-from .common import TENANT
+from .common import TENANT, RestApi
 
 
 class MessageSchema(Schema):
@@ -24,7 +23,7 @@ class MessageSchema(Schema):
     printed_on = fields.DateTime(allow_none=True)
 
 
-class MessageApi(ModelRestApi):
+class MessageApi(RestApi):
     """Every email and letter with event, channel, recipient, status and times (read)."""
 
     resource_name = "message"

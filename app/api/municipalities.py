@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
-from flask_appbuilder.api import ModelRestApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import ValidationError, validate
@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from ..models import Municipality
 from ..services import audit, legitimacy, municipalities
 from ..services.errors import ValidationError as InputError
-from .common import TENANT, errors
+from .common import TENANT, RestApi, errors
 
 
 def _validate_reminder_days(value: Any) -> None:
@@ -32,7 +32,7 @@ def _setting_validators() -> dict[str, Any]:
     return {**bounds, "primary_color": colour, "reminder_days": _validate_reminder_days}
 
 
-class MunicipalityApi(ModelRestApi):
+class MunicipalityApi(RestApi):
     """Municipalities and their settings; Beheerders change their own, the Admin creates."""
 
     resource_name = "municipality"

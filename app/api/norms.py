@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
-from flask_appbuilder.api import ModelRestApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
@@ -14,7 +14,7 @@ from marshmallow import ValidationError as MarshmallowError
 from ..models import AssetLimit, NationalNorm
 from ..services import legitimacy, norms, tenancy
 from ..services.errors import ValidationError as InputError
-from .common import TENANT, errors
+from .common import TENANT, RestApi, errors
 
 
 class NationalNormSchema(Schema):
@@ -32,7 +32,7 @@ def _period_start(value: Any) -> None:
         raise MarshmallowError(error)
 
 
-class NationalNormApi(ModelRestApi):
+class NationalNormApi(RestApi):
     """National norms (read: all; change: platform Admin); every change recomputes."""
 
     resource_name = "national_norm"
@@ -101,7 +101,7 @@ class AssetLimitSchema(Schema):
     source = fields.String(allow_none=True)
 
 
-class AssetLimitApi(ModelRestApi):
+class AssetLimitApi(RestApi):
     """Asset limits: national rows (Admin) and municipal overrides (Beheerder)."""
 
     resource_name = "asset_limit"
