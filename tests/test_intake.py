@@ -27,7 +27,7 @@ from app.models import (
     TemplateEvent,
 )
 from app.services.demo import make_bsn
-from app.services.partner_requests import sign
+from app.services.partner_requests import RequestRefused, sign, verify
 from tests.helpers import municipality
 
 SECRET = "test-intake-secret"
@@ -244,9 +244,11 @@ def test_bad_signatures_are_401_and_store_nothing(app, client, header):
     if header == "wrong-secret":
         value = sign("een-ander-geheim", raw)
     elif header == "expired":
-        value = sign(SECRET, raw, int(time.time()) - 301)
+        # Well outside the window: a slow run must not drift back into it (the exact
+        # boundary is pinned with a fixed clock below).
+        value = sign(SECRET, raw, int(time.time()) - 360)
     elif header == "future":
-        value = sign(SECRET, raw, int(time.time()) + 301)
+        value = sign(SECRET, raw, int(time.time()) + 360)
     else:
         value = header
     with app.app_context():
@@ -259,6 +261,23 @@ def test_bad_signatures_are_401_and_store_nothing(app, client, header):
     assert response.get_json()["fouten"][0]["veld"] == "X-Signature"
     with app.app_context():
         assert (*counts(), _db.session.scalar(select(func.count(RefusedRequest.id)))) == before
+
+
+def test_the_signature_window_is_five_minutes_either_way(app):
+    raw = b"{}"
+    with app.test_request_context():
+        app.config["INTAKE_HMAC_SECRET"], saved = SECRET, app.config.get("INTAKE_HMAC_SECRET")
+        try:
+            for offset in (-300, 300):
+                verify("INTAKE_HMAC_SECRET", sign(SECRET, raw, 1_800_000_000 + offset), raw,
+                       now=1_800_000_000)  # fmt: skip
+            for offset in (-301, 301):
+                with pytest.raises(RequestRefused) as refused:
+                    verify("INTAKE_HMAC_SECRET", sign(SECRET, raw, 1_800_000_000 + offset), raw,
+                           now=1_800_000_000)  # fmt: skip
+                assert refused.value.status == 401
+        finally:
+            app.config["INTAKE_HMAC_SECRET"] = saved
 
 
 def test_a_signature_of_another_body_is_refused(client):
