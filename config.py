@@ -95,8 +95,11 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
     LANGUAGES = {"nl": {"flag": "nl", "name": "Nederlands"}}
     WTF_CSRF_ENABLED = True
+    # Session and remember-me cookies: never readable by scripts, not sent cross-site.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     # Uploads above this are cut off by Werkzeug before our own (friendlier) size check.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     SCHEDULER_API_ENABLED = False
@@ -106,6 +109,9 @@ class Config:
         from app.roles import FAB_ROLES
 
         self.FAB_ROLES = FAB_ROLES
+        # Cookies travel only over TLS when the product is served over https.
+        secure = self.PUBLIC_BASE_URL.lower().startswith("https://")
+        self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = secure
 
 
 class TestConfig(Config):

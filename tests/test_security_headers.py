@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import api_token, bearer
+from config import Config
+from tests.conftest import DEMO_PASSWORD, api_token, bearer, csrf_token
 
 
 def assert_safe(response) -> None:
@@ -40,3 +41,22 @@ def test_info_descriptions_are_not_the_translation_catalogue_header(app):
         assert info.status_code == 200, resource
         text = info.get_data(as_text=True)
         assert "Project-Id-Version" not in text, resource
+
+
+def test_the_session_cookie_is_httponly_and_samesite_and_secure_behind_https(app):
+    client = app.test_client()
+    token = csrf_token(client, "/login/")
+    response = client.post(
+        "/login/",
+        data={"username": "medewerker.zwolle", "password": DEMO_PASSWORD, "csrf_token": token},
+    )
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # the test app is served over http
+
+    class HttpsConfig(Config):
+        PUBLIC_BASE_URL = "https://gemeentepolis.example.nl"
+
+    assert HttpsConfig().SESSION_COOKIE_SECURE is True
+    assert HttpsConfig().REMEMBER_COOKIE_SECURE is True
+    assert Config().SESSION_COOKIE_SECURE is False
