@@ -139,15 +139,22 @@ def _event(decision: Decision) -> TemplateEvent:
     )
 
 
-def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,
-            user: Any = None, now: dt.datetime | None = None) -> bytes:  # fmt: skip
-    """The beschikking as it would be sent (PDF), without storing anything."""
-    user, now = user if user is not None else current_user(), now or utcnow()
+def _decidable(case_id: int, decision: Any, reasons: Any, explanation: Any,
+               user: Any) -> tuple[Case, Decision, list[str], str]:  # fmt: skip
+    """The case (organisation, module, status checked) and the parsed decision."""
     case = tenancy.get_case(case_id, user)
     if not case.municipality.module_decisions:
         raise Forbidden(MODULE_OFF)
     chosen, codes, text = _parse(decision, reasons, explanation)
     workflow.check(case, "decide", user)
+    return case, chosen, codes, text
+
+
+def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,
+            user: Any = None, now: dt.datetime | None = None) -> bytes:  # fmt: skip
+    """The beschikking as it would be sent (PDF), without storing anything."""
+    user, now = user if user is not None else current_user(), now or utcnow()
+    case, chosen, codes, text = _decidable(case_id, decision, reasons, explanation, user)
     with db.session.no_autoflush:
         case.decision, case.decision_reasons, case.decision_explanation = chosen, codes, text
         try:
@@ -165,11 +172,7 @@ def decide(case_id: int, decision: Any, reasons: Any = None, explanation: Any = 
            user: Any = None, now: dt.datetime | None = None) -> Case:  # fmt: skip
     """Decide (any open status -> DECIDED) and send the beschikking by email or post."""
     user, now = user if user is not None else current_user(), now or utcnow()
-    case = tenancy.get_case(case_id, user)
-    if not case.municipality.module_decisions:
-        raise Forbidden(MODULE_OFF)
-    chosen, codes, text = _parse(decision, reasons, explanation)
-    workflow.check(case, "decide", user)
+    case, chosen, codes, text = _decidable(case_id, decision, reasons, explanation, user)
     before = case.status
     workflow.move(case, before, {
         "status": CaseStatus.DECIDED, "decision": chosen, "decision_reasons": codes or None,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app
@@ -144,6 +146,18 @@ def _store_documents(case: Case, request_: InformationRequest | None,
     return stored
 
 
+@contextmanager
+def _files_removed_unless_committed(stored: list[Document]) -> Iterator[None]:
+    """Files are written before the commit: remove them again when it does not happen."""
+    try:
+        yield
+    except Exception:
+        db.session.rollback()
+        for document in stored:
+            uploads.remove(document.stored_name)
+        raise
+
+
 def _fulfil(case: Case, request_: InformationRequest, how: str, actor: str | None,
             now: dt.datetime) -> None:  # fmt: skip
     """End a request: back to DATA_RECEIVED (also as the target of a running hold)."""
@@ -174,7 +188,7 @@ def resident_upload(token: str, files: list[tuple[str | None, bytes]],
         raise tenancy.NotFound()
     case = request_.case
     stored = _store_documents(case, request_, files, True, None, now)
-    try:
+    with _files_removed_unless_committed(stored):
         _fulfil(case, request_, f"{len(stored)} document(en) geüpload door de inwoner",
                 "inwoner", now)  # fmt: skip
         db.session.add(
@@ -182,11 +196,6 @@ def resident_upload(token: str, files: list[tuple[str | None, bytes]],
                    message=f"De inwoner heeft {len(stored)} document(en) geüpload.")
         )  # fmt: skip
         db.session.commit()
-    except Exception:
-        db.session.rollback()
-        for document in stored:
-            uploads.remove(document.stored_name)
-        raise
     return request_
 
 
@@ -201,7 +210,7 @@ def add_documents(case_id: int, files: list[tuple[str | None, bytes]], by_post: 
     if by_post and request_ is None:
         raise Conflict("Er staat geen verzoek om aanvullende informatie open.")
     stored = _store_documents(case, request_, files, False, user, now)
-    try:
+    with _files_removed_unless_committed(stored):
         if request_ is not None:
             _fulfil(case, request_, f"{len(stored)} document(en) per post ontvangen en "
                     "geregistreerd", None, now)  # fmt: skip
@@ -209,11 +218,6 @@ def add_documents(case_id: int, files: list[tuple[str | None, bytes]], by_post: 
             cases.add_event(case, "document", f"{len(stored)} document(en) toegevoegd", now=now)
         audit.object_changed("case", case.id, "documents_added", commit=False)
         db.session.commit()
-    except Exception:
-        db.session.rollback()
-        for document in stored:
-            uploads.remove(document.stored_name)
-        raise
     return stored
 
 

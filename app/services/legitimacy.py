@@ -14,11 +14,11 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select, update
 
 from ..extensions import db
+from ..formatting import AMSTERDAM
 from ..models import (
     OPEN_STATUSES,
     Advice,
@@ -40,7 +40,6 @@ from . import advice as engine
 from . import audit, municipalities
 from .errors import ValidationError
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 AOW_TABLE = Path(__file__).resolve().parent.parent / "data" / "aow_ages.csv"
 POLICY_FIELDS = [
     "income_percentage",

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import AssetHouseholdType, AssetLimit, HouseholdType, NationalNorm
 from ..roles import current_user, is_platform_admin
-from . import audit, legitimacy, tenancy
+from . import advice, audit, legitimacy, tenancy
 from .errors import ValidationError
 
 _AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
@@ -233,14 +233,14 @@ def warnings(today: dt.date, user: Any = None) -> list[str]:
     newest = db.session.scalar(select(func.max(NationalNorm.valid_from)))
     if newest is None:
         found.append("Er zijn geen landelijke normen: er kan geen advies worden berekend.")
-    elif today >= _months_later(newest, STALE_AFTER_MONTHS):
+    elif today >= advice.add_months(newest, STALE_AFTER_MONTHS):
         found.append(
             f"De nieuwste landelijke normen gelden vanaf {newest:%d-%m-%Y}, meer dan zes maanden "
             "geleden. Normen wijzigen per 1 januari en 1 juli: voeg de nieuwe periode toe."
         )
     limits = tenancy.scope(select(func.max(AssetLimit.valid_from)), AssetLimit, user)
     newest_limit = db.session.scalar(limits)
-    if newest_limit is not None and today >= _months_later(newest_limit, STALE_AFTER_MONTHS):
+    if newest_limit is not None and today >= advice.add_months(newest_limit, STALE_AFTER_MONTHS):
         found.append(
             f"De nieuwste vermogensgrenzen gelden vanaf {newest_limit:%d-%m-%Y}, meer dan zes "
             "maanden geleden. Controleer of er nieuwe grenzen zijn."
@@ -262,10 +262,3 @@ def warnings(today: dt.date, user: Any = None) -> list[str]:
             "zet ze op bevestigd."
         )
     return found
-
-
-def _months_later(day: dt.date, months: int) -> dt.date:
-    total = day.month - 1 + months
-    return day.replace(year=day.year + total // 12, month=total % 12 + 1, day=1) + (
-        dt.timedelta(days=day.day - 1)
-    )

@@ -9,18 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
 from ..extensions import db
+from ..formatting import AMSTERDAM
 from ..models import OPEN_STATUSES, Case, CaseStatus, Notice
 from ..models.types import utcnow
 from ..roles import ROLE_BEHEERDER, current_user, is_platform_admin, role_names
 from . import audit, cases, reassessments, tenancy
 from .errors import Conflict, Forbidden, ValidationError
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MAX_REASON = 2000
 
 
