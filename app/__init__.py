@@ -66,6 +66,9 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
         from .views import register_views
 
         register_views(appbuilder)
+        from .views.base import register_unknown_action_guard
+
+        register_unknown_action_guard(app)
         from .api import register_apis
 
         register_apis(appbuilder)
@@ -87,6 +90,12 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     from .headers import register_security_headers
 
     register_security_headers(app)
+    from .session_guard import register_session_guard
+
+    register_session_guard(app)
+    from .audit_guard import register_audit_guard
+
+    register_audit_guard(app)
     from .health import bp as health_bp
 
     app.register_blueprint(health_bp)

@@ -170,3 +170,8 @@ def register_template_filters(app: Flask) -> None:
         nl2br=nl2br,
         leesbaar_op=readable_on,
     )
+
+
+def today_nl() -> dt.date:
+    """Today's date in the Netherlands (the server's UTC date differs around midnight)."""
+    return dt.datetime.now(AMSTERDAM).date()

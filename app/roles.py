@@ -50,9 +50,10 @@ _MEDEWERKER = [
     [_views("UserInfoEditView"), "^can_userinfoedit$"],
     [_views("SwaggerView"), "^can_show$"],
     [_views("OpenApi"), "^can_get$"],
+    [_views("TwoFactorView"), "^can_(index|setup|switch_off)$"],
     [
         "^(Zaken|Alle zaken|Zoeken op BSN|Memo's|Berichten|Inwoners"
-        "|Beheer|Gemeenten|Sjablonen|Normen|Vermogensgrenzen)$",
+        "|Beheer|Gemeenten|Sjablonen|Normen|Vermogensgrenzen|Mijn account|Tweestapsverificatie)$",
         "^menu_access$",
     ],
 ]
@@ -70,6 +71,7 @@ _BEHEERDER = [
         _views("OrgUserDBModelView"),
         "^(can_list|can_show|can_add|can_edit|can_delete|can_resetpasswords)$",
     ],
+    [_views("OrgUserDBModelView"), "^can_reset_two_factor$"],
     [_views("OrgResetPasswordView"), "^can_this_form_(get|post)$"],
     [_views("PrintBatchView"), "^can_(index|pdf|printed)$"],
     [

@@ -5,22 +5,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, request
+from flask import abort, flash, redirect, request
+from flask_appbuilder.actions import action
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
 from flask_babel import lazy_gettext as _
 from sqlalchemy import inspect
 from wtforms.validators import DataRequired
 
+from .api.security import SecurityApi
 from .models import User
 from .roles import current_user
-from .services import tenancy
+from .services import audit, login_guard, tenancy, two_factor
 from .views.base import (
     AuditedChangesMixin,
     TenantFilter,
     TenantGuardMixin,
     guard_related_queries,
 )
+from .views.login import LoginView
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,8 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
     """User management: a Beheerder manages the users of their own organisation only."""
 
     audit_name = "user"
+    # Gives the action the permission `can_reset_two_factor` that app/roles.py grants.
+    method_permission_name = {"reset_two_factor": "reset_two_factor"}
 
     list_columns = [
         "first_name",
@@ -81,6 +86,25 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
         guard_related_queries(self)
         super().__init__(**kwargs)
 
+    @action(
+        "reset_two_factor",
+        "Tweestapsverificatie resetten",
+        "De gekozen gebruikers richten bij hun volgende login tweestapsverificatie opnieuw in. "
+        "Doorgaan?",
+        "fa-mobile",
+        multiple=True,
+    )
+    def reset_two_factor(self, items: Any) -> Any:
+        """Remove the second factor of users of the own organisation (a lost phone)."""
+        items = items if isinstance(items, list) else [items]
+        for item in items:
+            if not tenancy.user_in_scope(current_user(), item):
+                abort(404)
+            two_factor.reset(item)
+            audit.second_factor_removed(current_user(), item)
+        flash(f"Tweestapsverificatie gereset voor {len(items)} gebruiker(s).", "success")
+        return redirect(self.get_redirect())
+
     def _enforce_org(self, item: User) -> None:
         from .services import users
 
@@ -120,6 +144,8 @@ class SecurityManager(FabSecurityManager):
     """FAB's security manager with our user model, tenancy on users and audited logins."""
 
     user_model = User
+    authdbview = LoginView
+    security_api = SecurityApi
     userdbmodelview = OrgUserDBModelView
     resetpasswordview = OrgResetPasswordView
 
@@ -140,9 +166,15 @@ class SecurityManager(FabSecurityManager):
                     self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
 
     def auth_user_db(self, username: str, password: str) -> Any:
-        """Authenticate and write the attempt, successful or not, to the audit log."""
-        from .services import audit
-
+        """Check the throttle, then the password; audit and count the attempt either way."""
+        address = request.remote_addr if request else None
+        try:
+            login_guard.check(username, address)
+        except login_guard.Throttled:
+            audit.login_throttled()
+            raise
         user = super().auth_user_db(username, password)
         audit.login_attempt(user, success=user is not None)
+        if user is None:
+            login_guard.failed(username, address)
         return user

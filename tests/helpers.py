@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 
 from app.extensions import db
+from app.formatting import AMSTERDAM
 from app.models import Case, Municipality, Organisation
 
 
@@ -34,3 +36,8 @@ def first(model: Any, *where: Any) -> Any:
 
 ZWOLLE = ("0193",)
 BOLLENSTREEK = ("0534", "0553", "1525")
+
+
+def dutch_today() -> dt.date:
+    """Today in the Netherlands, as the services count days (UTC differs around midnight)."""
+    return dt.datetime.now(AMSTERDAM).date()

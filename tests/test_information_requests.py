@@ -22,6 +22,7 @@ from app.models import (
 from app.services import uploads
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import new_case
+from tests.helpers import dutch_today
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -64,7 +65,7 @@ def stored_files(app) -> set[str]:
 def test_a_request_moves_the_case_and_sends_the_upload_link(app, db):
     case, request_ = asked(app, db)
     assert case.status == CaseStatus.INFO_REQUESTED
-    assert request_.deadline == dt.date.today() + dt.timedelta(days=14)  # the default term
+    assert request_.deadline == dutch_today() + dt.timedelta(days=14)  # the default term
     message = db.session.scalar(
         select(Message).where(
             Message.case_id == case.id, Message.event == TemplateEvent.INFORMATION_REQUEST

@@ -8,7 +8,7 @@ import re
 from app.extensions import db as _db
 from app.models import CaseKind, CaseStatus, Notice, NoticeKind
 from tests.factories import new_case
-from tests.helpers import BOLLENSTREEK, ZWOLLE, cases_of
+from tests.helpers import BOLLENSTREEK, ZWOLLE, cases_of, dutch_today
 
 
 def _table(page: str, key: str) -> dict[str, tuple[int, int, int]]:
@@ -68,7 +68,7 @@ def test_the_dashboard_links_what_needs_attention_into_filtered_lists(app, behee
     with app.app_context():
         held = new_case()
         held.status, held.previous_status = CaseStatus.ON_HOLD, CaseStatus.INVITED
-        held.hold_until = dt.date.today() - dt.timedelta(days=1)
+        held.hold_until = dutch_today() - dt.timedelta(days=1)
         flagged = new_case()
         _db.session.add(Notice(case=flagged, kind=NoticeKind.OTHER, message="Let op"))
         _db.session.commit()
@@ -96,7 +96,7 @@ def test_the_dashboard_draws_applications_per_week_and_the_status_distribution(
         new_case(kind=CaseKind.APPLICATION)
     page = beheerder_client.get("/").get_data(as_text=True)
     assert '<svg class="chart-weeks"' in page and '<svg class="chart-statuses"' in page
-    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    monday = dutch_today() - dt.timedelta(days=dutch_today().weekday())
     match = re.search(rf'data-week="{monday.isoformat()}" data-aantal="(\d+)"', page)
     assert match and int(match.group(1)) >= 1
     new = re.search(r'<g data-status="NEW" data-aantal="(\d+)"', page)

@@ -14,6 +14,7 @@ from app.models import Case as CaseModel
 from app.models import CaseEvent, CaseStatus, Delivery, IncomeKind, Invitation, NoticeKind
 from tests.conftest import CSRF_RE, login, make_config
 from tests.factories import invited_case
+from tests.helpers import dutch_today
 
 SCENARIOS = [
     "SINGLE", "COUPLE", "PARTNER_NOT_DELIVERED", "OTHER_PARTNER", "HIGH_INCOME", "HIGH_ASSETS",
@@ -57,7 +58,7 @@ def test_every_sandbox_scenario_end_to_end(app, db, client, scenario):
     case = db.session.get(CaseModel, case.id)
     delivery = case.deliveries[-1]
     applicant = delivery.persons[0]
-    today = dt.date.today()
+    today = dutch_today()
     if scenario == "PARTNER_NOT_DELIVERED":
         assert "De gegevens van uw partner ontbreken" in text
         assert (delivery.complete, case.status) == (False, CaseStatus.INVITED)

@@ -12,6 +12,7 @@ from app.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Notice, Notic
 from app.services import errors, workflow
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import new_case
+from tests.helpers import dutch_today
 
 ALL = list(CaseStatus)
 REFUSED = [
@@ -65,7 +66,7 @@ def test_a_refused_transition_answers_409_in_dutch_and_changes_nothing(app, db, 
 
 def test_hold_and_release_over_rest_return_to_where_the_case_was(app, db):
     case = case_in(db, CaseStatus.DATA_RECEIVED)
-    until = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    until = (dutch_today() + dt.timedelta(days=20)).isoformat()
     response = act(app, case.id, "hold", {"reden": "Wacht op terugbelverzoek", "tot": until})
     assert response.status_code == 200, response.get_json()
     assert response.get_json() == {"zaak_id": case.id, "status": "ON_HOLD"}
@@ -91,7 +92,7 @@ def test_a_hold_needs_a_reason_and_a_future_date(app, db):
     assert response.get_json()["fouten"] == [
         {"veld": "reden", "melding": "Geef de reden van het in afwachting zetten."}
     ]
-    response = act(app, case.id, "hold", {"reden": "x", "tot": dt.date.today().isoformat()})
+    response = act(app, case.id, "hold", {"reden": "x", "tot": dutch_today().isoformat()})
     assert response.get_json()["fouten"][0]["veld"] == "tot"
     response = act(app, case.id, "hold", {"reden": "x", "tot": "31-12-2026"})
     assert response.get_json()["fouten"][0]["melding"] == "Geef een datum (JJJJ-MM-DD)."

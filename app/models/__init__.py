@@ -45,6 +45,7 @@ from .norms import AssetLimit, NationalNorm
 from .organisation import Municipality, Organisation
 from .requests import RefusedRequest
 from .resident import Resident
+from .security import LoginFailure, RecoveryCode, UserSession
 from .user import User
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "IncomePeriod",
     "InformationRequest",
     "Invitation",
+    "LoginFailure",
     "Memo",
     "Message",
     "MessageStatus",
@@ -90,11 +92,13 @@ __all__ = [
     "NoticeKind",
     "Organisation",
     "PartnerSource",
+    "RecoveryCode",
     "RefusedRequest",
     "RejectionReason",
     "Resident",
     "Template",
     "TemplateEvent",
     "User",
+    "UserSession",
     "case_child",
 ]

@@ -23,6 +23,11 @@ class Organisation(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+    # Outside development Admins and Beheerders always log in with a second factor;
+    # this makes it required for the organisation's Medewerkers too.
+    two_factor_for_caseworkers: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Years after a decision or abort before a case's personal data is removed.
+    retention_years: Mapped[int] = mapped_column(Integer, default=7)
 
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="organisation", order_by="Municipality.name"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
+
+DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
 
 
 def utcnow() -> dt.datetime:
@@ -26,6 +29,11 @@ class TZDateTime(TypeDecorator):
         if value.tzinfo is None:
             raise ValueError("naive datetime refused: times are timezone-aware")
         return value.astimezone(dt.UTC)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # Comparisons (a list filtered on "after 1 November 08:00") may use a typed,
+        # naive moment: it is Dutch time. Stored values stay strictly aware.
+        return ComparedTZDateTime()
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
@@ -69,3 +77,14 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
         create_constraint=False,
         values_callable=lambda e: [m.name for m in e],
     )
+
+
+class ComparedTZDateTime(TZDateTime):
+    """The bound side of a comparison with a TZDateTime column: naive means Dutch time."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=DUTCH_TIME)
+        return super().process_bind_param(value, dialect)

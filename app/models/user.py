@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_appbuilder.security.sqla.models import User as FabUser
-from sqlalchemy import ForeignKey
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .organisation import Organisation
+from .types import TZDateTime
 
 
 class OrgUser(FabUser):
@@ -21,6 +24,11 @@ class OrgUser(FabUser):
         ForeignKey("organisation.id"), nullable=True, index=True
     )
     organisation: Mapped[Organisation | None] = relationship()
+    # Two-factor login (TOTP): the base32 secret, set at enrolment, active once confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
+    # The last 30-second step a code was accepted for: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     def __str__(self) -> str:
         return self.username

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_login import user_logged_out
 
 from ..extensions import db
@@ -35,14 +35,61 @@ def _write(
         ip_address=request.remote_addr if has_request_context() else None,
     )
     db.session.add(entry)
+    if has_request_context():
+        g.audit_written = True
     if commit:
         db.session.commit()
     return entry
 
 
+def request_handled(
+    endpoint: str,
+    method: str,
+    object_type: str,
+    object_id: Any,
+    status: int,
+    result: str,
+    user: Any,
+) -> None:
+    """A request to a personal-data view that wrote no entry of its own (see audit_guard)."""
+    _write(
+        f"http.{method.lower()}",
+        object_type,
+        object_id,
+        result,
+        detail=f"route={endpoint}; status={status}",
+        user=user,
+    )
+
+
 def login_attempt(user: Any, success: bool) -> None:
     """A login by form or API, successful or refused (the attempted name is not stored)."""
     _write("login", "user", getattr(user, "id", None), "ok" if success else "refused", user=user)
+
+
+def login_throttled(user: Any = None) -> None:
+    """A login refused without checking the password: too many failures (name not stored)."""
+    _write("login", "user", getattr(user, "id", None), "throttled", user=user)
+
+
+def second_factor(user: Any, success: bool) -> None:
+    """A second-factor code given at login, accepted or refused."""
+    _write("login.2fa", "user", user.id, "ok" if success else "refused", user=user)
+
+
+def second_factor_enrolled(user: Any) -> None:
+    """A user set up two-factor login."""
+    _write("user.2fa_enrolled", "user", user.id, user=user)
+
+
+def second_factor_removed(by: Any, user: Any) -> None:
+    """A user's second factor was removed (by themselves or by their Beheerder)."""
+    _write("user.2fa_reset", "user", user.id, user=by)
+
+
+def session_ended(user: Any, reason: str) -> None:
+    """A session ended by a timeout or was refused as ended (logouts are written by `logout`)."""
+    _write("session.end", "user", user.id, "refused", detail=f"reden={reason}", user=user)
 
 
 def logout(user: Any) -> None:
@@ -117,4 +164,4 @@ def connect_signals(app: Flask) -> None:
         if getattr(user, "is_authenticated", False):
             logout(user)
 
-    user_logged_out.connect(_on_logout, app)
+    user_logged_out.connect(_on_logout, app, weak=False)

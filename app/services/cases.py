@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
+from ..formatting import AMSTERDAM, today_nl
 from ..models import (
     OPEN_STATUSES,
     Advice,
@@ -118,7 +119,7 @@ def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
         counts = StatusCounts(int(n_cases), int(n_adults or 0), int(n_insured or 0))
         row.per_advice[advice].add(counts)
         total.per_advice[advice].add(counts)
-    for municipality_id, counts in attention(utcnow().date(), user).items():
+    for municipality_id, counts in attention(today_nl(), user).items():
         row = rows.get(municipality_id)
         if row is None:
             continue
@@ -254,21 +255,19 @@ def applications_per_week(
     """New applications per ISO week (Monday) over the last `weeks` weeks, oldest first."""
     monday = today - dt.timedelta(days=today.weekday())
     first = monday - dt.timedelta(weeks=weeks - 1)
-    start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
-    day = func.date(Case.created_on)
+    start = dt.datetime.combine(first, dt.time(), tzinfo=AMSTERDAM)
     stmt = tenancy.scope(
-        select(day, func.count(Case.id))
-        .where(Case.kind == CaseKind.APPLICATION, Case.created_on >= start)
-        .group_by(day),
+        select(Case.created_on).where(Case.kind == CaseKind.APPLICATION, Case.created_on >= start),
         Case,
         user,
     )
     counts = {first + dt.timedelta(weeks=i): 0 for i in range(weeks)}
-    for value, count in db.session.execute(stmt):
-        date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    # Weeks are Dutch weeks: a Sunday-night application at 00:30 belongs to Monday.
+    for (created_on,) in db.session.execute(stmt):
+        date = created_on.astimezone(AMSTERDAM).date()
         week = date - dt.timedelta(days=date.weekday())
         if week in counts:
-            counts[week] += int(count)
+            counts[week] += 1
     return sorted(counts.items())
 
 

@@ -13,7 +13,7 @@ from flask import current_app, render_template
 from pypdf import PdfReader, PdfWriter
 from xhtml2pdf import pisa
 
-from ..formatting import date_nl
+from ..formatting import date_nl, today_nl
 from ..models import Municipality
 
 LOGO_DIR = "logos"
@@ -92,7 +92,7 @@ def letter_pdf(
         sender_name=municipality.sender_name or f"Gemeente {municipality.name}",
         sender_address=(municipality.sender_address or "").splitlines(),
         address=address,
-        date=date_nl(date or dt.date.today()),
+        date=date_nl(date or today_nl()),
         reference=reference,
         subject=subject,
         paragraphs=_paragraphs(body),

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import joinedload
 
 from ..formatting import date_nl, datetime_nl
-from ..models import Case
+from ..models import AuditLog, Case
 from . import audit, tenancy
 
 FORMATS = {"csv", "xlsx"}
@@ -90,11 +90,11 @@ def _rows(query: Any) -> Iterator[list[Any]]:
         yield [escape_cell(v) for v in case_row(case)]
 
 
-def _csv_stream(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+def _csv_stream(rows: Iterable[list[Any]], header: list[str] = HEADER) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
-    writer.writerow(HEADER)
+    writer.writerow(header)
     for n, row in enumerate(rows, start=1):
         writer.writerow(row)
         if n % _BATCH == 0:
@@ -135,3 +135,44 @@ def export_cases(
     rows = _rows(query)
     stream = _csv_stream(rows) if fmt == "csv" else _xlsx_stream(rows)
     return stream, MIMETYPES[fmt], f"zaken.{fmt}"
+
+
+AUDIT_HEADER = [
+    "id",
+    "tijdstip",
+    "gebruiker",
+    "handeling",
+    "soort_object",
+    "object",
+    "resultaat",
+    "details",
+    "ip_adres",
+]
+
+
+def export_audit(query: Any, filters_description: str) -> Iterator[bytes]:
+    """Stream the (already filtered, tenant-scoped) audit log as CSV; audit the export."""
+    query = tenancy.scope(query, AuditLog)
+    count = query.order_by(None).count()
+    audit.export_made("audit", "csv", count, filters_description)
+
+    def rows() -> Iterator[list[Any]]:
+        for entry in query.yield_per(_BATCH):
+            yield [
+                entry.id,
+                datetime_nl(entry.created_on),
+                *(
+                    escape_cell(v)
+                    for v in (
+                        entry.username,
+                        entry.action,
+                        entry.object_type,
+                        entry.object_id,
+                        entry.result,
+                        entry.detail,
+                        entry.ip_address,
+                    )
+                ),
+            ]
+
+    return _csv_stream(rows(), AUDIT_HEADER)

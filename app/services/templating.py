@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..formatting import date_nl
+from ..formatting import date_nl, today_nl
 from ..models import Case, Municipality, Resident
 
 # Every placeholder a template may use, with its Dutch explanation for the template screen.
@@ -153,6 +153,6 @@ def context_for(
         "verzoek": {"omschrijving": request_description},
         "link": link,
         "termijn": date_nl(deadline),
-        "datum": date_nl(today or dt.date.today()),
+        "datum": date_nl(today or today_nl()),
         "beschikking": "",
     }

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
-from .admin import (
-    AuditLogModelView,
-    MemoModelView,
-    MessageModelView,
-    RefusedRequestModelView,
-    ResidentModelView,
-    TemplateModelView,
-)
+from .admin import MemoModelView, MessageModelView, ResidentModelView, TemplateModelView
+from .audit import AuditLogModelView, RefusedRequestModelView
 from .cases import CaseModelView
 from .imports import AllowlistView, ImportModelView
+from .login import TwoFactorView
 from .municipalities import MunicipalityModelView
 from .norms import AssetLimitModelView, NationalNormModelView
 from .policy import PolicyView
@@ -54,4 +49,11 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(AuditLogModelView, "Auditlog", icon="fa-history", category="Beheer")
     appbuilder.add_view(
         RefusedRequestModelView, "Geweigerde verzoeken", icon="fa-ban", category="Beheer"
+    )
+    appbuilder.add_view(
+        TwoFactorView,
+        "Tweestapsverificatie",
+        icon="fa-mobile",
+        category="Mijn account",
+        category_icon="fa-user",
     )

@@ -1,4 +1,4 @@
-"""Screens for residents, templates, memos, messages and the audit log."""
+"""Screens for residents, templates, memos and messages."""
 
 from __future__ import annotations
 
@@ -15,20 +15,16 @@ from wtforms.validators import DataRequired, ValidationError
 
 from ..formatting import date_nl, datetime_nl, label_of
 from ..models import (
-    AuditLog,
     Channel,
     Memo,
     Message,
     MessageStatus,
-    RefusedRequest,
     Resident,
     Template,
     TemplateEvent,
 )
 from ..services import audit, messaging, templating
-from .base import AuditedChangesMixin, TenantModelView
-
-READ_ONLY = ["can_list", "can_show"]
+from .base import READ_ONLY, AuditedChangesMixin, TenantModelView
 
 
 class ResidentModelView(TenantModelView):
@@ -259,49 +255,3 @@ class MessageModelView(TenantModelView):
             mimetype="application/pdf",
             headers={"Content-Disposition": f'inline; filename="bericht-{message.id}.pdf"'},
         )
-
-
-class AuditLogModelView(TenantModelView):
-    """Auditlog: read-only, for Beheerders of the organisation."""
-
-    datamodel = SQLAInterface(AuditLog)
-    route_base = "/auditlog"
-    list_title = show_title = _("Auditlog")
-    base_permissions = READ_ONLY
-    list_columns = ["created_on", "username", "action", "object_type", "object_id", "result"]
-    show_columns = [*list_columns, "detail", "ip_address"]
-    search_columns = ["created_on", "username", "action", "object_type", "object_id", "result"]
-    base_order = ("created_on", "desc")
-    label_columns = {
-        "created_on": _("Tijdstip"),
-        "username": _("Gebruiker"),
-        "action": _("Handeling"),
-        "object_type": _("Soort object"),
-        "object_id": _("Object"),
-        "result": _("Resultaat"),
-        "detail": _("Details"),
-        "ip_address": _("IP-adres"),
-    }
-    formatters_columns = {"created_on": datetime_nl}
-
-
-class RefusedRequestModelView(TenantModelView):
-    """Geweigerde verzoeken van de aanvraagsite en Ockto: wanneer, waarom, welk nummer."""
-
-    datamodel = SQLAInterface(RefusedRequest)
-    route_base = "/geweigerde-verzoeken"
-    list_title = show_title = _("Geweigerde verzoeken")
-    base_permissions = READ_ONLY
-    list_columns = ["received_on", "endpoint", "status_code", "reference", "municipality", "reason"]
-    show_columns = list_columns
-    search_columns = ["received_on", "endpoint", "status_code", "reference", "municipality"]
-    base_order = ("received_on", "desc")
-    label_columns = {
-        "received_on": _("Ontvangen op"),
-        "endpoint": _("Koppeling"),
-        "status_code": _("Antwoord"),
-        "reference": _("Aanvraagnummer / levering"),
-        "municipality": _("Gemeente"),
-        "reason": _("Reden"),
-    }
-    formatters_columns = {"received_on": datetime_nl}

@@ -53,6 +53,9 @@ def guard_related_queries(view: Any) -> None:
         setattr(view, attr, current)
 
 
+READ_ONLY = ["can_list", "can_show"]
+
+
 class TenantGuardMixin:
     """Answer 404 before any route with a `pk` runs when that row is another organisation's.
 
@@ -131,3 +134,21 @@ def attachment(document: Any, data: bytes) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+def register_unknown_action_guard(app: Any) -> None:
+    """Answer 404 for an unknown action name on any model view (FAB itself fails with a 500)."""
+    views = {view.endpoint: view for view in app.appbuilder.baseviews}
+
+    @app.before_request
+    def _known_action() -> None:
+        endpoint = request.endpoint or ""
+        if not endpoint.endswith((".action", ".action_post")):
+            return
+        view = views.get(endpoint.rsplit(".", 1)[0])
+        if endpoint.endswith(".action"):
+            name = (request.view_args or {}).get("name")
+        else:
+            name = request.form.get("action")
+        if view is not None and name not in getattr(view, "actions", {}):
+            abort(404)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
@@ -14,7 +13,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import lazy_gettext as _
 
-from ..formatting import datetime_nl, label_of
+from ..formatting import datetime_nl, label_of, today_nl
 from ..models import (
     Advice,
     AssetHouseholdType,
@@ -60,7 +59,7 @@ class AttentionFilter(BaseFilter):
     name = "Aandacht nodig"
 
     def apply(self, query: Any, value: Any) -> Any:
-        ids = cases.attention_case_ids(value, dt.date.today())
+        ids = cases.attention_case_ids(value, today_nl())
         return query.filter(Case.id.in_(ids))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -12,7 +11,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _
 from wtforms.validators import ValidationError
 
-from ..formatting import amount_nl, date_nl, datetime_nl, label_of, yes_no
+from ..formatting import amount_nl, date_nl, datetime_nl, label_of, today_nl, yes_no
 from ..models import AssetHouseholdType, AssetLimit, HouseholdType, NationalNorm
 from ..roles import current_user
 from ..services import errors, legitimacy, norms
@@ -82,7 +81,7 @@ class NationalNormModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView
     list_template = "norms/list.html"
 
     def render_template(self, template: str, **kwargs: Any) -> str:
-        kwargs.setdefault("norm_warnings", norms.warnings(dt.date.today()))
+        kwargs.setdefault("norm_warnings", norms.warnings(today_nl()))
         kwargs.setdefault(
             "can_add_period", self.appbuilder.sm.has_access("can_add", self.class_permission_name)
         )
@@ -160,7 +159,7 @@ class AssetLimitModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView):
     list_template = "norms/list.html"
 
     def render_template(self, template: str, **kwargs: Any) -> str:
-        kwargs.setdefault("norm_warnings", norms.warnings(dt.date.today()))
+        kwargs.setdefault("norm_warnings", norms.warnings(today_nl()))
         return super().render_template(template, **kwargs)
 
     def _check_national(self, item: AssetLimit) -> None:

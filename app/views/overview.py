@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 
+from ..formatting import today_nl
 from ..models import Advice, CaseStatus
 from ..services import cases, norms
 
@@ -28,7 +27,7 @@ class OverviewIndexView(IndexView):
             statuses=list(CaseStatus),
             advices=[*Advice, None],
             attention_labels=cases.ATTENTION,
-            weeks=cases.applications_per_week(dt.date.today(), user=user),
-            norm_warnings=norms.warnings(dt.date.today(), user),
+            weeks=cases.applications_per_week(today_nl(), user=user),
+            norm_warnings=norms.warnings(today_nl(), user),
             title="Overzicht",
         )

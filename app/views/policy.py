@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 
-from ..formatting import amount_nl
+from ..formatting import amount_nl, today_nl
 from ..models import Advice, Municipality
 from ..services import errors, legitimacy, norms, tenancy
 
@@ -71,7 +70,7 @@ class PolicyView(BaseView):
                     flash("Deze gemeente heeft de module rechtmatigheid niet.", "warning")
                 else:
                     outcome = legitimacy.what_if(municipality, proposed)
-        today = dt.date.today()
+        today = today_nl()
         overrides = {k: v for k, v in values.items() if k in legitimacy.POLICY_FIELDS}
         try:
             limits = legitimacy.limits_table(municipality, today, overrides)
@@ -101,7 +100,7 @@ class PolicyView(BaseView):
             proposed = legitimacy.parse_policy(request.args.to_dict(), from_form=True)
         except errors.ValidationError as exc:
             return jsonify(fouten=exc.errors), 422
-        rows = legitimacy.limits_table(municipality, dt.date.today(), proposed)
+        rows = legitimacy.limits_table(municipality, today_nl(), proposed)
         return jsonify(
             grenzen={
                 kind.name: amount_nl(limit) if limit else "geen norm" for kind, _, limit in rows

@@ -1,0 +1,80 @@
+"""Screens for the audit log and the refused partner requests (read-only, Beheerder)."""
+
+from __future__ import annotations
+
+from flask import Response, stream_with_context
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_appbuilder.urltools import get_filter_args
+from flask_babel import lazy_gettext as _
+
+from ..formatting import datetime_nl
+from ..models import AuditLog, RefusedRequest
+from ..services import export
+from .base import READ_ONLY, TenantModelView
+
+
+class AuditLogModelView(TenantModelView):
+    """Auditlog: read-only, for Beheerders of the organisation."""
+
+    datamodel = SQLAInterface(AuditLog)
+    route_base = "/auditlog"
+    list_title = show_title = _("Auditlog")
+    base_permissions = READ_ONLY
+    list_columns = ["created_on", "username", "action", "object_type", "object_id", "result"]
+    show_columns = [*list_columns, "detail", "ip_address"]
+    search_columns = ["created_on", "username", "action", "object_type", "object_id", "result"]
+    base_order = ("created_on", "desc")
+    label_columns = {
+        "created_on": _("Tijdstip"),
+        "username": _("Gebruiker"),
+        "action": _("Handeling"),
+        "object_type": _("Soort object"),
+        "object_id": _("Object"),
+        "result": _("Resultaat"),
+        "detail": _("Details"),
+        "ip_address": _("IP-adres"),
+    }
+    formatters_columns = {"created_on": datetime_nl}
+    list_template = "audit/list.html"
+
+    @expose("/export")
+    @has_access
+    @permission_name("list")
+    def export(self) -> Response:
+        """Download the filtered audit log as CSV; the export itself is audited."""
+        get_filter_args(self._filters)
+        joined = self._filters.get_joined_filters(self._base_filters)
+        query = self.datamodel.apply_all(
+            self.datamodel.session.query(AuditLog), joined, "created_on", "desc"
+        )
+        described = ",".join(sorted({f.column_name for f in self._filters.filters})) or "-"
+        stream = export.export_audit(query, described)
+        return Response(
+            stream_with_context(stream),
+            mimetype=export.MIMETYPES["csv"],
+            headers={"Content-Disposition": 'attachment; filename="auditlog.csv"'},
+        )
+
+
+class RefusedRequestModelView(TenantModelView):
+    """Geweigerde verzoeken van de aanvraagsite en Ockto: wanneer, waarom, welk nummer."""
+
+    datamodel = SQLAInterface(RefusedRequest)
+    route_base = "/geweigerde-verzoeken"
+    list_title = show_title = _("Geweigerde verzoeken")
+    base_permissions = READ_ONLY
+    list_columns = ["received_on", "endpoint", "status_code", "reference", "municipality", "reason"]
+    show_columns = list_columns
+    search_columns = ["received_on", "endpoint", "status_code", "reference", "municipality"]
+    base_order = ("received_on", "desc")
+    label_columns = {
+        "received_on": _("Ontvangen op"),
+        "endpoint": _("Koppeling"),
+        "status_code": _("Antwoord"),
+        "reference": _("Aanvraagnummer / levering"),
+        "municipality": _("Gemeente"),
+        "reason": _("Reden"),
+    }
+    formatters_columns = {"received_on": datetime_nl}
