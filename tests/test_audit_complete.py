@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from app.audit_guard import NOT_PERSONAL_VIEWS, PERSONAL_VIEWS, WITHOUT_USER_VIEWS, view_of
 from app.extensions import db as _db
@@ -158,13 +158,17 @@ def test_postgresql_refuses_update_and_delete_of_audit_entries(app):
     with app.app_context():
         if _db.engine.dialect.name != "postgresql":
             pytest.skip("the trigger exists on PostgreSQL; SQLite has the ORM guard only")
-        entry_id = _db.session.scalar(select(func.min(AuditLog.id)))
+        with _db.engine.begin() as conn:  # inserting stays allowed
+            entry_id = conn.execute(
+                insert(AuditLog).values(action="test.insert", result="ok").returning(AuditLog.id)
+            ).scalar_one()
         for statement in (
             "UPDATE audit_log SET detail = 'gewijzigd' WHERE id = :id",
             "DELETE FROM audit_log WHERE id = :id",
             "TRUNCATE audit_log",
         ):
             with _db.engine.connect() as conn, pytest.raises(Exception, match="append-only"):
+                conn.execute(text("SET lock_timeout = '10s'"))
                 conn.execute(text(statement), {"id": entry_id})
         assert _db.session.scalar(select(func.count()).where(AuditLog.id == entry_id)) == 1
 
