@@ -122,6 +122,12 @@ class CaseApi(RestApi):
         ---
         post:
           summary: Invite (NEW -> INVITED)
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
           responses:
             200:
               description: The case's new status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, request
@@ -55,6 +56,16 @@ class MunicipalityApi(RestApi):
         *municipalities.HOUSE_STYLE_FIELDS,
     ]
     validators_columns = _setting_validators()
+
+    def add_apispec_components(self, api_spec: Any) -> None:
+        """FAB's schemas, with the Decimal bounds written as numbers, as OpenAPI wants."""
+        super().add_apispec_components(api_spec)
+        for schema in api_spec.components.schemas.values():
+            for prop in (schema.get("properties") or {}).values():
+                for key in ("minimum", "maximum"):
+                    if isinstance(prop.get(key), str | Decimal):
+                        prop[key] = float(prop[key])
+
     search_columns = ["cbs_code", "name", "check_mode"]
 
     def _init_model_schemas(self) -> None:

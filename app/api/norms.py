@@ -172,6 +172,12 @@ class AssetLimitApi(RestApi):
         ---
         put:
           summary: Change an asset limit
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
           responses:
             200:
               description: The changed limit
@@ -187,6 +193,12 @@ class AssetLimitApi(RestApi):
         ---
         delete:
           summary: Delete an asset limit
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema:
+              type: integer
           responses:
             200:
               description: Deleted

@@ -1,0 +1,56 @@
+"""The OpenAPI spec is well-formed where a fuzzer found it was not (issue 11's findings)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import api_token, bearer
+
+
+def _spec(app):
+    token = api_token(app.test_client(), "beheerder.zwolle")
+    response = app.test_client().get("/api/v1/_openapi", headers=bearer(token))
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_every_path_parameter_is_declared_on_every_operation(app):
+    missing = []
+    for path, operations in _spec(app)["paths"].items():
+        names = set(re.findall(r"{(\w+)}", path))
+        shared = {p["name"] for p in operations.get("parameters", []) if p.get("in") == "path"}
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            declared = shared | {
+                p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"
+            }
+            if names - declared:
+                missing.append(f"{method.upper()} {path}: {sorted(names - declared)}")
+    assert not missing, missing
+
+
+def test_numeric_bounds_are_numbers_not_strings(app):
+    found = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("minimum", "maximum") and not isinstance(value, int | float):
+                    found.append(f"{where}.{key}={value!r}")
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
+    walk(_spec(app), "")
+    assert not found, found
+
+
+def test_the_contract_error_body_and_the_partner_503_are_documented(app):
+    spec = _spec(app)
+    assert "Fouten" in spec["components"]["schemas"]
+    paths = {path.removeprefix("/api/v1"): ops for path, ops in spec["paths"].items()}
+    login = paths["/security/login"]["post"]["responses"]
+    assert {"400", "401", "403", "429"} <= set(login)
+    assert "503" in paths["/intake/aanvraag"]["post"]["responses"]
