@@ -88,8 +88,6 @@ class Config:
     # Two-factor login required (Admins, Beheerders, and Medewerkers where their organisation
     # says so); on by default everywhere except development, so the demo opens at once.
     TWO_FACTOR_REQUIRED = _bool("TWO_FACTOR_REQUIRED", ENV_NAME != "development")
-    # Years after a decision or abort before personal data is removed (new organisations).
-    RETENTION_YEARS_DEFAULT = _int("RETENTION_YEARS_DEFAULT", 7)
 
     # --- fixed framework settings (not from the environment) ---
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -118,7 +116,6 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=12)
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     # Uploads above this are cut off by Werkzeug before our own (friendlier) size check.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024

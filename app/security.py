@@ -7,16 +7,19 @@ from typing import Any
 
 from flask import abort, flash, redirect, request
 from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
+from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import lazy_gettext as _
 from sqlalchemy import inspect
-from wtforms.validators import DataRequired
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, ValidationError
 
 from .api.security import SecurityApi
 from .models import User
 from .roles import current_user
-from .services import audit, login_guard, tenancy, two_factor
+from .services import audit, login_guard, passwords, tenancy, two_factor
 from .views.base import (
     AuditedChangesMixin,
     TenantFilter,
@@ -26,6 +29,14 @@ from .views.base import (
 from .views.login import LoginView
 
 log = logging.getLogger(__name__)
+
+
+def _password_without_username(form: Any, field: Any) -> None:
+    # FAB's complexity hook sees the password only; the user name is on this form.
+    username = getattr(getattr(form, "username", None), "data", None)
+    reason = passwords.username_problem(field.data or "", username)
+    if reason:
+        raise ValidationError(reason)
 
 
 class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView):
@@ -80,6 +91,16 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
     label_columns = {**UserDBModelView.label_columns, "organisation": _("Organisatie")}
     # Groups are platform-wide in FAB, so they stay out of organisation user management.
     validators_columns = {"roles": [DataRequired(message=_("Kies ten minste één rol."))]}
+    # FAB's own password field, plus the rule that needs the user name from this form.
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "password": PasswordField(
+            _("Password"),
+            description=_("The user's password for authentication"),
+            validators=[DataRequired(), PasswordComplexityValidator(), _password_without_username],
+            widget=BS3PasswordFieldWidget(),
+        ),
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         self.base_filters = [["id", TenantFilter, lambda: None]]

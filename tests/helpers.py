@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.formatting import AMSTERDAM
 from app.models import Case, Municipality, Organisation
+from tests.conftest import csrf_token
 
 
 def org(name: str) -> Organisation:
@@ -41,3 +43,35 @@ BOLLENSTREEK = ("0534", "0553", "1525")
 def dutch_today() -> dt.date:
     """Today in the Netherlands, as the services count days (UTC differs around midnight)."""
     return dt.datetime.now(AMSTERDAM).date()
+
+
+PASSWORD = "Lang-Genoeg-Wachtwoord-7"
+_user_seq = itertools.count(1)
+
+
+def make_user(app: Any, role: str = "Medewerker", organisation: str = "Gemeente Zwolle") -> str:
+    """A fresh user of `organisation`, so throttling one name never locks another test out."""
+    name = f"proef{next(_user_seq)}.{role.lower()}"
+    sm = app.appbuilder.sm
+    with app.app_context():
+        user = sm.add_user(
+            username=name,
+            first_name="Proef",
+            last_name="Gebruiker",
+            email=f"{name}@example.nl",
+            role=sm.find_role(role),
+            password=PASSWORD,
+        )
+        user.organisation_id = org(organisation).id
+        db.session.commit()
+    return name
+
+
+def form_login(client: Any, username: str, password: str, address: str = "10.0.0.1") -> Any:
+    """Post the login form from `address` (the throttle counts per address)."""
+    token = csrf_token(client, "/login/")
+    return client.post(
+        "/login/",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )

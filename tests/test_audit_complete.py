@@ -11,8 +11,7 @@ from app.audit_guard import NOT_PERSONAL_VIEWS, PERSONAL_VIEWS, WITHOUT_USER_VIE
 from app.extensions import db as _db
 from app.models import AuditLog, Memo, Message, Resident, User
 from tests.conftest import DEMO_PASSWORD, api_token, bearer, csrf_token
-from tests.helpers import cases_of
-from tests.test_login_security import make_user
+from tests.helpers import cases_of, make_user
 
 
 def _routes(app):

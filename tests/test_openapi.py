@@ -14,17 +14,26 @@ def _spec(app):
     return response.get_json()
 
 
+def _path_names(spec, parameters) -> set[str]:
+    names = set()
+    for parameter in parameters:
+        if "$ref" in parameter:
+            parameter = spec["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
+        if parameter.get("in") == "path":
+            names.add(parameter["name"])
+    return names
+
+
 def test_every_path_parameter_is_declared_on_every_operation(app):
+    spec = _spec(app)
     missing = []
-    for path, operations in _spec(app)["paths"].items():
+    for path, operations in spec["paths"].items():
         names = set(re.findall(r"{(\w+)}", path))
-        shared = {p["name"] for p in operations.get("parameters", []) if p.get("in") == "path"}
+        shared = _path_names(spec, operations.get("parameters", []))
         for method, operation in operations.items():
             if method == "parameters":
                 continue
-            declared = shared | {
-                p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"
-            }
+            declared = shared | _path_names(spec, operation.get("parameters", []))
             if names - declared:
                 missing.append(f"{method.upper()} {path}: {sorted(names - declared)}")
     assert not missing, missing

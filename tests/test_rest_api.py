@@ -324,3 +324,8 @@ def test_asset_limits_take_the_municipality_as_cbs_code(app, client):
     admin = api_token(client, "admin", "Admin-Test-2026!")
     response = client.post("/api/v1/asset_limit/", json=national, headers=bearer(admin))
     assert response.status_code == 201 and response.get_json()["result"]["municipality"] is None
+    # The Admin may remove it again; that also leaves the national limits as the other
+    # test modules know them (they share this database).
+    created_national = response.get_json()["id"]
+    removed = client.delete(f"/api/v1/asset_limit/{created_national}", headers=bearer(admin))
+    assert removed.status_code == 200

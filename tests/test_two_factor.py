@@ -12,7 +12,7 @@ from app.extensions import db as _db
 from app.models import AuditLog, User
 from app.services import two_factor
 from tests.conftest import DEMO_PASSWORD, bearer, csrf_token, login
-from tests.test_login_security import PASSWORD, form_login, make_user
+from tests.helpers import PASSWORD, form_login, make_user, org
 
 SECRET_RE = re.compile(r'<code id="secret">([A-Z2-7 ]+)</code>')
 CODES_RE = re.compile(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>")
@@ -153,8 +153,6 @@ def test_a_required_but_unenrolled_user_gets_no_api_token(app, required):
 
 
 def test_medewerkers_need_it_only_where_their_organisation_says_so(app, required, clock):
-    from tests.helpers import org
-
     free = make_user(app, "Medewerker", "ISD Bollenstreek")
     assert form_login(app.test_client(), free, PASSWORD).headers["Location"].endswith("/")
     with app.app_context():

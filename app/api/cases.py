@@ -21,10 +21,9 @@ from ..services import (
     tenancy,
     workflow,
 )
-from ..services import errors as service_errors
 from ..services.ockto import summary
 from ..views.base import attachment
-from .common import TENANT, RestApi, code, errors
+from .common import TENANT, RestApi, answer, code, errors
 
 
 def _person(attr: str, field: str) -> fields.Function:
@@ -78,6 +77,15 @@ CASE_COLUMNS = [
 ]
 
 
+def _document_json(document: Any) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "naam": document.original_name,
+        "soort": document.content_type,
+        "grootte": document.size,
+    }
+
+
 class CaseApi(RestApi):
     """Cases, read-only; state changes go through the case actions."""
 
@@ -123,22 +131,12 @@ class CaseApi(RestApi):
         post:
           summary: Invite (NEW -> INVITED)
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: The case's new status
         """
-        try:
-            case = reassessments.invite_case(pk)
-        except tenancy.NotFound:
-            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
-        except reassessments.InviteRefused as exc:
-            return errors(exc.status, [{"veld": None, "melding": exc.message}])
-        return self.response(200, zaak_id=case.id, status=case.status.name)
+        return self._act(lambda: reassessments.invite_case(pk))
 
     @expose("/<int:pk>/delivery", methods=["GET"])
     @protect()
@@ -150,24 +148,21 @@ class CaseApi(RestApi):
         get:
           summary: The current delivery with monthly equivalents and totals
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: The delivery (contract vocabulary, amounts as decimal strings)
             404:
               description: No such case for this user, or no delivery yet
         """
-        try:
-            found = summary.current_of_case(pk)
-        except tenancy.NotFound:
-            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
-        if found is None:
-            return errors(404, [{"veld": None, "melding": "Deze zaak heeft nog geen levering."}])
-        return self.response(200, **summary.as_json(found))
+        return answer(
+            lambda: summary.current_of_case(pk),
+            lambda found: (
+                self.response(200, **summary.as_json(found))
+                if found
+                else errors(404, [{"veld": None, "melding": "Deze zaak heeft nog geen levering."}])
+            ),
+        )
 
     @expose("/<int:pk>/advice", methods=["GET"])
     @protect()
@@ -179,11 +174,7 @@ class CaseApi(RestApi):
         get:
           summary: The advice (GRANT/INVESTIGATE/REJECT or null) with reasons and figures
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: advies, redenen (code, melding, cijfers as decimal strings), berekening
@@ -192,25 +183,16 @@ class CaseApi(RestApi):
             404:
               description: No such case for this user
         """
-        try:
-            answer = legitimacy.advice_of_case(tenancy.get_case(pk))
-        except tenancy.NotFound:
-            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
-        except legitimacy.ModuleOff:
-            return errors(403, [{"veld": None, "melding": legitimacy.MODULE_OFF}])
-        return self.response(200, **answer)
+        return answer(
+            lambda: legitimacy.advice_of_case(tenancy.get_case(pk)),
+            lambda advice: self.response(200, **advice),
+        )
 
     def _act(self, action: Any) -> Response:
-        """Run a workflow action and answer in the contract's shape."""
-        try:
-            case = action()
-        except tenancy.NotFound:
-            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
-        except (service_errors.Conflict, service_errors.Forbidden) as exc:
-            return errors(exc.status, [{"veld": None, "melding": exc.message}])
-        except service_errors.ValidationError as exc:
-            return errors(422, exc.errors)
-        return self.response(200, zaak_id=case.id, status=case.status.name)
+        """Run a case action and answer the case's new status in the contract's shape."""
+        return answer(
+            action, lambda case: self.response(200, zaak_id=case.id, status=case.status.name)
+        )
 
     @staticmethod
     def _body() -> dict[str, Any]:
@@ -227,11 +209,7 @@ class CaseApi(RestApi):
         post:
           summary: Hold (open status -> ON_HOLD)
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: zaak_id and the new status
@@ -253,11 +231,7 @@ class CaseApi(RestApi):
         post:
           summary: Release (ON_HOLD -> previous status)
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: zaak_id and the new status
@@ -276,11 +250,7 @@ class CaseApi(RestApi):
         post:
           summary: Abort (open status -> ABORTED)
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: zaak_id and the new status
@@ -302,11 +272,7 @@ class CaseApi(RestApi):
         post:
           summary: Restore (ABORTED -> previous status)
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: zaak_id and the new status
@@ -328,11 +294,7 @@ class CaseApi(RestApi):
           summary: Request info (NEW/INVITED/DATA_RECEIVED -> INFO_REQUESTED), message with
             the upload link by the contact preference
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: zaak_id and the new status
@@ -359,11 +321,7 @@ class CaseApi(RestApi):
           summary: Decide (open status -> DECIDED); the beschikking goes by email (PDF
             attached) or into the print batch (module decisions)
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: zaak_id and the new status
@@ -391,11 +349,7 @@ class CaseApi(RestApi):
         post:
           summary: Resolve a notice (afhandelen)
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           - in: path
             name: notice_id
             required: true
@@ -419,11 +373,7 @@ class CaseApi(RestApi):
         post:
           summary: Add documents (PDF, JPEG, PNG; per_post=true ends the information request)
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             201:
               description: The stored documents (id, naam, soort, grootte)
@@ -434,20 +384,20 @@ class CaseApi(RestApi):
         """
         files = [(f.filename, f.read()) for f in request.files.getlist("bestanden")]
         by_post = request.form.get("per_post", "false").lower() == "true"
-        try:
-            stored = information_requests.add_documents(pk, files, by_post)
-        except tenancy.NotFound:
-            return errors(404, [{"veld": None, "melding": "Zaak niet gevonden."}])
-        except service_errors.Conflict as exc:
-            return errors(409, [{"veld": None, "melding": exc.message}])
-        except service_errors.ValidationError as exc:
-            return errors(422, exc.errors)
-        return self.response(
-            201,
-            documenten=[
-                {"id": d.id, "naam": d.original_name, "soort": d.content_type, "grootte": d.size}
-                for d in stored
-            ],
+        return answer(
+            lambda: information_requests.add_documents(pk, files, by_post),
+            lambda stored: self.response(
+                201,
+                documenten=[
+                    {
+                        "id": d.id,
+                        "naam": d.original_name,
+                        "soort": d.content_type,
+                        "grootte": d.size,
+                    }
+                    for d in stored
+                ],
+            ),
         )
 
     @expose("/<int:pk>/documents/<int:document_id>", methods=["GET"])
@@ -460,11 +410,7 @@ class CaseApi(RestApi):
         get:
           summary: Download a document
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           - in: path
             name: document_id
             required: true

@@ -14,8 +14,7 @@ from sqlalchemy import inspect
 
 from ..models import Municipality
 from ..services import audit, legitimacy, municipalities
-from ..services.errors import ValidationError as InputError
-from .common import TENANT, RestApi, errors
+from .common import TENANT, RestApi, answer, errors
 
 
 def _validate_reminder_days(value: Any) -> None:
@@ -104,11 +103,7 @@ class MunicipalityApi(RestApi):
         post:
           summary: What-if of the income and asset policy (read-only, audited)
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: zaken, gewijzigd, verschuivingen [{van, naar, zaken, verzekerden}]
@@ -122,14 +117,11 @@ class MunicipalityApi(RestApi):
         municipality = self._visible(pk)
         if municipality is None:
             return errors(404, [{"veld": None, "melding": "Gemeente niet gevonden."}])
-        try:
-            proposed = legitimacy.parse_policy(request.get_json(silent=True))
-            result = legitimacy.what_if(municipality, proposed)
-        except InputError as exc:
-            return errors(422, exc.errors)
-        except legitimacy.ModuleOff:
-            return errors(403, [{"veld": None, "melding": legitimacy.MODULE_OFF}])
-        return self.response(200, **legitimacy.what_if_json(result))
+        body = request.get_json(silent=True)
+        return answer(
+            lambda: legitimacy.what_if(municipality, legitimacy.parse_policy(body)),
+            lambda result: self.response(200, **legitimacy.what_if_json(result)),
+        )
 
     @expose("/<int:pk>/recompute", methods=["POST"])
     @protect()
@@ -141,11 +133,7 @@ class MunicipalityApi(RestApi):
         post:
           summary: Herbereken open zaken
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: herberekend (count)

@@ -12,9 +12,8 @@ from marshmallow import Schema, fields
 from marshmallow import ValidationError as MarshmallowError
 
 from ..models import AssetLimit, NationalNorm
-from ..services import legitimacy, norms, tenancy
-from ..services.errors import ValidationError as InputError
-from .common import TENANT, RestApi, errors
+from ..services import legitimacy, norms
+from .common import TENANT, RestApi, answer
 
 
 class NationalNormSchema(Schema):
@@ -80,14 +79,12 @@ class NationalNormApi(RestApi):
             422:
               description: Invalid period or amounts
         """
-        try:
-            rows, count = norms.add_norm_period(request.get_json(silent=True))
-        except norms.Forbidden as exc:
-            return errors(403, [{"veld": None, "melding": str(exc)}])
-        except InputError as exc:
-            return errors(422, exc.errors)
-        return self.response(
-            201, result=[NationalNormSchema().dump(r) for r in rows], herberekend=count
+        body = request.get_json(silent=True)
+        return answer(
+            lambda: norms.add_norm_period(body),
+            lambda added: self.response(
+                201, result=[NationalNormSchema().dump(r) for r in added[0]], herberekend=added[1]
+            ),
         )
 
 
@@ -131,18 +128,16 @@ class AssetLimitApi(RestApi):
     base_order = ("valid_from", "desc")
 
     def _call(self, action: Any, ok_status: int = 200) -> Response:
-        """Run a norms service call and answer its errors in the contract's shape."""
-        try:
-            limit = action()
-        except tenancy.NotFound:
-            return errors(404, [{"veld": None, "melding": "Vermogensgrens niet gevonden."}])
-        except norms.Forbidden as exc:
-            return errors(403, [{"veld": "municipality", "melding": str(exc)}])
-        except InputError as exc:
-            return errors(422, exc.errors)
-        if limit is None:
-            return self.response(ok_status, message="OK")
-        return self.response(ok_status, id=limit.id, result=AssetLimitSchema().dump(limit))
+        """Run an asset-limit service call and answer in the contract's shape."""
+
+        def ok(limit: Any) -> Response:
+            if limit is None:
+                return self.response(ok_status, message="OK")
+            return self.response(ok_status, id=limit.id, result=AssetLimitSchema().dump(limit))
+
+        return answer(
+            action, ok, not_found="Vermogensgrens niet gevonden.", refused_field="municipality"
+        )
 
     def _save(self, pk: int | None) -> Response:
         body = request.get_json(silent=True)
@@ -173,11 +168,7 @@ class AssetLimitApi(RestApi):
         put:
           summary: Change an asset limit
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: The changed limit
@@ -194,11 +185,7 @@ class AssetLimitApi(RestApi):
         delete:
           summary: Delete an asset limit
           parameters:
-          - in: path
-            name: pk
-            required: true
-            schema:
-              type: integer
+          - pk
           responses:
             200:
               description: Deleted

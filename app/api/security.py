@@ -10,7 +10,7 @@ from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from ..services import audit, login_guard, two_factor
-from .common import errors
+from .common import errors, register_spec_components
 
 CODE_NEEDED = (
     "Geef in het veld 'code' de code van uw authenticator-app (tweestapsverificatie) "
@@ -22,41 +22,13 @@ ENROL_FIRST = (
 INVALID = "Onjuiste gebruikersnaam of wachtwoord."
 
 
-FOUTEN_SCHEMA = {
-    "type": "object",
-    "required": ["fouten"],
-    "properties": {
-        "fouten": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["veld", "melding"],
-                "properties": {
-                    "veld": {"type": ["string", "null"]},
-                    "melding": {"type": "string"},
-                },
-            },
-        }
-    },
-}
-
-
 class SecurityApi(FabSecurityApi):
     """`POST /api/v1/security/login` with throttling and TOTP; `refresh` stays FAB's."""
 
     def add_apispec_components(self, api_spec: Any) -> None:
-        """Also register the contract's error body once for every resource to refer to."""
+        """Also register the spec's shared pieces, once (this API is always there)."""
         super().add_apispec_components(api_spec)
-        api_spec.components.schema("Fouten", FOUTEN_SCHEMA)
-        api_spec.components.response(
-            "Fouten",
-            {
-                "description": "Fout, met een Nederlandse melding per veld",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Fouten"}}
-                },
-            },
-        )
+        register_spec_components(api_spec)
 
     @expose("/login", methods=["POST"])
     @safe

@@ -11,21 +11,25 @@ class ValidationError(ValueError):
         self.errors = errors
 
 
-class Conflict(Exception):  # noqa: N818 - reads as `except errors.Conflict`
+class Refused(Exception):  # noqa: N818 - reads as `except errors.Refused`
+    """An action the service refuses: the HTTP status it maps to and a Dutch message."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class Conflict(Refused):
     """The action does not fit the case's status (HTTP 409), with a Dutch message."""
 
     status = 409
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-
-class Forbidden(Exception):  # noqa: N818 - reads as `except errors.Forbidden`
+class Forbidden(Refused):
     """A missing module or role (HTTP 403), with a Dutch message."""
 
     status = 403
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message

@@ -38,7 +38,7 @@ from ..models import (
 from ..models.types import utcnow
 from . import advice as engine
 from . import audit, municipalities
-from .errors import ValidationError
+from .errors import Forbidden, ValidationError
 
 AOW_TABLE = Path(__file__).resolve().parent.parent / "data" / "aow_ages.csv"
 POLICY_FIELDS = [
@@ -54,8 +54,11 @@ POLICY_FIELDS = [
 MODULE_OFF = "Deze gemeente heeft de module rechtmatigheid niet: er is geen advies."
 
 
-class ModuleOff(Exception):  # noqa: N818 - reads as `except legitimacy.ModuleOff`
-    """The municipality does not have the legitimacy module."""
+class ModuleOff(Forbidden):
+    """The municipality does not have the legitimacy module (HTTP 403)."""
+
+    def __init__(self) -> None:
+        super().__init__(MODULE_OFF)
 
 
 @cache

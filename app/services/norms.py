@@ -17,13 +17,9 @@ from ..extensions import db
 from ..models import AssetHouseholdType, AssetLimit, HouseholdType, NationalNorm
 from ..roles import current_user, is_platform_admin
 from . import advice, audit, legitimacy, tenancy
-from .errors import ValidationError
+from .errors import Forbidden, ValidationError
 
 _AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
-
-
-class Forbidden(Exception):  # noqa: N818 - reads as `except norms.Forbidden`
-    """The user may not change this row (a national limit, for a non-Admin)."""
 
 
 def _parse(data: Any, partial: bool) -> tuple[dict[str, Any], list[dict[str, str | None]]]:

@@ -26,11 +26,18 @@ def problems(password: str, username: str | None = None) -> list[str]:
     lowered = password.lower()
     if lowered in common_passwords() or lowered.rstrip("0123456789!?.") in common_passwords():
         found.append("Dit wachtwoord is te bekend; kies een ander wachtwoord.")
-    elif username and len(username) >= 3 and username.lower() in lowered:
-        found.append("Het wachtwoord mag de gebruikersnaam niet bevatten.")
+    elif username_problem(password, username):
+        found.append(username_problem(password, username))
     if password and len(set(password)) < 5:
         found.append("Het wachtwoord bestaat uit te weinig verschillende tekens.")
     return found
+
+
+def username_problem(password: str, username: str | None) -> str | None:
+    """The Dutch reason when the password contains the user name, else None."""
+    if username and len(username) >= 3 and username.lower() in password.lower():
+        return "Het wachtwoord mag de gebruikersnaam niet bevatten."
+    return None
 
 
 def validate(password: str) -> None:

@@ -12,6 +12,7 @@ from ..models import Case, CaseKind, CaseStatus
 from ..models.types import utcnow
 from ..roles import current_user
 from . import audit, cases, invitations, tenancy
+from .errors import Refused
 
 
 def _invite(case: Case, now: dt.datetime) -> bool:
@@ -66,13 +67,11 @@ def start(
     return {"uitgenodigd": invited, "geweigerd": refused}
 
 
-class InviteRefused(ValueError):  # noqa: N818 - reads as `except InviteRefused`
+class InviteRefused(Refused):
     """One case cannot be invited: `status` is the HTTP answer, the message Dutch."""
 
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(message, status)
 
 
 def invite_case(case_id: int, user: Any = None, now: dt.datetime | None = None) -> Case:

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import segno
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..models import RecoveryCode, User
@@ -165,12 +165,9 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
 
 def remaining_recovery_codes(user: User) -> int:
     """How many recovery codes the user still has."""
-    rows = db.session.scalars(
-        select(RecoveryCode.id).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_on.is_(None)
-        )
-    ).all()
-    return len(rows)
+    return db.session.scalar(
+        select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_on.is_(None))
+    )
 
 
 def reset(user: User, end_sessions: bool = True) -> None:

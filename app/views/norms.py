@@ -106,7 +106,7 @@ class NationalNormModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView
             }
             try:
                 rows, count = norms.add_norm_period(form)
-            except norms.Forbidden:
+            except errors.Forbidden:
                 abort(403)
             except errors.ValidationError as exc:
                 problems = exc.errors
