@@ -37,6 +37,7 @@ PERSONAL_VIEWS: dict[str, str] = {
     "OrgResetPasswordView": "user",
     "UserGroupModelView": "user",
     "UserStatsChartView": "user",
+    "RetentionView": "retention_run",
     "resident": "invitation",
     "sandbox": "invitation",
 }

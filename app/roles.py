@@ -83,10 +83,11 @@ _BEHEERDER = [
     [_views("ImportApi"), "^can_post$"],
     [_views("CaseApi"), "^(can_invite|can_restore)$"],
     [_views("PolicyView"), "^can_(index|edit)$"],
+    [_views("RetentionView"), "^can_(index|period|report|confirm)$"],
     [_views("MunicipalityApi"), "^can_(what_if|recompute)$"],
     [
         "^(Security|List Users|Auditlog|Printbatch|Imports|Bestandscheck|Geweigerde verzoeken"
-        "|Inkomens- en vermogensparameters)$",
+        "|Inkomens- en vermogensparameters|Bewaartermijn)$",
         "^menu_access$",
     ],
 ]

@@ -12,13 +12,14 @@ from typing import Any
 
 from flask import Flask
 
-from . import deadlines, holds, outbox, reminders
+from . import deadlines, holds, outbox, reminders, retention
 
 JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "outbox": (outbox.run, {"trigger": "interval", "minutes": 1}),
     "reminders": (reminders.run, {"trigger": "cron", "hour": 8, "minute": 0}),
     "holds": (holds.run, {"trigger": "cron", "hour": 6, "minute": 30}),
     "deadlines": (deadlines.run, {"trigger": "cron", "hour": 6, "minute": 45}),
+    "retention": (retention.run, {"trigger": "cron", "hour": 5, "minute": 15}),
 }
 
 

@@ -45,6 +45,7 @@ from .norms import AssetLimit, NationalNorm
 from .organisation import Municipality, Organisation
 from .requests import RefusedRequest
 from .resident import Resident
+from .retention import CaseStatistic, RetentionRun
 from .security import LoginFailure, RecoveryCode, UserSession
 from .user import User
 
@@ -60,6 +61,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseKind",
+    "CaseStatistic",
     "CaseStatus",
     "Channel",
     "CheckMode",
@@ -96,6 +98,7 @@ __all__ = [
     "RefusedRequest",
     "RejectionReason",
     "Resident",
+    "RetentionRun",
     "Template",
     "TemplateEvent",
     "User",

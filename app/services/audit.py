@@ -62,6 +62,23 @@ def request_handled(
     )
 
 
+def retention_proposed(run_id: int, count: int, cutoff: Any, user: Any = None) -> None:
+    """A retention report was made (by a Beheerder or the nightly job); nothing removed."""
+    _write(
+        "retention.proposed",
+        "retention_run",
+        run_id,
+        detail=f"zaken={count}; peildatum={cutoff.isoformat()}",
+        user=user,
+        commit=False,
+    )
+
+
+def retention_removed(run_id: int, count: int) -> None:
+    """A Beheerder confirmed a retention report: `count` cases removed."""
+    _write("retention.removed", "retention_run", run_id, detail=f"zaken={count}", commit=False)
+
+
 def login_attempt(user: Any, success: bool) -> None:
     """A login by form or API, successful or refused (the attempted name is not stored)."""
     _write("login", "user", getattr(user, "id", None), "ok" if success else "refused", user=user)

@@ -13,6 +13,7 @@ from .municipalities import MunicipalityModelView
 from .norms import AssetLimitModelView, NationalNormModelView
 from .policy import PolicyView
 from .printbatch import PrintBatchView
+from .retention import RetentionView
 
 
 def register_views(appbuilder: AppBuilder) -> None:
@@ -50,6 +51,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         RefusedRequestModelView, "Geweigerde verzoeken", icon="fa-ban", category="Beheer"
     )
+    appbuilder.add_view(RetentionView, "Bewaartermijn", icon="fa-trash", category="Beheer")
     appbuilder.add_view(
         TwoFactorView,
         "Tweestapsverificatie",

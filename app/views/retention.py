@@ -1,0 +1,84 @@
+"""Bewaartermijn: the organisation's retention period, its dry-run report, the confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+
+from ..roles import current_user
+from ..services import errors, retention, tenancy
+
+NOT_CHECKED = "Vink aan dat u het rapport heeft gecontroleerd; er is niets verwijderd."
+
+
+class RetentionView(BaseView):
+    """The Beheerder's retention screen for the own organisation."""
+
+    route_base = "/bewaartermijn"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        """Show the period and the latest report (counts only, no names)."""
+        user = current_user()
+        if user is None or not user.organisation_id:
+            abort(404)
+        return self.render_template(
+            "retention/index.html",
+            organisation=user.organisation,
+            run=retention.latest(user.organisation_id),
+            bounds=retention.RETENTION_BOUNDS,
+            title="Bewaartermijn",
+        )
+
+    @expose("/termijn", methods=["POST"])
+    @has_access
+    def period(self) -> Any:
+        """Change the retention period of the own organisation."""
+        try:
+            organisation = retention.set_period(request.form.get("bewaartermijn"))
+        except errors.ValidationError as exc:
+            flash(str(exc), "danger")
+        except errors.Refused as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"Bewaartermijn is nu {organisation.retention_years} jaar.", "success")
+        return redirect(url_for(".index"))
+
+    @expose("/rapport", methods=["POST"])
+    @has_access
+    def report(self) -> Any:
+        """Make a fresh dry-run report now (nothing is removed)."""
+        try:
+            run = retention.propose_for_user()
+        except errors.Refused as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"Rapport gemaakt: {len(run.case_ids)} zaak/zaken voorbij de termijn.", "info")
+        return redirect(url_for(".index"))
+
+    @expose("/<int:pk>/bevestigen", methods=["POST"])
+    @has_access
+    def confirm(self, pk: int) -> Any:
+        """Remove the report's cases, after the Beheerder ticked that they checked it."""
+        if request.form.get("gecontroleerd") != "ja":
+            flash(
+                "Vink aan dat u het rapport heeft gecontroleerd; er is niets verwijderd.", "danger"
+            )
+            return redirect(url_for(".index"))
+        try:
+            removed = retention.confirm(pk)
+        except tenancy.NotFound:
+            abort(404)
+        except errors.Refused as exc:
+            flash(exc.message, "warning")
+        else:
+            flash(
+                f"{removed} zaak/zaken verwijderd; er is per zaak een anonieme telling bewaard.",
+                "success",
+            )
+        return redirect(url_for(".index"))
