@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import re
+import time
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -153,6 +155,24 @@ def test_another_organisations_case_is_refused_and_that_is_logged(app, isd_behee
         assert entry.result == "refused" and entry.username == "beheerder.bollenstreek"
 
 
+def _no_other_holders_of_the_audit_table() -> None:
+    """Wait until no other connection holds a lock on audit_log (TRUNCATE needs it alone)."""
+    # A session an earlier test left unclosed keeps its transaction until collected.
+    gc.collect()
+    query = text(
+        "SELECT a.pid, a.state, a.query FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+        " WHERE l.relation = 'audit_log'::regclass AND a.pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        with _db.engine.connect() as conn:
+            holders = conn.execute(query).all()
+        if not holders or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert not holders, f"connections still holding audit_log: {holders}"
+
+
 def test_postgresql_refuses_update_and_delete_of_audit_entries(app):
     with app.app_context():
         if _db.engine.dialect.name != "postgresql":
@@ -161,13 +181,14 @@ def test_postgresql_refuses_update_and_delete_of_audit_entries(app):
             entry_id = conn.execute(
                 insert(AuditLog).values(action="test.insert", result="ok").returning(AuditLog.id)
             ).scalar_one()
+        _no_other_holders_of_the_audit_table()
         for statement in (
             "UPDATE audit_log SET detail = 'gewijzigd' WHERE id = :id",
             "DELETE FROM audit_log WHERE id = :id",
             "TRUNCATE audit_log",
         ):
             with _db.engine.connect() as conn, pytest.raises(Exception, match="append-only"):
-                conn.execute(text("SET lock_timeout = '10s'"))
+                conn.execute(text("SET lock_timeout = '30s'"))
                 conn.execute(text(statement), {"id": entry_id})
         assert _db.session.scalar(select(func.count()).where(AuditLog.id == entry_id)) == 1
 
