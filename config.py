@@ -103,6 +103,10 @@ class Config:
     FAB_INDEX_VIEW = "app.views.overview.OverviewIndexView"
     FAB_API_SWAGGER_UI = True
     FAB_ADD_SECURITY_API = False
+    # Our own spec endpoint (app/api/spec.py) replaces FAB's, so the spec tells every answer.
+    FAB_ADD_OPENAPI_VIEWS = False
+    # The screens are server-rendered; FAB's menu API served no one and refused every role.
+    FAB_ADD_MENU_API = False
     # Only Alembic creates tables; FAB's create_all is switched off in our security manager.
     FAB_CREATE_DB = True
     FAB_API_MAX_PAGE_SIZE = 500

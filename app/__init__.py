@@ -90,6 +90,9 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     from .headers import register_security_headers
 
     register_security_headers(app)
+    from .input_guard import register_input_guard
+
+    register_input_guard(app)
     from .session_guard import register_session_guard
 
     register_session_guard(app)

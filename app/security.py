@@ -16,7 +16,7 @@ from sqlalchemy import inspect
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
 
-from .api.security import SecurityApi
+from .api.security import SecurityApi, answer_token_errors_in_dutch
 from .models import User
 from .roles import current_user
 from .services import audit, login_guard, passwords, tenancy, two_factor
@@ -169,6 +169,12 @@ class SecurityManager(FabSecurityManager):
     security_api = SecurityApi
     userdbmodelview = OrgUserDBModelView
     resetpasswordview = OrgResetPasswordView
+
+    def create_jwt_manager(self, app: Any) -> Any:
+        """FAB's JWT manager, answering token problems as the contract's 401."""
+        jwt_manager = super().create_jwt_manager(app)
+        answer_token_errors_in_dutch(jwt_manager)
+        return jwt_manager
 
     def _create_db(self) -> None:
         # Tables come from Alembic only; here we just make sure the roles exist.

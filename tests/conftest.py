@@ -61,10 +61,8 @@ def tmp_dir() -> Iterator[Path]:
         yield Path(d)
 
 
-@pytest.fixture(scope="session")
-def app(tmp_dir: Path) -> Flask:
-    """The app on a database migrated from empty, with the demo and a platform Admin."""
-    url = database_url(tmp_dir)
+def build_app(url: str, tmp_dir: Path) -> Flask:
+    """An app on `url` migrated from empty, with the demo and a platform Admin."""
     bootstrap = create_app(make_config(url, tmp_dir))
     migrate_app(bootstrap)
     # A second app, as after `flask db upgrade`: it sees the tables and syncs permissions.
@@ -91,6 +89,12 @@ def app(tmp_dir: Path) -> Flask:
     )
     assert result.exit_code == 0, result.output
     return application
+
+
+@pytest.fixture(scope="session")
+def app(tmp_dir: Path) -> Flask:
+    """The app on a database migrated from empty, with the demo and a platform Admin."""
+    return build_app(database_url(tmp_dir), tmp_dir)
 
 
 @pytest.fixture()

@@ -63,3 +63,42 @@ def test_the_contract_error_body_and_the_partner_503_are_documented(app):
     login = paths["/security/login"]["post"]["responses"]
     assert {"400", "401", "403", "429"} <= set(login)
     assert "503" in paths["/intake/aanvraag"]["post"]["responses"]
+
+
+def test_every_operation_documents_the_refusals_it_can_answer(app):
+    spec = _spec(app)
+    without_token = {"/api/v1/security/login", "/api/v1/intake/aanvraag", "/api/v1/ockto/levering"}
+    missing = []
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            expected = set() if path in without_token else {"401", "403"}
+            if "{" in path:
+                expected.add("404")
+            if method in ("post", "put"):
+                expected |= {"400", "422"}
+            if expected - set(operation["responses"]):
+                missing.append(
+                    f"{method.upper()} {path}: {sorted(expected - set(operation['responses']))}"
+                )
+    assert not missing, missing
+
+
+def test_fab_generic_schemas_say_what_the_api_answers(app):
+    spec = _spec(app)
+    listing = spec["paths"]["/api/v1/case/"]["get"]["responses"]["200"]
+    schema = listing["content"]["application/json"]["schema"]["properties"]
+    assert schema["ids"]["items"] == {"type": "integer"}
+    info = spec["paths"]["/api/v1/municipality/_info"]["get"]["responses"]["200"]
+    schema = info["content"]["application/json"]["schema"]["properties"]
+    assert schema["edit_columns"]["type"] == "array"
+    assert spec["components"]["parameters"]["pk"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 2**31 - 1,
+    }
+    settings = spec["components"]["schemas"]["MunicipalityApi.put"]["properties"]
+    assert settings["income_percentage"]["type"] == "string"  # "130": a decimal string

@@ -111,16 +111,18 @@ def test_invalid_reminder_days_are_refused_and_nothing_changes(app, client):
         headers=bearer(token),
     )
     assert response.status_code == 422
-    assert "reminder_days" in response.get_json()["message"]
+    fouten = response.get_json()["fouten"]
+    assert [f["veld"] for f in fouten] == ["reminder_days"]
+    assert fouten[0]["melding"].startswith("Geef hele dagen na de uitnodiging")
     response = client.put(
         f"/api/v1/municipality/{zwolle_id}",
         json={"income_percentage": "1000", "primary_color": "blauw"},
         headers=bearer(token),
     )
     assert response.status_code == 422
-    problems = response.get_json()["message"]
-    assert problems["income_percentage"] == ["Kies een waarde van 50 tot en met 300."]
-    assert problems["primary_color"][0].startswith("Geef een kleur als #rrggbb")
+    problems = {f["veld"]: f["melding"] for f in response.get_json()["fouten"]}
+    assert problems["income_percentage"] == "Kies een waarde van 50 tot en met 300."
+    assert problems["primary_color"].startswith("Geef een kleur als #rrggbb")
     with app.app_context():
         m = _db.session.get(Municipality, zwolle_id)
         assert m.uses_allowlist is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
+from flask_appbuilder.api.manager import SwaggerView
 
 from .audit import AuditApi
 from .cases import CaseApi
@@ -13,6 +14,7 @@ from .messages import MessageApi
 from .municipalities import MunicipalityApi
 from .norms import AssetLimitApi, NationalNormApi
 from .ockto import OcktoApi
+from .spec import OpenApi
 
 
 def register_apis(appbuilder: AppBuilder) -> None:
@@ -28,5 +30,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
         ImportApi,
         IntakeApi,
         OcktoApi,
+        OpenApi,
     ):
         appbuilder.add_api(api)
+    appbuilder.add_view_no_menu(SwaggerView)

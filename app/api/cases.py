@@ -135,6 +135,10 @@ class CaseApi(RestApi):
           responses:
             200:
               description: The case's new status
+            403:
+              description: The municipality does not have the Ockto module
+            409:
+              description: The status does not allow it (not NEW, or no email address)
         """
         return self._act(lambda: reassessments.invite_case(pk))
 
@@ -210,6 +214,19 @@ class CaseApi(RestApi):
           summary: Hold (open status -> ON_HOLD)
           parameters:
           - pk
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [reden]
+                  properties:
+                    reden:
+                      type: string
+                    tot:
+                      type: string
+                      format: date
+                      nullable: true
           responses:
             200:
               description: zaak_id and the new status
@@ -251,6 +268,15 @@ class CaseApi(RestApi):
           summary: Abort (open status -> ABORTED)
           parameters:
           - pk
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [reden]
+                  properties:
+                    reden:
+                      type: string
           responses:
             200:
               description: zaak_id and the new status
@@ -295,6 +321,19 @@ class CaseApi(RestApi):
             the upload link by the contact preference
           parameters:
           - pk
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [omschrijving]
+                  properties:
+                    omschrijving:
+                      type: string
+                    termijn:
+                      type: string
+                      format: date
+                      nullable: true
           responses:
             200:
               description: zaak_id and the new status
@@ -322,6 +361,23 @@ class CaseApi(RestApi):
             attached) or into the print batch (module decisions)
           parameters:
           - pk
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [besluit]
+                  properties:
+                    besluit:
+                      type: string
+                      enum: [GRANTED, REJECTED]
+                    redenen:
+                      type: array
+                      items:
+                        type: string
+                        enum: [INCOME_TOO_HIGH, ASSETS_TOO_HIGH, CUSTOM]
+                    toelichting:
+                      type: string
           responses:
             200:
               description: zaak_id and the new status
@@ -374,6 +430,20 @@ class CaseApi(RestApi):
           summary: Add documents (PDF, JPEG, PNG; per_post=true ends the information request)
           parameters:
           - pk
+          requestBody:
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    bestanden:
+                      type: array
+                      items:
+                        type: string
+                        format: binary
+                    per_post:
+                      type: string
+                      enum: ["true", "false"]
           responses:
             201:
               description: The stored documents (id, naam, soort, grootte)
@@ -419,6 +489,19 @@ class CaseApi(RestApi):
           responses:
             200:
               description: The file, as attachment
+              content:
+                application/pdf:
+                  schema:
+                    type: string
+                    format: binary
+                image/jpeg:
+                  schema:
+                    type: string
+                    format: binary
+                image/png:
+                  schema:
+                    type: string
+                    format: binary
             404:
               description: No such document for this user
         """
@@ -440,9 +523,29 @@ class CaseApi(RestApi):
         ---
         get:
           summary: Export the filtered case list (format=csv|xlsx, q=rison filters)
+          parameters:
+          - in: query
+            name: format
+            schema:
+              type: string
+              enum: [csv, xlsx]
+          - in: query
+            name: q
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/get_list_schema'
           responses:
             200:
               description: The file
+              content:
+                text/csv:
+                  schema:
+                    type: string
+                application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
+                  schema:
+                    type: string
+                    format: binary
         """
         fmt = request.args.get("format", "csv")
         if fmt not in export.FORMATS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from flask_appbuilder.api import ModelRestApi
 
 from ..services import tenancy
@@ -18,6 +18,13 @@ TENANT = [["id", TenantFilter, lambda: None]]
 def errors(status: int, items: list[dict[str, Any]]) -> tuple[Response, int]:
     """The contract's error body: {"fouten": [{"veld": ..., "melding": ...}]}."""
     return jsonify(fouten=items), status
+
+
+def error_response(status: int, items: list[dict[str, Any]]) -> Response:
+    """The contract's error body as a response object (for FAB's `response_4xx` hooks)."""
+    response = jsonify(fouten=items)
+    response.status_code = status
+    return response
 
 
 CASE_NOT_FOUND = "Zaak niet gevonden."
@@ -82,7 +89,103 @@ def code(value: Any) -> str | None:
     return value.name if value is not None else None
 
 
-class RestApi(ModelRestApi):
+# Marshmallow's and FAB's English messages, as the contract wants them: in Dutch.
+DUTCH = {
+    "Missing data for required field.": "Dit veld is verplicht.",
+    "Field may not be null.": "Dit veld mag niet leeg (null) zijn.",
+    "Unknown field.": "Dit veld bestaat niet.",
+    "Not a valid integer.": "Geef een geheel getal.",
+    "Not a valid number.": "Geef een getal.",
+    "Not a valid string.": "Geef tekst.",
+    "Not a valid boolean.": "Geef true of false.",
+    "Not a valid date.": "Geef een datum (JJJJ-MM-DD).",
+    "Not a valid datetime.": "Geef een tijdstip (ISO 8601).",
+    "Not a valid list.": "Geef een lijst.",
+    "Not a valid mapping type.": "Geef een object.",
+    "Invalid input type.": "Dit type waarde past hier niet.",
+    "Invalid input.": "Deze waarde is ongeldig.",
+    "Invalid value.": "Deze waarde is ongeldig.",
+    "Request is not JSON": "De body is geen JSON-object.",
+    "Not a valid rison/json argument": "De parameter q is geen geldige rison of JSON.",
+    "Not a valid rison argument": "De parameter q is geen geldige rison.",
+}
+GENERIC = {
+    400: "Het verzoek is niet goed opgebouwd.",
+    401: "Log in: het token ontbreekt, klopt niet of is verlopen.",
+    403: "U heeft geen recht op deze handeling.",
+    404: "Niet gevonden (of u heeft er geen toegang toe).",
+    422: "De gegevens kloppen niet.",
+    500: "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
+}
+
+
+def _dutch(message: Any) -> str:
+    text = str(message)
+    if text in DUTCH:
+        return DUTCH[text]
+    if text.startswith("Must be one of: "):
+        return "Kies een van: " + text.removeprefix("Must be one of: ").rstrip(".") + "."
+    return text
+
+
+def _items(message: Any, field: str | None = None) -> list[dict[str, Any]]:
+    """Marshmallow's nested {field: [messages]} as the contract's flat list of (veld, melding)."""
+    if isinstance(message, dict):
+        found = []
+        for key, value in message.items():
+            name = key if field is None else f"{field}.{key}"
+            found += _items(value, str(name))
+        return found
+    if isinstance(message, list | tuple):
+        return [item for value in message for item in _items(value, field)]
+    return [{"veld": field, "melding": _dutch(message)}]
+
+
+class ContractErrors:
+    """FAB's own error answers in the contract's shape and language: {"fouten": [...]}.
+
+    Mixed into every REST resource, so the generated CRUD endpoints, the permission
+    checks and `@safe` answer like our own actions do.
+    """
+
+    def response_400(self, message: Any = None) -> Response:
+        """400, with FAB's message made Dutch (a bad `q` names the field)."""
+        text = str(message or "")
+        if text in DUTCH:
+            field, text = ("q" if text.startswith("Not a valid rison") else None), DUTCH[text]
+        elif text.startswith("Not a valid rison") or request.args.get("q"):
+            # FAB's other 400s are about q: an unknown column, filter or sort order.
+            field, text = "q", "De parameter q klopt niet: onbekende kolom, filter of sortering."
+        else:
+            field, text = None, GENERIC[400]
+        return error_response(400, [{"veld": field, "melding": text}])
+
+    def response_422(self, message: Any = None) -> Response:
+        """422 with every field's problem; a database refusal is never echoed (it may hold data)."""
+        if isinstance(message, dict | list):
+            items = _items(message)
+        else:
+            items = [{"veld": None, "melding": GENERIC[422]}]
+        return error_response(422, items or [{"veld": None, "melding": GENERIC[422]}])
+
+    def response_401(self) -> Response:
+        """401 in Dutch."""
+        return error_response(401, [{"veld": None, "melding": GENERIC[401]}])
+
+    def response_403(self) -> Response:
+        """403 in Dutch."""
+        return error_response(403, [{"veld": None, "melding": GENERIC[403]}])
+
+    def response_404(self) -> Response:
+        """404 in Dutch."""
+        return error_response(404, [{"veld": None, "melding": GENERIC[404]}])
+
+    def response_500(self, message: Any = None) -> Response:
+        """500 in Dutch; the cause stays in the server log."""
+        return error_response(500, [{"veld": None, "melding": GENERIC[500]}])
+
+
+class RestApi(ContractErrors, ModelRestApi):
     """FAB's ModelRestApi without its translation slip in `_info`.
 
     FAB translates a missing description (`""`), and gettext answers the catalogue's

@@ -13,10 +13,10 @@ from ..roles import current_user
 from ..services import tenancy
 from ..services.imports import engine
 from ..services.imports.reader import FileRefusedError
-from .common import errors
+from .common import ContractErrors, errors
 
 
-class ImportApi(BaseApi):
+class ImportApi(ContractErrors, BaseApi):
     """Imports for municipal systems: dry_run=true previews, false writes everything at once."""
 
     resource_name = "import"
@@ -75,9 +75,34 @@ class ImportApi(BaseApi):
         ---
         post:
           summary: Import a reassessment file
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  required: [file, gemeentecode, dry_run]
+                  properties:
+                    file:
+                      type: string
+                      format: binary
+                    gemeentecode:
+                      type: string
+                      pattern: "^[0-9]{4}$"
+                    dry_run:
+                      type: string
+                      enum: ["true", "false"]
           responses:
             200:
               description: Counts and refused rows
+            403:
+              $ref: '#/components/responses/Fouten'
+            404:
+              $ref: '#/components/responses/Fouten'
+            413:
+              $ref: '#/components/responses/Fouten'
+            500:
+              $ref: '#/components/responses/Fouten'
         """
         return self._run(ImportKind.REASSESSMENT)
 
@@ -90,9 +115,37 @@ class ImportApi(BaseApi):
         ---
         post:
           summary: Import an allowlist file
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  required: [file, gemeentecode, dry_run, mode]
+                  properties:
+                    file:
+                      type: string
+                      format: binary
+                    gemeentecode:
+                      type: string
+                      pattern: "^[0-9]{4}$"
+                    dry_run:
+                      type: string
+                      enum: ["true", "false"]
+                    mode:
+                      type: string
+                      enum: [replace, append]
           responses:
             200:
               description: Counts and refused rows
+            403:
+              $ref: '#/components/responses/Fouten'
+            404:
+              $ref: '#/components/responses/Fouten'
+            413:
+              $ref: '#/components/responses/Fouten'
+            500:
+              $ref: '#/components/responses/Fouten'
         """
         return self._run(ImportKind.ALLOWLIST)
 

@@ -6,9 +6,10 @@ from flask import Response, jsonify, request
 from flask_appbuilder.api import BaseApi, expose
 
 from ..services import intake
+from .common import ContractErrors
 
 
-class IntakeApi(BaseApi):
+class IntakeApi(ContractErrors, BaseApi):
     """The intake endpoint; authenticated by its HMAC signature, not by a user."""
 
     resource_name = "intake"

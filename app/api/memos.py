@@ -44,9 +44,23 @@ class MemoApi(RestApi):
         ---
         post:
           summary: Add a memo
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [case_id, text]
+                  properties:
+                    case_id:
+                      type: integer
+                    text:
+                      type: string
           responses:
             201:
               description: The memo
+            404:
+              $ref: '#/components/responses/Fouten'
         """
         body = request.get_json(silent=True)
         if not isinstance(body, dict):

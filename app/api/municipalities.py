@@ -57,13 +57,21 @@ class MunicipalityApi(RestApi):
     validators_columns = _setting_validators()
 
     def add_apispec_components(self, api_spec: Any) -> None:
-        """FAB's schemas, with the Decimal bounds written as numbers, as OpenAPI wants."""
+        """FAB's schemas, with the percentages as decimal strings, as the contract gives them."""
         super().add_apispec_components(api_spec)
-        for schema in api_spec.components.schemas.values():
-            for prop in (schema.get("properties") or {}).values():
-                for key in ("minimum", "maximum"):
-                    if isinstance(prop.get(key), str | Decimal):
-                        prop[key] = float(prop[key])
+        for name, schema in api_spec.components.schemas.items():
+            if not name.startswith("MunicipalityApi."):
+                continue
+            for field, (low, high) in municipalities.SETTING_BOUNDS.items():
+                prop = (schema.get("properties") or {}).get(field)
+                if prop is not None and isinstance(low, Decimal):
+                    prop.clear()
+                    prop.update(
+                        type="string",
+                        pattern=r"^\d{1,3}(\.\d{1,2})?$",
+                        description=f"decimaal als tekst, van {low} tot en met {high}",
+                        example=str(low),
+                    )
 
     search_columns = ["cbs_code", "name", "check_mode"]
 
@@ -104,6 +112,27 @@ class MunicipalityApi(RestApi):
           summary: What-if of the income and asset policy (read-only, audited)
           parameters:
           - pk
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  additionalProperties: false
+                  properties:
+                    income_percentage:
+                      type: string
+                      pattern: "^[0-9]{1,3}([.][0-9]{1,2})?$"
+                    advice_margin_percentage:
+                      type: string
+                      pattern: "^[0-9]{1,3}([.][0-9]{1,2})?$"
+                    max_data_age_days:
+                      type: integer
+                    income_includes_holiday_allowance:
+                      type: boolean
+                    check_assets:
+                      type: boolean
+                    deduct_debts:
+                      type: boolean
           responses:
             200:
               description: zaken, gewijzigd, verschuivingen [{van, naar, zaken, verzekerden}]

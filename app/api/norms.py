@@ -71,6 +71,40 @@ class NationalNormApi(RestApi):
         post:
           summary: Add a norm period (body valid_from, bedragen per household type, verified,
             source) and recompute the open cases
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [valid_from, bedragen]
+                  properties:
+                    valid_from:
+                      type: string
+                      format: date
+                    bedragen:
+                      type: object
+                      properties:
+                        SINGLE:
+                          type: string
+                          pattern: "^[0-9]{1,10}([.][0-9]{1,2})?$"
+                        COUPLE:
+                          type: string
+                          pattern: "^[0-9]{1,10}([.][0-9]{1,2})?$"
+                        SINGLE_PENSION:
+                          type: string
+                          pattern: "^[0-9]{1,10}([.][0-9]{1,2})?$"
+                        COUPLE_PENSION:
+                          type: string
+                          pattern: "^[0-9]{1,10}([.][0-9]{1,2})?$"
+                        SINGLE_YOUNG:
+                          type: string
+                          pattern: "^[0-9]{1,10}([.][0-9]{1,2})?$"
+                    verified:
+                      type: boolean
+                    source:
+                      type: string
+                      nullable: true
           responses:
             201:
               description: The new rows and herberekend (count of open cases recomputed)
@@ -152,6 +186,32 @@ class AssetLimitApi(RestApi):
         ---
         post:
           summary: Add an asset limit
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [valid_from, household_type, amount]
+                  properties:
+                    valid_from:
+                      type: string
+                      format: date
+                    household_type:
+                      type: string
+                      enum: [SINGLE, FAMILY, HOME_EQUITY]
+                    amount:
+                      type: string
+                      pattern: "^[0-9]{1,10}([.][0-9]{1,2})?$"
+                    municipality:
+                      type: string
+                      nullable: true
+                      pattern: "^[0-9]{4}$"
+                    verified:
+                      type: boolean
+                    source:
+                      type: string
+                      nullable: true
           responses:
             201:
               description: The new limit
@@ -169,6 +229,32 @@ class AssetLimitApi(RestApi):
           summary: Change an asset limit
           parameters:
           - pk
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [valid_from, household_type, amount]
+                  properties:
+                    valid_from:
+                      type: string
+                      format: date
+                    household_type:
+                      type: string
+                      enum: [SINGLE, FAMILY, HOME_EQUITY]
+                    amount:
+                      type: string
+                      pattern: "^[0-9]{1,10}([.][0-9]{1,2})?$"
+                    municipality:
+                      type: string
+                      nullable: true
+                      pattern: "^[0-9]{4}$"
+                    verified:
+                      type: boolean
+                    source:
+                      type: string
+                      nullable: true
           responses:
             200:
               description: The changed limit

@@ -6,9 +6,10 @@ from flask import Response, jsonify, request
 from flask_appbuilder.api import BaseApi, expose
 
 from ..services.ockto import deliveries
+from .common import ContractErrors
 
 
-class OcktoApi(BaseApi):
+class OcktoApi(ContractErrors, BaseApi):
     """The delivery endpoint; authenticated by its HMAC signature, not by a user."""
 
     resource_name = "ockto"

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Response, request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
-from flask_jwt_extended import create_access_token, create_refresh_token
+from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 
 from ..services import audit, login_guard, two_factor
-from .common import errors, register_spec_components
+from .common import ContractErrors, error_response, errors, register_spec_components
 
 CODE_NEEDED = (
     "Geef in het veld 'code' de code van uw authenticator-app (tweestapsverificatie) "
@@ -20,9 +20,33 @@ ENROL_FIRST = (
     "Tweestapsverificatie is voor u verplicht: log eerst in op het scherm en richt het daar in."
 )
 INVALID = "Onjuiste gebruikersnaam of wachtwoord."
+# What a client hears when its bearer credential is missing, wrong or too old.
+CREDENTIAL_PROBLEMS = {
+    "missing": "Log in: stuur 'Authorization: Bearer <access_token>' mee.",
+    "wrong": "Het token klopt niet. Log opnieuw in.",
+    "expired": "Het token is verlopen. Log opnieuw in of gebruik het refresh-token.",
+}
 
 
-class SecurityApi(FabSecurityApi):
+def answer_token_errors_in_dutch(jwt_manager: JWTManager) -> None:
+    """Every missing, malformed, expired or revoked token: 401 in the contract's shape.
+
+    flask-jwt-extended answers {"msg": ...} in English, and 422 for a malformed token.
+    """
+
+    def refuse(problem: str) -> Response:
+        return error_response(401, [{"veld": None, "melding": CREDENTIAL_PROBLEMS[problem]}])
+
+    jwt_manager.unauthorized_loader(lambda _reason: refuse("missing"))
+    jwt_manager.invalid_token_loader(lambda _reason: refuse("wrong"))
+    jwt_manager.expired_token_loader(lambda _header, _data: refuse("expired"))
+    jwt_manager.revoked_token_loader(lambda _header, _data: refuse("wrong"))
+    jwt_manager.needs_fresh_token_loader(lambda _header, _data: refuse("expired"))
+    jwt_manager.token_verification_failed_loader(lambda _header, _data: refuse("wrong"))
+    jwt_manager.user_lookup_error_loader(lambda _header, _data: refuse("wrong"))
+
+
+class SecurityApi(ContractErrors, FabSecurityApi):
     """`POST /api/v1/security/login` with throttling and TOTP; `refresh` stays FAB's."""
 
     def add_apispec_components(self, api_spec: Any) -> None:

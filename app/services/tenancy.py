@@ -89,8 +89,16 @@ def scope(query: Any, model: type, user: Any = None) -> Any:
     raise ValueError(f"no tenancy rule for {model.__name__}")
 
 
+LARGEST_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL)
+
+
 def get_case(case_id: int, user: Any = None) -> Case:
     """The case with this id if the user may see it, else NotFound."""
+    if isinstance(case_id, bool) or not str(case_id).isdigit():
+        raise NotFound()
+    case_id = int(case_id)
+    if not 0 < case_id <= LARGEST_ID:
+        raise NotFound()  # an id no INTEGER column can hold is not a case either
     case = db.session.scalar(scope(select(Case).where(Case.id == case_id), Case, user))
     if case is None:
         raise NotFound()

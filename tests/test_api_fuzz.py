@@ -1,0 +1,130 @@
+"""The OpenAPI spec tells every answer: schemathesis over every operation, offline.
+
+schemathesis generates requests from /api/v1/_openapi and sends them to the app in
+process (WSGI, no network), as a Beheerder and as a Medewerker, with the checks
+not_a_server_error, status_code_conformance, response_schema_conformance and
+content_type_conformance. It creates, changes and decides at random, so it runs on a
+database of its own: the shared test database stays as the other modules expect.
+
+FUZZ_EXAMPLES (default 30) sets the examples per operation; the run is derandomised,
+so CI sees the same requests every time. Raise it locally to search further.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.core.failures import FailureGroup
+from sqlalchemy import create_engine, make_url, text
+
+from app.extensions import db as _db
+from tests.conftest import api_token, bearer, build_app
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+]
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
+ROLES = {"beheerder": "beheerder.zwolle", "medewerker": "medewerker.zwolle"}
+
+
+class ClosingServer:
+    """Close every answer once it is read, as a WSGI server does (PEP 3333).
+
+    Werkzeug's test client leaves closing to the caller and schemathesis never closes:
+    a streamed export would then keep its database connection until garbage collection.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        answer = self.app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+
+
+def _own_database(url: str | None, tmp_dir: Path) -> str:
+    if not url:
+        return f"sqlite:///{tmp_dir / 'fuzz.db'}"
+    target = make_url(url)
+    name = f"{target.database}_fuzz"
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return target.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """An app on its own database, its spec, and a token per role."""
+    tmp_dir = tmp_path_factory.mktemp("fuzz")
+    app = build_app(_own_database(os.environ.get("TEST_DATABASE_URL"), tmp_dir), tmp_dir)
+    client = app.test_client()
+    # Tokens first: the fuzzed login calls count as failures against this address.
+    tokens = {role: api_token(client, username) for role, username in ROLES.items()}
+    spec = client.get("/api/v1/_openapi", headers=bearer(tokens["beheerder"])).get_json()
+    yield {"app": app, "spec": spec, "tokens": tokens}
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def _fuzz(operation: Any, token: str, found: dict[str, set[str]]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        try:
+            case.call_and_validate(headers=bearer(token), checks=CHECKS)
+        except (Exception, FailureGroup) as exc:
+            lines = [line for line in str(exc).splitlines() if line.strip()]
+            found.setdefault(operation.label, set()).add(" | ".join(lines[:8]))
+
+    run()
+
+
+def _failures(schema: Any, token: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 50
+    for operation in operations:
+        _fuzz(operation, token, found)
+    return found
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_every_operation_answers_as_its_spec_says(fuzzed: dict[str, Any], role: str) -> None:
+    schema = schemathesis.openapi.from_dict(fuzzed["spec"])
+    schema.app = ClosingServer(fuzzed["app"])
+    failures = _failures(schema, fuzzed["tokens"][role])
+    report = "\n".join(
+        f"{label}: {message}" for label, messages in failures.items() for message in messages
+    )
+    assert not failures, f"{len(failures)} operations break the spec:\n{report}"
