@@ -20,8 +20,10 @@ run: venv
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	# A development secret, so the Ockto sandbox journey works out of the box.
-	SCHEDULER_IN_WEB=1 OCKTO_HMAC_SECRET=$${OCKTO_HMAC_SECRET:-dev-ockto-secret} $(BIN)/python run.py
+	# Gunicorn (gunicorn.conf.py); the workers share the scheduler lease. A development
+	# secret, so the Ockto sandbox journey works out of the box.
+	SCHEDULER_IN_WEB=1 OCKTO_HMAC_SECRET=$${OCKTO_HMAC_SECRET:-dev-ockto-secret} \
+		$(BIN)/gunicorn --config gunicorn.conf.py run:app
 
 lint: venv
 	$(BIN)/ruff check .

@@ -73,6 +73,12 @@ class Config:
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 200_000)
     # Run the job scheduler inside the web process (single-machine default of `make run`).
     SCHEDULER_IN_WEB = _bool("SCHEDULER_IN_WEB", False)
+    # Seconds a scheduler's lease lasts; a stopped or dead scheduler is replaced after it.
+    SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 60)
+    # Period of the outbox job in seconds (0: every minute).
+    SCHEDULER_OUTBOX_SECONDS = _int("SCHEDULER_OUTBOX_SECONDS", 0)
+    # Period of the scheduler's heartbeat job in seconds (0: every minute).
+    SCHEDULER_HEARTBEAT_SECONDS = _int("SCHEDULER_HEARTBEAT_SECONDS", 0)
     # Refused logins per user name before that name is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES_PER_USER = _int("LOGIN_MAX_FAILURES_PER_USER", 5)
     # Refused logins per address (all user names) before that address is locked.

@@ -6,8 +6,12 @@ app = create_app()
 
 if __name__ == "__main__":
     if app.config["SCHEDULER_IN_WEB"]:
-        from app.jobs import start_scheduler
+        import threading
 
-        # The single-machine default: jobs run beside the web server in this process.
-        start_scheduler(app)
+        from app.jobs import run_scheduler
+
+        # The single-machine default: jobs run beside the web server, under the lease.
+        threading.Thread(
+            target=run_scheduler, args=(app, threading.Event()), name="scheduler", daemon=True
+        ).start()
     app.run(host="127.0.0.1", port=app.config["PORT"], threaded=True, use_reloader=False)

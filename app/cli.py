@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import threading
 import time
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+
+from .jobs import JOBS, run_scheduler
+from .services import demo_bulk
 
 
 def parse_moment(text: str) -> dt.datetime:
@@ -41,6 +46,20 @@ def register_cli(app: Flask) -> None:
         else:
             click.echo("Er staan al gegevens in de database; demo niet opnieuw geladen.")
 
+    @demo.command("generate")
+    @click.option("--cases", "count", type=click.IntRange(1, 1_000_000), required=True,
+                  help="Number of cases to add.")  # fmt: skip
+    @click.option("--seed", default=1, show_default=True, help="Seed of the generator.")
+    def demo_generate(count: int, seed: int) -> None:
+        """Add COUNT realistic cases over the demo municipalities (bulk inserts)."""
+        started = time.perf_counter()
+        try:
+            totals = demo_bulk.generate(count, seed=seed)
+        except demo_bulk.NotLoadedError as exc:
+            raise click.UsageError(str(exc)) from exc
+        rows = ", ".join(f"{table}: {n}" for table, n in totals.items() if n)
+        click.echo(f"{count} zaken toegevoegd in {time.perf_counter() - started:.1f} s ({rows}).")
+
     app.cli.add_command(demo)
 
     jobs = AppGroup("jobs", help="Geplande taken.")
@@ -48,8 +67,6 @@ def register_cli(app: Flask) -> None:
     @jobs.command("list")
     def jobs_list() -> None:
         """List the registered jobs and their schedules."""
-        from .jobs import JOBS
-
         if not JOBS:
             click.echo("Geen taken geregistreerd.")
         for name, (_func, trigger) in sorted(JOBS.items()):
@@ -65,8 +82,6 @@ def register_cli(app: Flask) -> None:
     )
     def jobs_run(name: str, now_text: str | None) -> None:
         """Run one job once, optionally as if it were another moment."""
-        from .jobs import JOBS
-
         if name not in JOBS:
             raise click.UsageError(f"Onbekende taak '{name}'. Kies uit: {', '.join(sorted(JOBS))}.")
         now = parse_moment(now_text) if now_text else None
@@ -100,13 +115,13 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
-        """Run all jobs in this one process until stopped."""
-        from .jobs import start_scheduler
-
-        start_scheduler(app)
-        click.echo("Planner draait; stop met Ctrl+C.")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        """Run the jobs while this process holds the scheduler lease; stop with Ctrl+C."""
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        click.echo(
+            "Planner gestart: voert de taken uit zolang hij de lease heeft "
+            "(een tweede planner wacht). Stop met Ctrl+C."
+        )
+        run_scheduler(app, stop)
+        click.echo("Planner gestopt; de lease is vrijgegeven.")

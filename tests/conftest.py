@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.extensions import db as _db
@@ -37,6 +37,21 @@ def database_url(tmp_dir: Path) -> str:
         engine.dispose()
         return url
     return f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def own_database(suffix: str, tmp_dir: Path) -> str:
+    """A fresh, empty database beside the shared one, for a module that must not share it."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_dir / f'{suffix}.db'}"
+    target = make_url(url)
+    name = f"{target.database}_{suffix}"
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return target.set(database=name).render_as_string(hide_password=False)
 
 
 def make_config(url: str, tmp_dir: Path) -> TestConfig:

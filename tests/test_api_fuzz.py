@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,10 +27,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from schemathesis.core.failures import FailureGroup
-from sqlalchemy import create_engine, make_url, text
 
 from app.extensions import db as _db
-from tests.conftest import api_token, bearer, build_app
+from tests.conftest import api_token, bearer, build_app, own_database
 
 CHECKS = [
     not_a_server_error,
@@ -63,24 +61,11 @@ class ClosingServer:
                 close()
 
 
-def _own_database(url: str | None, tmp_dir: Path) -> str:
-    if not url:
-        return f"sqlite:///{tmp_dir / 'fuzz.db'}"
-    target = make_url(url)
-    name = f"{target.database}_fuzz"
-    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    server.dispose()
-    return target.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """An app on its own database, its spec, and a token per role."""
     tmp_dir = tmp_path_factory.mktemp("fuzz")
-    app = build_app(_own_database(os.environ.get("TEST_DATABASE_URL"), tmp_dir), tmp_dir)
+    app = build_app(own_database("fuzz", tmp_dir), tmp_dir)
     client = app.test_client()
     # Tokens first: the fuzzed login calls count as failures against this address.
     tokens = {role: api_token(client, username) for role, username in ROLES.items()}

@@ -57,7 +57,10 @@ def test_every_setting_has_a_comment():
 def test_health_answers_ok(client):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    body = response.get_json()
+    assert (body["status"], body["database"]) == ("ok", "ok")
+    assert body["planner"] in ("actief", "niet actief")  # the scheduler lease, see test_scheduler
+    assert set(body) == {"status", "database", "planner", "laatste_taak"}
 
 
 def test_health_answers_503_when_the_database_is_gone(tmp_path):

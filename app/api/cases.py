@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, request, stream_with_context
 from flask_appbuilder.api import expose, rison, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
 
@@ -23,6 +22,7 @@ from ..services import (
 )
 from ..services.ockto import summary
 from ..views.base import attachment
+from ..views.datamodels import case_interface
 from .common import TENANT, RestApi, answer, code, errors
 
 
@@ -90,7 +90,7 @@ class CaseApi(RestApi):
     """Cases, read-only; state changes go through the case actions."""
 
     resource_name = "case"
-    datamodel = SQLAInterface(Case)
+    datamodel = case_interface()
     include_route_methods = {
         "get", "get_list", "info", "export", "invite", "delivery", "advice",
         "hold", "release", "abort", "restore", "request_info", "add_documents", "document",

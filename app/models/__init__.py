@@ -46,6 +46,7 @@ from .organisation import Municipality, Organisation
 from .requests import RefusedRequest
 from .resident import Resident
 from .retention import CaseStatistic, RetentionRun
+from .scheduling import JobRun, SchedulerLease
 from .security import LoginFailure, RecoveryCode, UserSession
 from .user import User
 
@@ -84,6 +85,7 @@ __all__ = [
     "IncomePeriod",
     "InformationRequest",
     "Invitation",
+    "JobRun",
     "LoginFailure",
     "Memo",
     "Message",
@@ -99,6 +101,7 @@ __all__ = [
     "RejectionReason",
     "Resident",
     "RetentionRun",
+    "SchedulerLease",
     "Template",
     "TemplateEvent",
     "User",

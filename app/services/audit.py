@@ -20,8 +20,13 @@ def _write(
     detail: str | None = None,
     user: Any = None,
     commit: bool = True,
+    reading: bool = False,
 ) -> AuditLog:
-    """The one writer: append an entry; commit unless it joins the caller's transaction."""
+    """The one writer: append an entry; commit unless it joins the caller's transaction.
+
+    `reading`: the entry records a read, so what the request loaded stays loaded after
+    the commit (expiring it would reload every row of a list page, one query each).
+    """
     user = user if user is not None else current_user()
     entry = AuditLog(
         user_id=getattr(user, "id", None),
@@ -38,7 +43,13 @@ def _write(
     if has_request_context():
         g.audit_written = True
     if commit:
-        db.session.commit()
+        session = db.session()
+        keep = session.expire_on_commit
+        session.expire_on_commit = keep and not reading
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
     return entry
 
 
@@ -116,17 +127,17 @@ def logout(user: Any) -> None:
 
 def case_viewed(case_id: int, channel: str = "scherm") -> None:
     """Someone looked at a case's personal data."""
-    _write("case.view", "case", case_id, detail=f"kanaal={channel}")
+    _write("case.view", "case", case_id, detail=f"kanaal={channel}", reading=True)
 
 
 def delivery_viewed(case_id: int, channel: str = "api") -> None:
     """Someone looked at the income, assets and debts of a case's household."""
-    _write("delivery.view", "case", case_id, detail=f"kanaal={channel}")
+    _write("delivery.view", "case", case_id, detail=f"kanaal={channel}", reading=True)
 
 
 def advice_viewed(case_id: int, channel: str = "api") -> None:
     """Someone looked at the advice and its calculation (incomes and assets)."""
-    _write("advice.view", "case", case_id, detail=f"kanaal={channel}")
+    _write("advice.view", "case", case_id, detail=f"kanaal={channel}", reading=True)
 
 
 def what_if(municipality_id: int, count: int) -> None:
@@ -136,17 +147,17 @@ def what_if(municipality_id: int, count: int) -> None:
 
 def case_list_viewed(count: int, channel: str = "scherm") -> None:
     """Someone listed cases (names and numbers of residents)."""
-    _write("case.list", "case", None, detail=f"kanaal={channel}; rijen={count}")
+    _write("case.list", "case", None, detail=f"kanaal={channel}; rijen={count}", reading=True)
 
 
 def resident_viewed(resident_id: int) -> None:
     """Someone looked at a resident's personal data."""
-    _write("resident.view", "resident", resident_id)
+    _write("resident.view", "resident", resident_id, reading=True)
 
 
 def resident_list_viewed(count: int) -> None:
     """Someone listed residents."""
-    _write("resident.list", "resident", None, detail=f"rijen={count}")
+    _write("resident.list", "resident", None, detail=f"rijen={count}", reading=True)
 
 
 def bsn_searched(result_count: int) -> None:

@@ -8,7 +8,6 @@ from flask import Response, abort, flash, redirect, request, stream_with_context
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import lazy_gettext as _
@@ -40,6 +39,7 @@ from ..services import (
 )
 from ..services.ockto import adapter, journey, summary
 from .base import TenantModelView, attachment
+from .datamodels import case_interface
 
 # The workflow actions the detail page offers so far (decide and request-info follow).
 SCREEN_ACTIONS = ("request_info", "hold", "release", "abort", "restore")
@@ -66,7 +66,7 @@ class AttentionFilter(BaseFilter):
 class CaseModelView(TenantModelView):
     """Zaken: list with filters, export and BSN search; a detail page per case."""
 
-    datamodel = SQLAInterface(Case)
+    datamodel = case_interface()
     route_base = "/zaken"
     list_title = _("Zaken")
     show_title = _("Zaak")

@@ -1,0 +1,34 @@
+"""Gunicorn settings for `make run` and for production; each can be set from the environment.
+
+Threads in a few worker processes: imports run in a background thread of the worker
+that received them, and their progress lives on the shared storage path, so any
+worker answers the progress poll. With SCHEDULER_IN_WEB=1 every worker joins the
+scheduler lease and exactly one of them runs the jobs.
+"""
+
+import os
+import threading
+
+# Address and port to listen on.
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8080')}")
+# Worker processes; two by default, about one per core in production.
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+# Threads per worker (gthread): concurrent requests per process.
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
+# Seconds a request may take before the worker is restarted (large exports, imports).
+timeout = int(os.environ.get("WEB_TIMEOUT", "300"))
+# Access log to stdout without query strings: a URL never holds personal data, but be sure.
+accesslog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+
+
+def post_worker_init(worker):
+    """Join the scheduler lease from this worker when SCHEDULER_IN_WEB is on."""
+    app = worker.wsgi
+    if getattr(app, "config", {}).get("SCHEDULER_IN_WEB"):
+        from app.jobs import run_scheduler
+
+        threading.Thread(
+            target=run_scheduler, args=(app, threading.Event()), name="scheduler", daemon=True
+        ).start()

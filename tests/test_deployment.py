@@ -1,0 +1,104 @@
+"""Several web workers: gunicorn serves, one worker runs the jobs, any worker sees progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.services.imports import progress
+from tests.conftest import build_app, make_config, own_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_progress_is_seen_by_another_instance_on_the_shared_storage(app, tmp_path):
+    other = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path))
+    other.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"]  # the shared storage path
+    with app.app_context():
+        progress.update(424242, "import", 3000, 10000)
+    with other.app_context():
+        assert progress.get(424242) == {"fase": "import", "verwerkt": 3000, "totaal": 10000}
+        progress.clear(424242)
+    with app.app_context():
+        assert progress.get(424242) is None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - localhost
+            return response.status, response.read()
+    except OSError:
+        return 0, b""
+
+
+def test_gunicorn_serves_with_two_workers_and_one_of_them_runs_the_jobs(tmp_path):
+    url = own_database("gunicorn", tmp_path)
+    build_app(url, tmp_path)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": url,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PORT": str(port),
+        "WEB_WORKERS": "2",
+        "SCHEDULER_IN_WEB": "1",
+        "SCHEDULER_LEASE_SECONDS": "3",
+        "SCHEDULER_HEARTBEAT_SECONDS": "1",
+        "SCHEDULER_OUTBOX_SECONDS": "3600",
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [str(gunicorn), "--config", "gunicorn.conf.py", "run:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    engine = create_engine(url)
+    try:
+        deadline = time.monotonic() + 60
+        health: dict = {}
+        while time.monotonic() < deadline:
+            status, body = _get(f"http://127.0.0.1:{port}/health")
+            if status == 200:
+                health = json.loads(body)
+                if health.get("planner") == "actief":
+                    with engine.connect() as conn:
+                        runs = conn.execute(
+                            text("SELECT count(*) FROM job_run WHERE job = 'heartbeat'")
+                        ).scalar()
+                    if runs >= 3:
+                        break
+            time.sleep(0.5)
+        assert health.get("planner") == "actief", health
+        status, body = _get(f"http://127.0.0.1:{port}/login/")
+        assert status == 200 and b"Inloggen" in body
+        with engine.connect() as conn:
+            holders = conn.execute(text("SELECT DISTINCT holder FROM job_run")).scalars().all()
+        assert len(holders) == 1, holders
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        engine.dispose()
+        log.close()
+    output = (tmp_path / "gunicorn.log").read_text()
+    assert "Booting worker" in output
+    assert output.count("Booting worker") >= 2, output
+    assert "Traceback" not in output, output

@@ -1,0 +1,72 @@
+"""A list page issues the same number of queries whatever its length (no query per row).
+
+Pages of 20 and 100 rows: both hold households with a partner, so the page-wide load
+of partners runs in both (a page without any partner skips that one query).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from app.extensions import db as _db
+from tests.conftest import api_token, bearer
+
+
+@contextmanager
+def counted(app) -> Iterator[list[str]]:
+    with app.app_context():
+        engine = _db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _html_rows(page: str) -> int:
+    return len(set(re.findall(r'href="/zaken/show/(\d+)"', page)))
+
+
+def test_the_case_list_screen_costs_the_same_queries_for_20_or_100_rows(app, beheerder_client):
+    beheerder_client.get("/zaken/list/")  # warm: the session row, roles
+    found = {}
+    for size in (20, 100):
+        with counted(app) as statements:
+            page = beheerder_client.get(f"/zaken/list/?psize_CaseModelView={size}")
+        assert page.status_code == 200
+        found[size] = (_html_rows(page.get_data(as_text=True)), len(statements))
+    assert found[20][0] == 20 and found[100][0] > 40, found
+    assert found[20][1] == found[100][1] <= 20, found
+
+
+def test_the_case_list_api_costs_the_same_queries_for_20_or_100_rows(app, client):
+    headers = bearer(api_token(client, "beheerder.zwolle"))
+    found = {}
+    for size in (20, 100):
+        with counted(app) as statements:
+            response = client.get(f"/api/v1/case/?q=(page_size:{size})", headers=headers)
+        assert response.status_code == 200
+        body = response.get_json()
+        assert all(row["applicant_bsn"] and row["municipality"] for row in body["result"])
+        found[size] = (len(body["result"]), len(statements))
+    assert found[20][0] == 20 and found[100][0] > 40, found
+    assert found[20][1] == found[100][1] <= 15, found
+
+
+def test_the_case_detail_page_stays_within_its_query_budget(app, beheerder_client):
+    beheerder_client.get("/zaken/list/")
+    case_id = re.search(
+        r'href="/zaken/show/(\d+)"', beheerder_client.get("/zaken/list/").get_data(as_text=True)
+    ).group(1)
+    with counted(app) as statements:
+        assert beheerder_client.get(f"/zaken/show/{case_id}").status_code == 200
+    assert len(statements) <= 25, len(statements)
