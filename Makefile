@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run
 
-.PHONY: run test lint format venv clean
+.PHONY: run test bench lint format venv clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
@@ -42,6 +42,11 @@ test: lint
 	else \
 		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (.ci/run sets it)."; \
 	fi
+
+# Screens at municipal scale on a fresh database (BENCH_CASES, default 100000; PostgreSQL
+# too when BENCH_DATABASE_URL is set); writes bench/RESULTS.md.
+bench: venv
+	$(BIN)/python bench/screens_bench.py $${BENCH_CASES:-100000} --out=bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

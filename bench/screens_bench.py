@@ -151,7 +151,13 @@ def main(n: int, out: Path | None) -> None:
             f"| {name} | {median:.1f} | {p95:.1f} | {median / floor:.1f} | "
             f"{'' if target is None else f'≤ {target}'} | {met} |"
         )
-    report = "\n".join(lines) + "\n"
+    lines += [
+        "",
+        "Niet in deze meting (nog los te draaien, zie issue 12): import en export naast",
+        "hun vloer (`bench/import_bench.py`, `bench/export_bench.py`), de taken over",
+        "100.000 open zaken, advies-herberekening (`bench/advice_bench.py`) en PDF's.",
+    ]
+    report = "# Benchmarkresultaten (`make bench`)\n\n" + "\n".join(lines) + "\n"
     print(report)
     if out:
         out.write_text(report)

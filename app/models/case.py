@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -40,6 +41,8 @@ case_child = Table(
     Model.metadata,
     Column("case_id", ForeignKey("case.id", ondelete="CASCADE"), primary_key=True),
     Column("resident_id", ForeignKey("resident.id"), primary_key=True),
+    # Finding a child's cases (BSN search, retention) starts from the resident.
+    Index("ix_case_child_resident", "resident_id"),
 )
 
 
@@ -47,6 +50,12 @@ class Case(Model):
     """One application or one reassessment of one household in one municipality."""
 
     __tablename__ = "case"
+    # The lists a caseworker uses all day: per municipality (tenancy), by status, newest
+    # first; both count and page are read from the index alone.
+    __table_args__ = (
+        Index("ix_case_status_municipality_created", "status", "municipality_id", "created_on"),
+        Index("ix_case_municipality_created", "municipality_id", "created_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .organisation import Municipality
@@ -16,7 +16,11 @@ class Resident(Model):
     """A person known to one municipality: applicant, partner or child on cases."""
 
     __tablename__ = "resident"
-    __table_args__ = (UniqueConstraint("municipality_id", "bsn", name="uq_resident_bsn"),)
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "bsn", name="uq_resident_bsn"),
+        # The BSN search looks across the user's municipalities.
+        Index("ix_resident_bsn", "bsn"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -26,6 +26,7 @@ from ..models import (
     Municipality,
     Notice,
     Resident,
+    case_child,
 )
 from ..models.types import utcnow
 from ..roles import current_user
@@ -180,20 +181,15 @@ def search_by_bsn(raw_bsn: str, user: Any = None) -> list[Case]:
     if not bsn.is_valid(number):
         raise ValidationError([{"veld": "bsn", "melding": "Dit is geen geldig BSN (elfproef)."}])
     residents = select(Resident.id).where(Resident.bsn == number)
-    from ..models import case_child
-
-    child_cases = select(case_child.c.case_id).where(case_child.c.resident_id.in_(residents))
-    stmt = tenancy.scope(
-        select(Case).where(
-            or_(
-                Case.applicant_id.in_(residents),
-                Case.partner_id.in_(residents),
-                Case.id.in_(child_cases),
-            )
-        ),
-        Case,
-        user,
-    ).order_by(Case.created_on.desc())
+    # Three indexed lookups joined by UNION; an OR of the three made SQLite scan every case.
+    matching = union(
+        select(Case.id).where(Case.applicant_id.in_(residents)),
+        select(Case.id).where(Case.partner_id.in_(residents)),
+        select(case_child.c.case_id).where(case_child.c.resident_id.in_(residents)),
+    )
+    stmt = tenancy.scope(select(Case).where(Case.id.in_(matching)), Case, user).order_by(
+        Case.created_on.desc()
+    )
     found = list(db.session.scalars(stmt))
     audit.bsn_searched(len(found))
     return found
