@@ -47,6 +47,7 @@ test: lint
 # too when BENCH_DATABASE_URL is set); writes bench/RESULTS.md.
 bench: venv
 	$(BIN)/python bench/screens_bench.py $${BENCH_CASES:-100000} --out=bench/RESULTS.md
+	$(BIN)/python bench/import_bench.py $${BENCH_CASES:-100000} csv --append=bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

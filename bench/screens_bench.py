@@ -153,9 +153,9 @@ def main(n: int, out: Path | None) -> None:
         )
     lines += [
         "",
-        "Niet in deze meting (nog los te draaien, zie issue 12): import en export naast",
-        "hun vloer (`bench/import_bench.py`, `bench/export_bench.py`), de taken over",
-        "100.000 open zaken, advies-herberekening (`bench/advice_bench.py`) en PDF's.",
+        "Nog niet in `make bench` (zie issue 12): export naast zijn vloer",
+        "(`bench/export_bench.py`), de taken over 100.000 open zaken,",
+        "advies-herberekening (`bench/advice_bench.py`) en PDF's.",
     ]
     report = "# Benchmarkresultaten (`make bench`)\n\n" + "\n".join(lines) + "\n"
     print(report)

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from openpyxl import Workbook
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
@@ -58,6 +58,8 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_ROWS = 200_000
 KEPT_REFUSED_ROWS = 1000
 BATCH = 500
+# Reassessment rows written per round of Core statements.
+WRITE_BATCH = 2000
 
 # Canonical column names of the reassessment file (reassessment-import.md).
 REASSESSMENT_COLUMNS = [
@@ -451,92 +453,185 @@ def preview(record: ImportRecord) -> Summary:
     return summary
 
 
-class _Residents:
-    """Residents of the municipality by BSN: stored ones by id, this batch's new ones by object."""
+RESIDENTS = Resident.__table__
+CASES = Case.__table__
 
-    def __init__(self, municipality_id: int) -> None:
-        self.municipality_id = municipality_id
+
+class _ReassessmentWriter:
+    """Writes the valid rows of a reassessment file in batches with Core statements.
+
+    Per batch: one INSERT ... RETURNING for the new residents, one executemany UPDATE per
+    shape of changed residents, one INSERT ... RETURNING for the new cases, one UPDATE
+    per shape for the updated ones, and one INSERT for the timeline. The ORM's unit of
+    work cost about 1 ms per row; this is what the database itself needs.
+    """
+
+    def __init__(self, record: ImportRecord, now: dt.datetime) -> None:
+        self.record = record
+        self.now = now
         self.known: dict[str, int] = dict(
             db.session.execute(
-                select(Resident.bsn, Resident.id).where(Resident.municipality_id == municipality_id)
+                select(Resident.bsn, Resident.id).where(
+                    Resident.municipality_id == record.municipality_id
+                )
             ).all()
         )
-        self.pending: dict[str, Resident] = {}
+        self.rows: list[RowOutcome] = []
 
-    def get(self, bsn: str) -> Resident:
-        """The resident with this BSN, created when the municipality does not know it yet."""
-        if bsn in self.pending:
-            return self.pending[bsn]
-        resident_id = self.known.get(bsn)
-        resident = db.session.get(Resident, resident_id) if resident_id is not None else None
-        if resident is None:
-            resident = Resident(municipality_id=self.municipality_id, bsn=bsn, surname="")
-            db.session.add(resident)
-        self.pending[bsn] = resident
-        return resident
+    def add(self, row: RowOutcome) -> None:
+        """Queue one new or updated row; written at the next flush."""
+        self.rows.append(row)
 
-    def flushed(self) -> None:
-        """After a flush: remember the new ids and let go of the objects."""
-        for bsn, resident in self.pending.items():
-            self.known[bsn] = resident.id
-        self.pending.clear()
+    def flush(self) -> None:
+        """Write the queued rows."""
+        if not self.rows:
+            return
+        people: dict[str, dict[str, Any]] = {}
+        for row in self.rows:
+            v = row.values
+            people.setdefault(v["bsn"], {}).update(_person_values(v))
+            if v["partner_bsn"]:
+                people.setdefault(v["partner_bsn"], {}).update(_person_values(v, "partner_"))
+        self._write_residents(people)
+        self._write_cases()
+        self.rows.clear()
+
+    def _write_residents(self, people: dict[str, dict[str, Any]]) -> None:
+        fresh = {bsn for bsn in people if bsn not in self.known}
+        new = [
+            {"municipality_id": self.record.municipality_id, "bsn": bsn, "surname": "",
+             "created_on": self.now, "changed_on": self.now, **values}
+            for bsn, values in people.items()
+            if bsn in fresh
+        ]  # fmt: skip
+        if new:
+            # Every new resident gets every column, so one statement takes them all.
+            columns = set().union(*(row.keys() for row in new))
+            rows = [{column: row.get(column) for column in columns} for row in new]
+            for row in rows:
+                row["surname"] = row["surname"] or ""
+            # A plain executemany, then the ids by BSN: RETURNING over many rows made
+            # SQLAlchemy splice results quadratically (12 s for 27,000 residents).
+            db.session.execute(insert(RESIDENTS), rows)
+            for chunk in _chunks(sorted(fresh), 500):
+                self.known.update(
+                    db.session.execute(
+                        select(RESIDENTS.c.bsn, RESIDENTS.c.id).where(
+                            RESIDENTS.c.municipality_id == self.record.municipality_id,
+                            RESIDENTS.c.bsn.in_(chunk),
+                        )
+                    ).all()
+                )
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for bsn, values in people.items():
+            if bsn in fresh:
+                continue
+            shapes[tuple(sorted(values))].append({"b_id": self.known[bsn], **values})
+        for shape, rows in shapes.items():
+            db.session.execute(
+                update(RESIDENTS)
+                .where(RESIDENTS.c.id == bindparam("b_id"))
+                .values({column: bindparam(column) for column in shape})
+                .values(changed_on=self.now),
+                rows,
+            )
+
+    def _write_cases(self) -> None:
+        record, now = self.record, self.now
+        created = f"Aangemaakt door import heronderzoek ({record.filename})"
+        changed = f"Bijgewerkt door import heronderzoek ({record.filename})"
+        fresh = [row for row in self.rows if row.outcome == "new"]
+        events: list[dict[str, Any]] = []
+        if fresh:
+            db.session.execute(
+                insert(CASES),
+                [{"municipality_id": record.municipality_id, "kind": CaseKind.REASSESSMENT,
+                  "status": CaseStatus.NEW, "created_on": now, "changed_on": now,
+                  "contract_number": None, **self._case_values(row)} for row in fresh],
+            )  # fmt: skip
+            # A file names an applicant once (duplicates are refused), so the new case of
+            # this import is found by its applicant and the import's moment.
+            applicants = [self.known[row.values["bsn"]] for row in fresh]
+            ids: list[int] = []
+            for chunk in _chunks(applicants, 500):
+                ids += db.session.scalars(
+                    select(CASES.c.id).where(
+                        CASES.c.municipality_id == record.municipality_id,
+                        CASES.c.created_on == now,
+                        CASES.c.applicant_id.in_(chunk),
+                    )
+                ).all()
+            events += [_event(record, now, case_id, "create", created, True) for case_id in ids]
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for row in self.rows:
+            if row.outcome == "updated":
+                values = self._case_values(row)
+                shapes[tuple(sorted(values))].append({"c_id": row.key, **values})
+                events.append(_event(record, now, row.key, "import_update", changed, False))
+        for shape, rows in shapes.items():
+            db.session.execute(
+                update(CASES)
+                .where(CASES.c.id == bindparam("c_id"))
+                .values({column: bindparam(column) for column in shape})
+                .values(changed_on=now),
+                rows,
+            )
+        if events:
+            db.session.execute(insert(CaseEvent.__table__), events)
+
+    def _case_values(self, row: RowOutcome) -> dict[str, Any]:
+        v = row.values
+        values = {
+            "applicant_id": self.known[v["bsn"]],
+            "partner_id": self.known[v["partner_bsn"]] if v["partner_bsn"] else None,
+            "children_count": v["aantal_kinderen"],
+            "contact_preference": ContactPreference[v["communicatievoorkeur"]],
+        }
+        if v["contractnummer"]:
+            values["contract_number"] = v["contractnummer"]
+        return values
 
 
-def _apply_person(resident: Resident, v: dict[str, Any], prefix: str = "") -> None:
-    resident.initials = v[f"{prefix}voorletters"] or None
-    resident.prefix = v[f"{prefix}tussenvoegsel"] or None
-    resident.surname = v[f"{prefix}achternaam"] or resident.surname or ""
-    resident.birth_date = v[f"{prefix}geboortedatum"]
+def _event(
+    record: ImportRecord, now: dt.datetime, case_id: int, action: str, text: str, new: bool
+) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "created_on": now,
+        "user_id": record.confirmed_by_id,
+        "actor": None,
+        "action": action,
+        "description": text,
+        "from_status": None,
+        "to_status": CaseStatus.NEW if new else None,
+    }
+
+
+def _person_values(v: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The resident columns one row sets; an empty surname keeps the stored one."""
+    values: dict[str, Any] = {
+        "initials": v[f"{prefix}voorletters"] or None,
+        "prefix": v[f"{prefix}tussenvoegsel"] or None,
+        "birth_date": v[f"{prefix}geboortedatum"],
+    }
+    if v[f"{prefix}achternaam"]:
+        values["surname"] = v[f"{prefix}achternaam"]
     if not prefix:
-        resident.street = v["straat"] or None
-        resident.house_number = v["huisnummer"] or None
-        resident.house_number_suffix = v["huisnummer_toevoeging"] or None
-        resident.postcode = v["postcode"] or None
-        resident.city = v["woonplaats"] or None
-        resident.email = v["email"] or None
-        resident.phone = v["telefoon"] or None
-
-
-def _write_reassessment(
-    record: ImportRecord, row: RowOutcome, residents: _Residents, now: dt.datetime
-) -> list[Any]:
-    """Create or update one case with its residents; answer the objects it touched."""
-    v = row.values
-    applicant = residents.get(v["bsn"])
-    _apply_person(applicant, v)
-    partner = None
-    if v["partner_bsn"]:
-        partner = residents.get(v["partner_bsn"])
-        _apply_person(partner, v, "partner_")
-    if row.outcome == "new":
-        case = Case(
-            municipality_id=record.municipality_id,
-            kind=CaseKind.REASSESSMENT,
-            status=CaseStatus.NEW,
-            created_on=now,
-            changed_on=now,
+        values.update(
+            street=v["straat"] or None,
+            house_number=v["huisnummer"] or None,
+            house_number_suffix=v["huisnummer_toevoeging"] or None,
+            postcode=v["postcode"] or None,
+            city=v["woonplaats"] or None,
+            email=v["email"] or None,
+            phone=v["telefoon"] or None,
         )
-        db.session.add(case)
-        text, action = f"Aangemaakt door import heronderzoek ({record.filename})", "create"
-    else:
-        case = db.session.get(Case, row.key)
-        text, action = f"Bijgewerkt door import heronderzoek ({record.filename})", "import_update"
-    case.applicant = applicant
-    case.partner = partner
-    case.children_count = v["aantal_kinderen"]
-    case.contact_preference = ContactPreference[v["communicatievoorkeur"]]
-    if v["contractnummer"]:
-        case.contract_number = v["contractnummer"]
-    event = CaseEvent(
-        case=case,
-        created_on=now,
-        user_id=record.confirmed_by_id,
-        action=action,
-        description=text,
-        to_status=CaseStatus.NEW if row.outcome == "new" else None,
-    )
-    db.session.add(event)
-    return [case, event]
+    return values
+
+
+def _write_reassessment(writer: _ReassessmentWriter, row: RowOutcome) -> None:
+    """Queue one new or updated case with its residents (written in batches)."""
+    writer.add(row)
 
 
 def confirm(
@@ -552,15 +647,14 @@ def confirm(
         record, lambda done, total: progress.update(record_id, "import", done, total)
     )
     municipality_id = record.municipality_id
-    residents = _Residents(municipality_id) if record.kind == ImportKind.REASSESSMENT else None
+    writer = _ReassessmentWriter(record, now) if record.kind == ImportKind.REASSESSMENT else None
     seen_bsns: set[str] = set()
     batch: list[Any] = []
 
     def flush() -> None:
+        if writer is not None:
+            writer.flush()
         db.session.flush()
-        if residents is not None:
-            batch.extend(residents.pending.values())
-            residents.flushed()
         # Let go of what is written, or the identity map would hold every row of the file.
         for obj in batch:
             if obj in db.session:
@@ -571,9 +665,9 @@ def confirm(
         for row in rows:
             if fail_at is not None and row.line == fail_at:
                 raise RuntimeError(f"injected failure at line {fail_at}")
-            if record.kind == ImportKind.REASSESSMENT:
+            if writer is not None:
                 if row.outcome in ("new", "updated"):
-                    batch.extend(_write_reassessment(record, row, residents, now))
+                    _write_reassessment(writer, row)
             else:
                 if row.outcome != "refused":
                     seen_bsns.add(row.values["bsn"])
@@ -586,7 +680,7 @@ def confirm(
                     )
                     db.session.add(entry)
                     batch.append(entry)
-            if len(batch) >= BATCH:
+            if len(batch) >= BATCH or (writer is not None and len(writer.rows) >= WRITE_BATCH):
                 flush()
         flush()
         if record.kind == ImportKind.ALLOWLIST and record.mode == "replace":
@@ -620,7 +714,7 @@ def confirm(
     return summary
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
