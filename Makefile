@@ -48,6 +48,7 @@ test: lint
 bench: venv
 	$(BIN)/python bench/screens_bench.py $${BENCH_CASES:-100000} --out=bench/RESULTS.md
 	$(BIN)/python bench/import_bench.py $${BENCH_CASES:-100000} csv --append=bench/RESULTS.md
+	$(BIN)/python bench/export_bench.py $${BENCH_CASES:-100000} --append=bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

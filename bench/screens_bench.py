@@ -153,9 +153,9 @@ def main(n: int, out: Path | None) -> None:
         )
     lines += [
         "",
-        "Nog niet in `make bench` (zie issue 12): export naast zijn vloer",
-        "(`bench/export_bench.py`), de taken over 100.000 open zaken,",
-        "advies-herberekening (`bench/advice_bench.py`) en PDF's.",
+        "Nog niet in `make bench` (zie issue 12): de XLSX-import, de taken over",
+        "100.000 open zaken, advies-herberekening (`bench/advice_bench.py`), PDF's en",
+        "de PostgreSQL-meting.",
     ]
     report = "# Benchmarkresultaten (`make bench`)\n\n" + "\n".join(lines) + "\n"
     print(report)

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
+from app.formatting import date_nl, datetime_nl
 from app.models import AuditLog, Case
 from app.services.export import HEADER, escape_cell
 from tests.conftest import api_token, bearer
@@ -104,3 +105,19 @@ def test_every_export_is_audited_without_personal_data(app, medewerker_client):
         assert "formaat=csv" in entry.detail
         assert "filters=status" in entry.detail
         assert "DECIDED" not in entry.detail
+
+
+def test_every_column_of_a_household_with_a_partner_matches_the_case(app, medewerker_client):
+    with app.app_context():
+        case = next(c for c in cases_of(*ZWOLLE) if c.partner is not None and c.advice)
+        expected = [
+            str(case.id), case.kind.name, case.status.name, case.advice.name,
+            case.decision.name if case.decision else "", case.municipality.cbs_code,
+            case.municipality.name, case.application_number or "", case.contract_number or "",
+            case.applicant.bsn, case.applicant.full_name, date_nl(case.applicant.birth_date),
+            case.partner.bsn, case.partner.full_name, str(case.children_count),
+            case.contact_preference.name, datetime_nl(case.created_on),
+            datetime_nl(case.changed_on),
+        ]  # fmt: skip
+    rows = _csv_rows(medewerker_client.get("/zaken/export/csv").get_data())
+    assert next(r for r in rows[1:] if r[0] == str(case.id)) == expected

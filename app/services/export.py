@@ -10,10 +10,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
+from ..extensions import db
 from ..formatting import date_nl, datetime_nl
-from ..models import AuditLog, Case
+from ..models import AuditLog, Case, Municipality, Resident
 from . import audit, tenancy
 
 FORMATS = {"csv", "xlsx"}
@@ -56,38 +58,56 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-def case_row(case: Case) -> list[Any]:
-    """One export row, with codes in English and dates in Dutch notation."""
-    partner = case.partner
-    return [
-        case.id,
-        case.kind.name,
-        case.status.name,
-        case.advice.name if case.advice else "",
-        case.decision.name if case.decision else "",
-        case.municipality.cbs_code,
-        case.municipality.name,
-        case.application_number or "",
-        case.contract_number or "",
-        case.applicant.bsn,
-        case.applicant.full_name,
-        date_nl(case.applicant.birth_date),
-        partner.bsn if partner else "",
-        partner.full_name if partner else "",
-        case.children_count,
-        case.contact_preference.name,
-        datetime_nl(case.created_on),
-        datetime_nl(case.changed_on),
-    ]
+def _name(initials: str | None, prefix: str | None, surname: str | None) -> str:
+    # Resident.full_name, on plain columns.
+    return " ".join(p for p in (initials, prefix, surname) if p)
 
 
 def _rows(query: Any) -> Iterator[list[Any]]:
-    # Many-to-one relations joined in, so a batch costs one query instead of one per row.
-    query = query.options(
-        joinedload(Case.municipality), joinedload(Case.applicant), joinedload(Case.partner)
+    # The filtered query decides which cases; one Core select of just the exported columns
+    # reads them (ORM objects for 100,000 rows cost ten times the database's own time).
+    applicant, partner = aliased(Resident), aliased(Resident)
+    ids = query.order_by(None).with_entities(Case.id).scalar_subquery()
+    stmt = (
+        select(
+            Case.id,
+            Case.kind,
+            Case.status,
+            Case.advice,
+            Case.decision,
+            Municipality.cbs_code,
+            Municipality.name,
+            Case.application_number,
+            Case.contract_number,
+            applicant.bsn,
+            applicant.initials,
+            applicant.prefix,
+            applicant.surname,
+            applicant.birth_date,
+            partner.bsn,
+            partner.initials,
+            partner.prefix,
+            partner.surname,
+            Case.children_count,
+            Case.contact_preference,
+            Case.created_on,
+            Case.changed_on,
+        )
+        .join(Municipality, Municipality.id == Case.municipality_id)
+        .join(applicant, applicant.id == Case.applicant_id)
+        .outerjoin(partner, partner.id == Case.partner_id)
+        .where(Case.id.in_(ids))
+        .order_by(Case.id)
     )
-    for case in query.yield_per(_BATCH):
-        yield [escape_cell(v) for v in case_row(case)]
+    result = db.session.execute(stmt, execution_options={"yield_per": _BATCH})
+    for r in result:
+        row = [
+            r[0], r[1].name, r[2].name, r[3].name if r[3] else "", r[4].name if r[4] else "",
+            r[5], r[6], r[7] or "", r[8] or "", r[9], _name(r[10], r[11], r[12]),
+            date_nl(r[13]), r[14] or "", _name(r[15], r[16], r[17]) if r[14] else "",
+            r[18], r[19].name, datetime_nl(r[20]), datetime_nl(r[21]),
+        ]  # fmt: skip
+        yield [escape_cell(v) for v in row]
 
 
 def _csv_stream(rows: Iterable[list[Any]], header: list[str] = HEADER) -> Iterator[bytes]:
