@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..formatting import date_nl, datetime_nl
 from ..models import AuditLog, Case, Municipality, Resident
-from . import audit, tenancy
+from . import audit, tenancy, xlsx
 
 FORMATS = {"csv", "xlsx"}
 MIMETYPES = {
@@ -45,6 +46,9 @@ HEADER = [
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BATCH = 500
+# The export columns holding text someone typed (names, numbers from files or the
+# application site); codes, dates, BSNs and counts cannot start a formula.
+_TEXT_COLUMNS = (6, 7, 8, 10, 13)
 
 
 class ExportError(ValueError):
@@ -107,7 +111,9 @@ def _rows(query: Any) -> Iterator[list[Any]]:
             date_nl(r[13]), r[14] or "", _name(r[15], r[16], r[17]) if r[14] else "",
             r[18], r[19].name, datetime_nl(r[20]), datetime_nl(r[21]),
         ]  # fmt: skip
-        yield [escape_cell(v) for v in row]
+        for i in _TEXT_COLUMNS:
+            row[i] = escape_cell(row[i])
+        yield row
 
 
 def _csv_stream(rows: Iterable[list[Any]], header: list[str] = HEADER) -> Iterator[bytes]:
@@ -125,16 +131,11 @@ def _csv_stream(rows: Iterable[list[Any]], header: list[str] = HEADER) -> Iterat
 
 
 def _xlsx_stream(rows: Iterable[list[Any]]) -> Iterator[bytes]:
-    # write_only keeps openpyxl's memory flat; the finished file is streamed from disk.
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Zaken")
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
+    # The sheet is written row by row into a temporary file, then streamed from disk.
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        workbook.save(path)
+        xlsx.write(Path(path), "Zaken", itertools.chain([HEADER], rows))
         with open(path, "rb") as f:
             while chunk := f.read(64 * 1024):
                 yield chunk
