@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from ..extensions import db
 from ..formatting import local
@@ -13,6 +13,7 @@ from ..models import (
     CaseStatus,
     ContactPreference,
     Delivery,
+    Invitation,
     Message,
     Municipality,
     TemplateEvent,
@@ -45,30 +46,33 @@ def send_reminders(now: dt.datetime | None = None) -> int:
         )
     ).all()
     for municipality in municipalities:
-        candidates = db.session.scalars(
-            select(Case).where(
+        candidates = (
+            select(Case.id)
+            .where(
                 Case.municipality_id == municipality.id,
                 Case.status == CaseStatus.INVITED,
                 Case.contact_preference == ContactPreference.EMAIL,
                 ~exists().where(Delivery.case_id == Case.id),
             )
+            .scalar_subquery()
+        )
+        # One query for every candidate's first invitation, one for the reminders already
+        # stored: the job looked both up case by case (5 s at 100,000 cases).
+        first_sent = db.session.execute(
+            select(Invitation.case_id, func.min(Invitation.created_on))
+            .where(Invitation.case_id.in_(candidates))
+            .group_by(Invitation.case_id)
         ).all()
-        for case in candidates:
-            invited_on = invitations.first_sent_on(case)
-            number = (
-                due_reminder(municipality.reminder_days or [], invited_on, now)
-                if invited_on
-                else None
-            )
-            if number is None:
-                continue
-            later_keys = [f"reminder-{n}" for n in range(number, 4)]
-            if db.session.scalar(
-                select(Message.id).where(
-                    Message.case_id == case.id, Message.dedupe_key.in_(later_keys)
-                )
-            ):
-                continue
+        due = {
+            case_id: number
+            for case_id, invited_on in first_sent
+            if (number := due_reminder(municipality.reminder_days or [], invited_on, now))
+        }
+        stored = _stored_reminders(list(due))
+        for case_id, number in sorted(due.items()):
+            if stored.get(case_id, 0) >= number:
+                continue  # this reminder or a later one was sent already
+            case = db.session.get(Case, case_id)
             invitation = invitations.current(case, now)
             message = messaging.queue(
                 case,
@@ -85,3 +89,17 @@ def send_reminders(now: dt.datetime | None = None) -> int:
                 queued += 1
             db.session.commit()
     return queued
+
+
+def _stored_reminders(case_ids: list[int]) -> dict[int, int]:
+    """Per case, the highest reminder number already stored."""
+    highest: dict[int, int] = {}
+    for start in range(0, len(case_ids), 500):
+        for case_id, key in db.session.execute(
+            select(Message.case_id, Message.dedupe_key).where(
+                Message.case_id.in_(case_ids[start : start + 500]),
+                Message.dedupe_key.in_([f"reminder-{n}" for n in (1, 2, 3)]),
+            )
+        ):
+            highest[case_id] = max(highest.get(case_id, 0), int(key.rsplit("-", 1)[1]))
+    return highest
