@@ -7,7 +7,6 @@ scheduler lease and exactly one of them runs the jobs.
 """
 
 import os
-import threading
 
 # Address and port to listen on.
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8080')}")
@@ -27,8 +26,6 @@ def post_worker_init(worker):
     """Join the scheduler lease from this worker when SCHEDULER_IN_WEB is on."""
     app = worker.wsgi
     if getattr(app, "config", {}).get("SCHEDULER_IN_WEB"):
-        from app.jobs import run_scheduler
+        from app.jobs import run_in_background
 
-        threading.Thread(
-            target=run_scheduler, args=(app, threading.Event()), name="scheduler", daemon=True
-        ).start()
+        run_in_background(app)

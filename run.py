@@ -6,12 +6,8 @@ app = create_app()
 
 if __name__ == "__main__":
     if app.config["SCHEDULER_IN_WEB"]:
-        import threading
-
-        from app.jobs import run_scheduler
+        from app.jobs import run_in_background
 
         # The single-machine default: jobs run beside the web server, under the lease.
-        threading.Thread(
-            target=run_scheduler, args=(app, threading.Event()), name="scheduler", daemon=True
-        ).start()
+        run_in_background(app)
     app.run(host="127.0.0.1", port=app.config["PORT"], threaded=True, use_reloader=False)

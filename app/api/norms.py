@@ -11,7 +11,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as MarshmallowError
 
-from ..models import AssetLimit, NationalNorm
+from ..models import AssetHouseholdType, AssetLimit, NationalNorm
 from ..services import legitimacy, norms
 from .common import TENANT, RestApi, answer
 
@@ -122,6 +122,20 @@ class NationalNormApi(RestApi):
         )
 
 
+ASSET_LIMIT_BODY = {
+    "type": "object",
+    "required": ["valid_from", "household_type", "amount"],
+    "properties": {
+        "valid_from": {"type": "string", "format": "date"},
+        "household_type": {"type": "string", "enum": [k.name for k in AssetHouseholdType]},
+        "amount": {"type": "string", "pattern": "^[0-9]{1,10}([.][0-9]{1,2})?$"},
+        "municipality": {"type": "string", "nullable": True, "pattern": "^[0-9]{4}$"},
+        "verified": {"type": "boolean"},
+        "source": {"type": "string", "nullable": True},
+    },
+}
+
+
 class AssetLimitSchema(Schema):
     id = fields.Integer()
     valid_from = fields.Date()
@@ -134,6 +148,11 @@ class AssetLimitSchema(Schema):
 
 class AssetLimitApi(RestApi):
     """Asset limits: national rows (Admin) and municipal overrides (Beheerder)."""
+
+    def add_apispec_components(self, api_spec: Any) -> None:
+        """The body of POST and PUT, once."""
+        super().add_apispec_components(api_spec)
+        api_spec.components.schema("AssetLimitInvoer", ASSET_LIMIT_BODY)
 
     resource_name = "asset_limit"
     datamodel = SQLAInterface(AssetLimit)
@@ -191,27 +210,7 @@ class AssetLimitApi(RestApi):
             content:
               application/json:
                 schema:
-                  type: object
-                  required: [valid_from, household_type, amount]
-                  properties:
-                    valid_from:
-                      type: string
-                      format: date
-                    household_type:
-                      type: string
-                      enum: [SINGLE, FAMILY, HOME_EQUITY]
-                    amount:
-                      type: string
-                      pattern: "^[0-9]{1,10}([.][0-9]{1,2})?$"
-                    municipality:
-                      type: string
-                      nullable: true
-                      pattern: "^[0-9]{4}$"
-                    verified:
-                      type: boolean
-                    source:
-                      type: string
-                      nullable: true
+                  $ref: '#/components/schemas/AssetLimitInvoer'
           responses:
             201:
               description: The new limit
@@ -234,27 +233,7 @@ class AssetLimitApi(RestApi):
             content:
               application/json:
                 schema:
-                  type: object
-                  required: [valid_from, household_type, amount]
-                  properties:
-                    valid_from:
-                      type: string
-                      format: date
-                    household_type:
-                      type: string
-                      enum: [SINGLE, FAMILY, HOME_EQUITY]
-                    amount:
-                      type: string
-                      pattern: "^[0-9]{1,10}([.][0-9]{1,2})?$"
-                    municipality:
-                      type: string
-                      nullable: true
-                      pattern: "^[0-9]{4}$"
-                    verified:
-                      type: boolean
-                    source:
-                      type: string
-                      nullable: true
+                  $ref: '#/components/schemas/AssetLimitInvoer'
           responses:
             200:
               description: The changed limit

@@ -7,6 +7,6 @@ scheduler lease, so among several instances exactly one runs each job.
 from __future__ import annotations
 
 from .registry import INTERVAL_SETTINGS, JOBS
-from .scheduler import run_scheduler, start_scheduler
+from .scheduler import run_in_background, run_scheduler, start_scheduler
 
-__all__ = ["INTERVAL_SETTINGS", "JOBS", "run_scheduler", "start_scheduler"]
+__all__ = ["INTERVAL_SETTINGS", "JOBS", "run_in_background", "run_scheduler", "start_scheduler"]

@@ -72,6 +72,15 @@ def run_scheduler(app: Flask, stop: threading.Event, holder: str | None = None) 
             log.info("scheduler %s stopped and released the lease", holder)
 
 
+def run_in_background(app: Flask) -> threading.Thread:
+    """Join the lease from a daemon thread of this (web) process: SCHEDULER_IN_WEB."""
+    thread = threading.Thread(
+        target=run_scheduler, args=(app, threading.Event()), name="scheduler", daemon=True
+    )
+    thread.start()
+    return thread
+
+
 def _guarded(app: Flask, name: str, func: Callable[..., Any], holder: str) -> Callable[[], Any]:
     def run() -> Any:
         with app.app_context():

@@ -45,8 +45,7 @@ class Resident(Model):
     @property
     def full_name(self) -> str:
         """Initials, prefix and surname as a letter would address the person."""
-        parts = [self.initials or "", self.prefix or "", self.surname]
-        return " ".join(p for p in parts if p)
+        return person_name(self.initials, self.prefix, self.surname)
 
     @property
     def address_lines(self) -> list[str]:
@@ -58,3 +57,8 @@ class Resident(Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+def person_name(initials: str | None, prefix: str | None, surname: str | None) -> str:
+    """Initials, prefix and surname joined; also for rows read without the ORM (exports)."""
+    return " ".join(p for p in (initials, prefix, surname) if p)

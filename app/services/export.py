@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..formatting import date_nl, datetime_nl
 from ..models import AuditLog, Case, Municipality, Resident
+from ..models.resident import person_name
 from . import audit, tenancy, xlsx
 
 FORMATS = {"csv", "xlsx"}
@@ -62,11 +63,6 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-def _name(initials: str | None, prefix: str | None, surname: str | None) -> str:
-    # Resident.full_name, on plain columns.
-    return " ".join(p for p in (initials, prefix, surname) if p)
-
-
 def _rows(query: Any) -> Iterator[list[Any]]:
     # The filtered query decides which cases; one Core select of just the exported columns
     # reads them (ORM objects for 100,000 rows cost ten times the database's own time).
@@ -107,8 +103,8 @@ def _rows(query: Any) -> Iterator[list[Any]]:
     for r in result:
         row = [
             r[0], r[1].name, r[2].name, r[3].name if r[3] else "", r[4].name if r[4] else "",
-            r[5], r[6], r[7] or "", r[8] or "", r[9], _name(r[10], r[11], r[12]),
-            date_nl(r[13]), r[14] or "", _name(r[15], r[16], r[17]) if r[14] else "",
+            r[5], r[6], r[7] or "", r[8] or "", r[9], person_name(r[10], r[11], r[12]),
+            date_nl(r[13]), r[14] or "", person_name(r[15], r[16], r[17]) if r[14] else "",
             r[18], r[19].name, datetime_nl(r[20]), datetime_nl(r[21]),
         ]  # fmt: skip
         for i in _TEXT_COLUMNS:

@@ -33,16 +33,6 @@ def current(case: Case, now: dt.datetime | None = None) -> Invitation | None:
     )
 
 
-def first_sent_on(case: Case) -> dt.datetime | None:
-    """When the first invitation of a case was sent (the reminders count from it)."""
-    return db.session.scalar(
-        select(Invitation.created_on)
-        .where(Invitation.case_id == case.id)
-        .order_by(Invitation.created_on)
-        .limit(1)
-    )
-
-
 def issue(case: Case, now: dt.datetime | None = None) -> Invitation:
     """Create an invitation (256-bit token) and queue its email or letter, in this transaction."""
     now = now or utcnow()
