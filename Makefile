@@ -43,12 +43,17 @@ test: lint
 		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (.ci/run sets it)."; \
 	fi
 
-# Screens at municipal scale on a fresh database (BENCH_CASES, default 100000; PostgreSQL
-# too when BENCH_DATABASE_URL is set); writes bench/RESULTS.md.
+# Every figure of issue 12 on a fresh database each (BENCH_CASES, default 100000; a
+# temporary SQLite, or the PostgreSQL database BENCH_DATABASE_URL, emptied first):
+# screens, jobs, imports (CSV and XLSX), exports, advice, PDF letters -> bench/RESULTS.md.
 bench: venv
 	$(BIN)/python bench/screens_bench.py $${BENCH_CASES:-100000} --out=bench/RESULTS.md
+	$(BIN)/python bench/jobs_bench.py $${BENCH_CASES:-100000} --append=bench/RESULTS.md
 	$(BIN)/python bench/import_bench.py $${BENCH_CASES:-100000} csv --append=bench/RESULTS.md
+	$(BIN)/python bench/import_bench.py $${BENCH_CASES:-100000} xlsx --append=bench/RESULTS.md
 	$(BIN)/python bench/export_bench.py $${BENCH_CASES:-100000} --append=bench/RESULTS.md
+	$(BIN)/python bench/advice_bench.py 10000 --append=bench/RESULTS.md
+	$(BIN)/python bench/pdf_bench.py 60 --append=bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from markupsafe import Markup, escape
 
+from .models.enums import RejectionReason
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
@@ -129,6 +131,12 @@ def label_of(enum_cls: Any) -> Any:
     return format_code
 
 
+def reasons_nl(codes: list[str] | None) -> str:
+    """Rejection reasons (stored as codes) in Dutch, comma-separated."""
+    from_codes = RejectionReason.__members__
+    return ", ".join(from_codes[c].label if c in from_codes else c for c in codes or [])
+
+
 def yes_no(value: bool | None) -> str:
     """Ja / Nee."""
     return "Ja" if value else "Nee"
@@ -166,6 +174,7 @@ def register_template_filters(app: Flask) -> None:
         bedrag=amount_nl,
         procent=percentage_nl,
         label=label,
+        redenen=reasons_nl,
         janee=yes_no,
         nl2br=nl2br,
         leesbaar_op=readable_on,

@@ -161,6 +161,55 @@ class OrgResetPasswordView(ResetPasswordView):
         super().form_post(form)
 
 
+# Dutch labels for the columns of FAB's own security screens (users, roles, groups,
+# permissions, the user statistics) that FAB labels from the column name ("First Name").
+SECURITY_LABELS = {
+    "active": "Actief",
+    "changed_by": "Gewijzigd door",
+    "changed_on": "Gewijzigd op",
+    "conf_password": "Bevestig wachtwoord",
+    "created_by": "Aangemaakt door",
+    "created_on": "Aangemaakt op",
+    "description": "Omschrijving",
+    "email": "E-mail",
+    "fail_login_count": "Mislukte inlogpogingen",
+    "first_name": "Voornaam",
+    "groups": "Groepen",
+    "label": "Label",
+    "last_login": "Laatst ingelogd",
+    "last_name": "Achternaam",
+    "login_count": "Aantal keer ingelogd",
+    "name": "Naam",
+    "organisation": "Organisatie",
+    "password": "Wachtwoord",
+    "permission": "Recht",
+    "permissions": "Rechten",
+    "role": "Rol",
+    "roles": "Rollen",
+    "user": "Gebruiker",
+    "username": "Gebruikersnaam",
+    "users": "Gebruikers",
+    "view_menu": "Scherm of menu",
+}
+
+
+def label_security_views_in_dutch(views: list[Any]) -> None:
+    """Give FAB's security screens Dutch labels where FAB made English ones from names."""
+    for view in views:
+        if not type(view).__module__.startswith(("flask_appbuilder.security", __name__)):
+            continue
+        labels = getattr(view, "label_columns", None) or {}
+        english = [c for c, label in labels.items() if type(label) is str and c in SECURITY_LABELS]
+        if not english:
+            continue
+        labels.update({c: SECURITY_LABELS[c] for c in english})
+        # Forms are built with the labels of their moment: rebuild the generated ones.
+        for attr in ("search_form", "add_form", "edit_form"):
+            if hasattr(view, attr) and getattr(type(view), attr, None) is None:
+                setattr(view, attr, None)
+        view._init_forms()
+
+
 class SecurityManager(FabSecurityManager):
     """FAB's security manager with our user model, tenancy on users and audited logins."""
 
@@ -185,8 +234,9 @@ class SecurityManager(FabSecurityManager):
         super(FabSecurityManager, self).create_db()
 
     def register_views(self) -> None:
-        """FAB's views, with the API login rate-limited like the login form."""
+        """FAB's views in Dutch, with the API login rate-limited like the login form."""
         super().register_views()
+        label_security_views_in_dutch(self.appbuilder.baseviews)
         if self.is_auth_limited:
             for view in self.appbuilder.baseviews:
                 if isinstance(view, self.security_api):

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import http.client
 import io
+import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,25 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import arguments, free_port, make_app
 from flask import g
-from flask_migrate import upgrade
 from sqlalchemy import insert, select, text
 
-from app import create_app
 from app.extensions import db
 from app.models import Case, Municipality, Organisation, Resident
 from app.services import export
-from config import TestConfig
 
 
 def main(n: int, append: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        config = TestConfig()
-        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.db"
-        config.UPLOAD_DIR = tmp
-        with create_app(config).app_context():
-            upgrade()
-        app = create_app(config)  # after the migration, so FAB creates its roles
+        app = make_app(tmp)
         with app.app_context():
             org = Organisation(name="Bench")
             m = Municipality(organisation=org, cbs_code="9999", name="Bench")
@@ -101,10 +98,83 @@ def main(n: int, append: str | None = None) -> None:
                     f"≤ 4 × vloer | {met} |"
                 )
             lines.append(f"| vloer: SQL-scan + csv-module | {floor_s:.2f} | 1.0 | | | |")
-            lines.append(f"\nPiekgeheugen (RSS) van het proces: {peak_rss_mb():.0f} MB.")
-            if append:
-                with open(append, "a") as out:
-                    out.write("\n".join(lines) + "\n")
+            lines.append(
+                f"\nPiekgeheugen (RSS) van dit meetproces (met het aanmaken van de "
+                f"gegevens): {peak_rss_mb():.0f} MB."
+            )
+        server = served_export_rss(app.config["SQLALCHEMY_DATABASE_URI"], tmp)
+        lines += [
+            "",
+            "Door de server (gunicorn, 1 worker, via HTTP met een API-token): "
+            "piekgeheugen (VmHWM) van de worker na het downloaden.",
+            "",
+            "| formaat | seconden | MB ontvangen | piek-RSS worker (MB) | doel | gehaald |",
+            "|---|---:|---:|---:|---|---|",
+        ]
+        for fmt, (seconds, size, rss) in server.items():
+            met = "ja" if rss <= 400 else "**nee**"
+            lines.append(
+                f"| {fmt} | {seconds:.2f} | {size / 1e6:.1f} | {rss:.0f} | ≤ 400 MB | {met} |"
+            )
+        print("\n".join(lines))
+        if append:
+            with open(append, "a") as out:
+                out.write("\n".join(lines) + "\n")
+
+
+def _worker_hwm_mb(master: int) -> float:
+    """Peak resident memory (VmHWM) of the gunicorn worker(s) under `master`."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peak = 0.0
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
+
+
+def _request(port: int, method: str, path: str, body: str | None = None,
+             headers: dict | None = None) -> http.client.HTTPResponse:  # fmt: skip
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    connection.request(method, path, body, headers or {})
+    return connection.getresponse()
+
+
+def served_export_rss(url: str, tmp: str) -> dict[str, tuple[float, int, float]]:
+    """Export through a real gunicorn worker over HTTP; per format seconds, bytes, peak RSS."""
+    port = free_port()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": url, "UPLOAD_DIR": tmp,
+           "PORT": str(port), "WEB_WORKERS": "1", "SCHEDULER_IN_WEB": "0"}  # fmt: skip
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py",
+         "run:app"], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(120):
+            try:
+                _request(port, "GET", "/health")
+                break
+            except OSError:
+                time.sleep(0.5)
+        body = {"username": "bench", "password": "Bench-2026!", "provider": "db"}
+        answer = _request(port, "POST", "/api/v1/security/login", json.dumps(body),
+                          {"Content-Type": "application/json"})  # fmt: skip
+        bearer = json.loads(answer.read())["access_token"]
+        results = {}
+        for fmt in ("csv", "xlsx"):
+            start = time.perf_counter()
+            answer = _request(port, "GET", f"/api/v1/case/export?format={fmt}", None,
+                              {"Authorization": f"Bearer {bearer}"})  # fmt: skip
+            assert answer.status == 200, answer.status
+            size = 0
+            while chunk := answer.read(1 << 16):
+                size += len(chunk)
+            results[fmt] = (time.perf_counter() - start, size, _worker_hwm_mb(server.pid))
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def peak_rss_mb() -> float:
@@ -152,6 +222,5 @@ def run_export(app, admin, fmt: str, trace: bool) -> tuple[float, int, int]:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--append=")]
-    target = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--append=")), None)
+    args, target = arguments()
     main(int(args[0]) if args else 20000, target)

@@ -22,14 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade
+from common import arguments, make_app
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import Case, Municipality, Resident, User
 from app.services import demo, demo_bulk
-from config import TestConfig
 
 REQUESTS = 30
 PASSWORD = demo.DEMO_PASSWORD
@@ -40,15 +38,6 @@ TARGETS = {
     "Zaakdetail": 80,
     "Dashboard": 200,
 }
-
-
-def _app(url: str, tmp: str):
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = url
-    config.UPLOAD_DIR = tmp
-    with create_app(config).app_context():
-        upgrade()
-    return create_app(config)  # after the migration, so FAB creates its roles
 
 
 def _login(app):
@@ -81,8 +70,8 @@ def _time(call: Callable[[], object]) -> tuple[float, float]:
 
 def main(n: int, out: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
-        app = _app(url, tmp)
+        app = make_app(tmp)
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
         with app.app_context():
             demo.load()
             start = time.perf_counter()
@@ -151,12 +140,6 @@ def main(n: int, out: Path | None) -> None:
             f"| {name} | {median:.1f} | {p95:.1f} | {median / floor:.1f} | "
             f"{'' if target is None else f'≤ {target}'} | {met} |"
         )
-    lines += [
-        "",
-        "Nog niet in `make bench` (zie issue 12): de XLSX-import, de taken over",
-        "100.000 open zaken, advies-herberekening (`bench/advice_bench.py`), PDF's en",
-        "de PostgreSQL-meting.",
-    ]
     report = "# Benchmarkresultaten (`make bench`)\n\n" + "\n".join(lines) + "\n"
     print(report)
     if out:
@@ -164,6 +147,5 @@ def main(n: int, out: Path | None) -> None:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--out")]
-    out_arg = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--out=")), None)
+    args, out_arg = arguments()
     main(int(args[0]) if args else 100_000, Path(out_arg) if out_arg else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import threading
 
 import pytest
@@ -189,6 +190,37 @@ def test_letter_pdf_holds_address_sender_and_body(app, db):
         "Datum: 02-11-2026",
     ]:
         assert expected in text, expected
+
+
+def _fonts(pdf: bytes) -> set[str]:
+    fonts = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    return fonts
+
+
+def test_letters_keep_their_font_when_the_server_runs_from_another_directory(
+    app, db, tmp_path, monkeypatch, caplog
+):
+    """xhtml2pdf reads only below the working directory by default: the font was lost."""
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.WARNING)
+    case = new_case(preference=ContactPreference.LETTER)
+    message = messaging.queue(case, TemplateEvent.INVITATION, link="https://x.nl/s/abc", now=T0)
+    _db.session.commit()
+    assert any("Vera" in font for font in _fonts(message.pdf)), _fonts(message.pdf)
+    assert not [r for r in caplog.records if r.name.startswith("xhtml2pdf")]
+
+
+def test_pdf_library_warnings_keep_their_first_line_only(app, caplog):
+    """xhtml2pdf quotes the letter it renders after its warning: names and addresses."""
+    caplog.set_level(logging.WARNING)
+    logging.getLogger("xhtml2pdf.context").warning(
+        "None of the font families 'brief' is known.\n'<body> J. de Boer, Diezerstraat 69'"
+    )
+    logged = [r.getMessage() for r in caplog.records if r.name == "xhtml2pdf.context"]
+    assert logged == ["None of the font families 'brief' is known."]
 
 
 def test_unknown_placeholders_and_syntax_errors_are_refused_on_save(app, beheerder_client):

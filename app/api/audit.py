@@ -11,6 +11,7 @@ from .common import TENANT, RestApi
 class AuditApi(RestApi):
     """The audit log of the own organisation (read, Beheerder)."""
 
+    noun = ("Auditregel", "Auditlog")
     resource_name = "audit"
     datamodel = SQLAInterface(AuditLog)
     include_route_methods = {"get", "get_list", "info"}

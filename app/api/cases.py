@@ -89,6 +89,7 @@ def _document_json(document: Any) -> dict[str, Any]:
 class CaseApi(RestApi):
     """Cases, read-only; state changes go through the case actions."""
 
+    noun = ("Zaak", "Zaken")
     resource_name = "case"
     datamodel = case_interface()
     include_route_methods = {

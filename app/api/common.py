@@ -8,9 +8,10 @@ from typing import Any
 from flask import Response, jsonify, request
 from flask_appbuilder.api import ModelRestApi
 
+from ..labels import FIELD_LABELS
 from ..services import tenancy
 from ..services.errors import Refused, ValidationError
-from ..views.base import TenantFilter
+from ..views.base import TenantFilter, scope_related
 
 TENANT = [["id", TenantFilter, lambda: None]]
 
@@ -186,11 +187,40 @@ class ContractErrors:
 
 
 class RestApi(ContractErrors, ModelRestApi):
-    """FAB's ModelRestApi without its translation slip in `_info`.
+    """FAB's ModelRestApi answering people in Dutch, without its translation slip in `_info`.
 
-    FAB translates a missing description (`""`), and gettext answers the catalogue's
-    header ("Project-Id-Version: ..."); a field without a description gets "".
+    Titles ("Zaken", "Zaak bewerken") and field labels are Dutch (app/labels.py); field
+    names and codes stay the contract's English. FAB translates a missing description
+    (`""`), and gettext answers the catalogue's header ("Project-Id-Version: ..."); a
+    field without a description gets "".
     """
+
+    # The resource's object in Dutch: (singular, plural), e.g. ("Zaak", "Zaken").
+    noun: tuple[str, str] = ("", "")
+
+    def __init__(self) -> None:
+        # `_info` lists the choices of related fields: only the own organisation's
+        # (it listed every organisation's cases and user names), and no edit form at
+        # all where the resource cannot be edited.
+        scope_related(self, ("add_query_rel_fields", "edit_query_rel_fields"))
+        super().__init__()
+
+    def _init_titles(self) -> None:
+        singular, plural = self.noun
+        self.list_title = self.list_title or plural
+        self.show_title = self.show_title or singular
+        self.add_title = self.add_title or f"{singular} toevoegen"
+        self.edit_title = self.edit_title or f"{singular} bewerken"
+        super()._init_titles()
+
+    def _init_properties(self) -> None:
+        super()._init_properties()
+        if "put" not in (self.include_route_methods or {"put"}):
+            self.edit_columns = []  # FAB fills an empty list with every column
+        # FAB made English labels from the column names ("Children Count").
+        self.label_columns = {
+            name: FIELD_LABELS.get(name, label) for name, label in self.label_columns.items()
+        }
 
     def _get_field_info(self, field: Any, filter_rel_field: Any, page: Any = None,
                         page_size: Any = None) -> dict[str, Any]:  # fmt: skip

@@ -25,6 +25,7 @@ class MemoSchema(Schema):
 class MemoApi(RestApi):
     """Memos on cases: read, and add through the case service."""
 
+    noun = ("Memo", "Memo's")
     resource_name = "memo"
     datamodel = SQLAInterface(Memo)
     include_route_methods = {"get", "get_list", "info", "post"}

@@ -26,6 +26,7 @@ class MessageSchema(Schema):
 class MessageApi(RestApi):
     """Every email and letter with event, channel, recipient, status and times (read)."""
 
+    noun = ("Bericht", "Berichten")
     resource_name = "message"
     datamodel = SQLAInterface(Message)
     include_route_methods = {"get", "get_list", "info"}

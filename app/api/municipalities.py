@@ -35,6 +35,7 @@ def _setting_validators() -> dict[str, Any]:
 class MunicipalityApi(RestApi):
     """Municipalities and their settings; Beheerders change their own, the Admin creates."""
 
+    noun = ("Gemeente", "Gemeenten")
     resource_name = "municipality"
     datamodel = SQLAInterface(Municipality)
     include_route_methods = {"get", "get_list", "info", "put", "post", "what_if", "recompute"}

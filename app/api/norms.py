@@ -34,6 +34,7 @@ def _period_start(value: Any) -> None:
 class NationalNormApi(RestApi):
     """National norms (read: all; change: platform Admin); every change recomputes."""
 
+    noun = ("Landelijke norm", "Landelijke normen")
     resource_name = "national_norm"
     datamodel = SQLAInterface(NationalNorm)
     include_route_methods = {"get", "get_list", "info", "post", "put", "delete", "period"}
@@ -148,6 +149,8 @@ class AssetLimitSchema(Schema):
 
 class AssetLimitApi(RestApi):
     """Asset limits: national rows (Admin) and municipal overrides (Beheerder)."""
+
+    noun = ("Vermogensgrens", "Vermogensgrenzen")
 
     def add_apispec_components(self, api_spec: Any) -> None:
         """The body of POST and PUT, once."""

@@ -31,7 +31,7 @@ class NationalNorm(Model):
     changed_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 
     def __str__(self) -> str:
-        return f"{self.household_type.name} vanaf {self.valid_from:%d-%m-%Y}"
+        return f"{self.household_type.label} vanaf {self.valid_from:%d-%m-%Y}"
 
 
 class AssetLimit(Model):
@@ -57,4 +57,4 @@ class AssetLimit(Model):
 
     def __str__(self) -> str:
         scope = self.municipality.name if self.municipality else "landelijk"
-        return f"{self.household_type.name} vanaf {self.valid_from:%d-%m-%Y} ({scope})"
+        return f"{self.household_type.label} vanaf {self.valid_from:%d-%m-%Y} ({scope})"

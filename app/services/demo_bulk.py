@@ -3,10 +3,11 @@
 The demo (services/demo.py) builds 200 cases through the real services; that takes a
 few seconds and cannot scale to an ISD's 100,000. This generator writes the same kinds
 of rows with Core bulk inserts: residents (applicant, partner, children), cases over
-the demo municipalities in the demo's status mix, their timeline, an email per invited
-case, and for every case past the invitation an Ockto delivery with its persons,
-income, assets and debts and the advice. The deliveries and advice are copies of the
-demo's own (computed by the real engine) with the new household's BSNs and names.
+the demo municipalities in the demo's status mix, their timeline, an invitation and its
+email per invited case (so the reminder job has the work it has in practice), and for
+every case past the invitation an Ockto delivery with its persons, income, assets and
+debts and the advice. The deliveries and advice are copies of the demo's own (computed
+by the real engine) with the new household's BSNs and names.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..models import (
     DeliveryDebt,
     DeliveryIncome,
     DeliveryPerson,
+    Invitation,
     Message,
     Municipality,
     Resident,
@@ -46,6 +48,7 @@ from ..models.enums import (
 from ..models.types import utcnow
 from .bsn import generate as make_bsn
 from .demo import FIRST_NAMES, PLACES, STATUS_WEIGHTS, SURNAMES, is_loaded
+from .invitations import VALID_FOR
 
 CHUNK = 5000
 WITH_DATA = {CaseStatus.DATA_RECEIVED, CaseStatus.INFO_REQUESTED, CaseStatus.DECIDED}
@@ -102,8 +105,8 @@ class _Builder:
         self.templates = _templates()
         self.ids = {
             model: (db.session.scalar(select(func.max(model.id))) or 0)
-            for model in (Resident, Case, CaseEvent, Message, Delivery, DeliveryPerson,
-                          *ITEM_MODELS)
+            for model in (Resident, Case, CaseEvent, Invitation, Message, Delivery,
+                          DeliveryPerson, *ITEM_MODELS)
         }  # fmt: skip
         self.contract = 900_000
         statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
@@ -117,7 +120,8 @@ class _Builder:
         rows: dict[Any, list[dict[str, Any]]] = {
             table: []
             for table in (Resident.__table__, Case.__table__, case_child, CaseEvent.__table__,
-                          Message.__table__, Delivery.__table__, DeliveryPerson.__table__,
+                          Invitation.__table__, Message.__table__, Delivery.__table__,
+                          DeliveryPerson.__table__,
                           *(m.__table__ for m in ITEM_MODELS))
         }  # fmt: skip
         for _ in range(count):
@@ -207,6 +211,11 @@ class _Builder:
         t += dt.timedelta(hours=1)
         self.event(rows, case_id, t, "invite", "Uitnodiging Ockto verzonden",
                    CaseStatus.NEW, CaseStatus.INVITED)  # fmt: skip
+        invitation_id = self.next_id(Invitation)
+        rows[Invitation.__table__].append(
+            {"id": invitation_id, "case_id": case_id, "created_on": t, "expires_on": t + VALID_FOR,
+             "token": f"{rng.getrandbits(256):064x}", "opened_on": None, "last_opened_on": None}
+        )  # fmt: skip
         rows[Message.__table__].append(self.invitation(case, applicant, t))
         if status in WITH_DATA:
             t += dt.timedelta(days=rng.randint(1, 10))

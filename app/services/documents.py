@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import reportlab
 from flask import current_app, render_template
 from pypdf import PdfReader, PdfWriter
 from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from ..formatting import date_nl, today_nl
 from ..models import Municipality
@@ -19,6 +21,29 @@ from ..models import Municipality
 LOGO_DIR = "logos"
 FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 FONTS = {"font_regular": FONT_DIR / "Vera.ttf", "font_bold": FONT_DIR / "VeraBd.ttf"}
+
+
+class FirstLineOnly(logging.Filter):
+    """Keep only the first line of xhtml2pdf's log messages.
+
+    xhtml2pdf appends the piece of the letter it was rendering on the lines after a
+    warning: the resident's name and address, which never belong in a server log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        first = record.getMessage().split("\n", 1)[0]
+        record.msg, record.args = first[:300], None
+        return True
+
+
+def quiet_library_logs() -> None:
+    """Let xhtml2pdf's warnings through without the letter text they quote."""
+    # A logger's filters see only the records made on it: each module's logger.
+    for name in list(logging.root.manager.loggerDict):
+        if name.split(".")[0] == "xhtml2pdf":
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, FirstLineOnly) for f in logger.filters):
+                logger.addFilter(FirstLineOnly())
 
 
 @dataclass
@@ -101,7 +126,19 @@ def letter_pdf(
     )
     out = io.BytesIO()
     allowed = [*FONTS.values(), *([logo] if logo else [])]
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=_link_callback(allowed))
+    # xhtml2pdf confines local reads to the working directory unless told otherwise: a
+    # server started elsewhere than beside its virtualenv lost the letter font (and
+    # xhtml2pdf logged a piece of the letter, with the resident's name and address).
+    policy = ResourceAccessPolicy.server(
+        base_dir=None, allow_remote=False, extra_roots=tuple({p.parent for p in allowed})
+    )
+    result = pisa.CreatePDF(
+        html,
+        dest=out,
+        encoding="utf-8",
+        link_callback=_link_callback(allowed),
+        resource_policy=policy,
+    )
     if result.err:
         raise RuntimeError("De brief kon niet als PDF worden gemaakt.")
     return out.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import os
@@ -11,11 +12,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..formatting import date_nl, datetime_nl
+from ..formatting import AMSTERDAM, datetime_nl
 from ..models import AuditLog, Case, Municipality, Resident
 from ..models.resident import person_name
 from . import audit, tenancy, xlsx
@@ -63,18 +64,45 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
+def _moment(value: str | dt.datetime | None) -> str:
+    # formatting.datetime_nl for the export's two stamps per row, on the raw column value
+    # (SQLite: text in UTC, PostgreSQL: an aware datetime), without strftime.
+    if value is None:
+        return ""
+    if value.__class__ is str:
+        value = dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    t = value.astimezone(AMSTERDAM)
+    return f"{t.day:02}-{t.month:02}-{t.year} {t.hour:02}:{t.minute:02}"
+
+
+def _day(value: str | dt.date | None) -> str:
+    # formatting.date_nl on the raw column value (SQLite: "jjjj-mm-dd", PostgreSQL: a date).
+    if value is None:
+        return ""
+    if value.__class__ is str:
+        return f"{value[8:10]}-{value[5:7]}-{value[0:4]}"
+    return f"{value.day:02}-{value.month:02}-{value.year}"
+
+
+def _raw(column: Any) -> Any:
+    # The stored value as the driver gives it: enums are stored as their code, so the
+    # code needs no enum object, and times are formatted by _moment and _day.
+    return type_coerce(column, String)
+
+
 def _rows(query: Any) -> Iterator[list[Any]]:
     # The filtered query decides which cases; one Core select of just the exported columns
-    # reads them (ORM objects for 100,000 rows cost ten times the database's own time).
+    # reads them (ORM objects for 100,000 rows cost ten times the database's own time),
+    # on the session's connection, without the ORM's result processing.
     applicant, partner = aliased(Resident), aliased(Resident)
     ids = query.order_by(None).with_entities(Case.id).scalar_subquery()
     stmt = (
         select(
             Case.id,
-            Case.kind,
-            Case.status,
-            Case.advice,
-            Case.decision,
+            _raw(Case.kind),
+            _raw(Case.status),
+            _raw(Case.advice),
+            _raw(Case.decision),
             Municipality.cbs_code,
             Municipality.name,
             Case.application_number,
@@ -83,15 +111,15 @@ def _rows(query: Any) -> Iterator[list[Any]]:
             applicant.initials,
             applicant.prefix,
             applicant.surname,
-            applicant.birth_date,
+            _raw(applicant.birth_date),
             partner.bsn,
             partner.initials,
             partner.prefix,
             partner.surname,
             Case.children_count,
-            Case.contact_preference,
-            Case.created_on,
-            Case.changed_on,
+            _raw(Case.contact_preference),
+            _raw(Case.created_on),
+            _raw(Case.changed_on),
         )
         .join(Municipality, Municipality.id == Case.municipality_id)
         .join(applicant, applicant.id == Case.applicant_id)
@@ -99,13 +127,13 @@ def _rows(query: Any) -> Iterator[list[Any]]:
         .where(Case.id.in_(ids))
         .order_by(Case.id)
     )
-    result = db.session.execute(stmt, execution_options={"yield_per": _BATCH})
+    result = db.session.connection().execute(stmt, execution_options={"yield_per": _BATCH})
     for r in result:
         row = [
-            r[0], r[1].name, r[2].name, r[3].name if r[3] else "", r[4].name if r[4] else "",
-            r[5], r[6], r[7] or "", r[8] or "", r[9], person_name(r[10], r[11], r[12]),
-            date_nl(r[13]), r[14] or "", person_name(r[15], r[16], r[17]) if r[14] else "",
-            r[18], r[19].name, datetime_nl(r[20]), datetime_nl(r[21]),
+            r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], r[7] or "", r[8] or "", r[9],
+            person_name(r[10], r[11], r[12]), _day(r[13]), r[14] or "",
+            person_name(r[15], r[16], r[17]) if r[14] else "", r[18], r[19], _moment(r[20]),
+            _moment(r[21]),
         ]  # fmt: skip
         for i in _TEXT_COLUMNS:
             row[i] = escape_cell(row[i])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..formatting import date_nl, today_nl
@@ -65,6 +66,9 @@ def environment() -> SandboxedEnvironment:
     return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 
+_SANDBOX = environment()
+
+
 def check(source: str) -> list[TemplateProblem]:
     """Syntax errors and unknown placeholders in a template text (empty list: fine)."""
     env = environment()
@@ -90,9 +94,16 @@ def check(source: str) -> list[TemplateProblem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.message))
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    # Compiling costs more than rendering; the key is the template text itself, so an
+    # edited template compiles anew and nothing of a case is ever kept here.
+    return _SANDBOX.from_string(source)
+
+
 def render(source: str, context: dict[str, Any]) -> str:
     """Render a checked template text with a context from `context_for`."""
-    return environment().from_string(source).render(**context)
+    return _compiled(source).render(**context)
 
 
 def _person(resident: Resident | None) -> dict[str, str]:

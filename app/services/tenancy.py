@@ -35,6 +35,12 @@ class NotFound(Exception):  # noqa: N818 - reads as `except tenancy.NotFound`
     """The object does not exist for this user (another organisation's answers the same)."""
 
 
+# Tables holding a municipality's rows, and tables holding a case's rows.
+_BY_MUNICIPALITY = (Case, Resident, Template, Message, AllowlistEntry, ImportRecord,
+                    RefusedRequest)  # fmt: skip
+_BY_CASE = (Memo, CaseEvent, Notice, Document, Delivery)
+
+
 def municipality_ids(user: Any = None) -> list[int] | None:
     """The municipality ids the user may see; None means all (platform Admin)."""
     user = user if user is not None else current_user()
@@ -53,6 +59,12 @@ def municipality_ids(user: Any = None) -> list[int] | None:
 
 def _case_ids(ids: list[int]) -> Any:
     return select(Case.id).where(Case.municipality_id.in_(ids))
+
+
+def has_rule(model: type) -> bool:
+    """Whether `scope` knows how to restrict `model` (every table holding tenant data)."""
+    return model in (User, AuditLog, NationalNorm, Municipality, Organisation, Role,
+                     AssetLimit, *_BY_MUNICIPALITY, *_BY_CASE)  # fmt: skip
 
 
 def scope(query: Any, model: type, user: Any = None) -> Any:
@@ -82,9 +94,9 @@ def scope(query: Any, model: type, user: Any = None) -> Any:
         return query.filter(
             or_(AssetLimit.municipality_id.is_(None), AssetLimit.municipality_id.in_(ids))
         )
-    if model in (Case, Resident, Template, Message, AllowlistEntry, ImportRecord, RefusedRequest):
+    if model in _BY_MUNICIPALITY:
         return query.filter(model.municipality_id.in_(ids))
-    if model in (Memo, CaseEvent, Notice, Document, Delivery):
+    if model in _BY_CASE:
         return query.filter(model.case_id.in_(_case_ids(ids)))
     raise ValueError(f"no tenancy rule for {model.__name__}")
 

@@ -46,20 +46,19 @@ _REL_NS = f'xmlns:r="{_DOCUMENT}"'
 
 
 def _cell(value: Any) -> str:
-    kind = type(value)
-    if kind is not str:
-        if value is None:
+    if value.__class__ is str:
+        if not value:
             return "<c/>"
-        if kind is int or kind is float:
-            return f"<c><v>{value}</v></c>"
-        value = str(value)
-    if not value:
+        # Fast paths: most cells hold no control character and nothing to escape.
+        text = value if value.isprintable() else _ILLEGAL.sub("", value)
+        if "&" in text or "<" in text or ">" in text:
+            text = escape(text)
+        return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    if value is None:
         return "<c/>"
-    # Fast paths: most cells hold no control character and nothing to escape.
-    text = value if value.isprintable() else _ILLEGAL.sub("", value)
-    if "&" in text or "<" in text or ">" in text:
-        text = escape(text)
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    if value.__class__ is int or value.__class__ is float:
+        return f"<c><v>{value}</v></c>"
+    return _cell(str(value))
 
 
 def write(path: Path, sheet_name: str, rows: Iterable[Iterable[Any]]) -> None:
@@ -78,7 +77,7 @@ def write(path: Path, sheet_name: str, rows: Iterable[Iterable[Any]]) -> None:
             sheet.write(f"{_XML}<worksheet {_NS}><sheetData>".encode())
             buffer: list[str] = []
             for row in rows:
-                buffer.append("<row>" + "".join(_cell(v) for v in row) + "</row>")
+                buffer.append("<row>" + "".join(map(_cell, row)) + "</row>")
                 if len(buffer) >= 500:
                     sheet.write("".join(buffer).encode())
                     buffer.clear()

@@ -30,6 +30,7 @@ from .base import READ_ONLY, AuditedChangesMixin, TenantModelView
 class ResidentModelView(TenantModelView):
     """Inwoners: read-only; every look-up is audit-logged."""
 
+    noun = "Inwoner"
     datamodel = SQLAInterface(Resident)
     route_base = "/inwoners"
     list_title = show_title = _("Inwoners")
@@ -98,6 +99,7 @@ class TemplateTextValidator:
 class TemplateModelView(AuditedChangesMixin, TenantModelView):
     """Sjablonen per gemeente en gebeurtenis, with the placeholders and a preview."""
 
+    noun = "Sjabloon"
     audit_name = "template"
     datamodel = SQLAInterface(Template)
     route_base = "/sjablonen"
@@ -174,6 +176,7 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
 class MemoModelView(TenantModelView):
     """Memo's over alle zaken; toevoegen gaat via de zaak."""
 
+    noun = "Memo"
     datamodel = SQLAInterface(Memo)
     route_base = "/memos"
     list_title = show_title = _("Memo's")
@@ -194,6 +197,7 @@ class MemoModelView(TenantModelView):
 class MessageModelView(TenantModelView):
     """Berichten: every email and letter, with its status."""
 
+    noun = "Bericht"
     datamodel = SQLAInterface(Message)
     route_base = "/berichten"
     list_title = show_title = _("Berichten")

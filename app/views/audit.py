@@ -18,6 +18,7 @@ from .base import READ_ONLY, TenantModelView
 class AuditLogModelView(TenantModelView):
     """Auditlog: read-only, for Beheerders of the organisation."""
 
+    noun = "Auditregel"
     datamodel = SQLAInterface(AuditLog)
     route_base = "/auditlog"
     list_title = show_title = _("Auditlog")
@@ -61,6 +62,7 @@ class AuditLogModelView(TenantModelView):
 class RefusedRequestModelView(TenantModelView):
     """Geweigerde verzoeken van de aanvraagsite en Ockto: wanneer, waarom, welk nummer."""
 
+    noun = "Geweigerd verzoek"
     datamodel = SQLAInterface(RefusedRequest)
     route_base = "/geweigerde-verzoeken"
     list_title = show_title = _("Geweigerde verzoeken")

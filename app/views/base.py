@@ -9,13 +9,10 @@ from flask import Response, abort, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.security.sqla.models import Role
 
-from ..models import Case, Municipality, Organisation
 from ..roles import current_user
 from ..services import audit, tenancy
-
-SCOPED_RELATED = (Municipality, Case, Organisation, Role)
+from .fields import labeled_enum_fields
 
 
 class TenantFilter(BaseFilter):
@@ -36,17 +33,18 @@ def ensure_in_scope(view: Any, pk: Any) -> None:
 
 
 def guard_related_queries(view: Any) -> None:
-    """Scope the select boxes of add, edit and search forms (cases, municipalities, roles)."""
-    mapper = view.datamodel.obj.__mapper__
+    """Scope the select boxes of add, edit and search forms (cases, municipalities, users)."""
+    scope_related(view, ("add_form_query_rel_fields", "edit_form_query_rel_fields",
+                         "search_form_query_rel_fields"))  # fmt: skip
+
+
+def scope_related(view: Any, attributes: tuple[str, ...]) -> None:
+    """Limit every related-object list of a screen or REST resource to the own organisation."""
     scoped: dict[str, list[list[Any]]] = {}
-    for rel in mapper.relationships:
-        if rel.mapper.class_ in SCOPED_RELATED:
+    for rel in view.datamodel.obj.__mapper__.relationships:
+        if tenancy.has_rule(rel.mapper.class_):
             scoped[rel.key] = [["id", TenantFilter, lambda: None]]
-    for attr in (
-        "add_form_query_rel_fields",
-        "edit_form_query_rel_fields",
-        "search_form_query_rel_fields",
-    ):
+    for attr in attributes:
         current = dict(getattr(view, attr, None) or {})
         for key, value in scoped.items():
             current.setdefault(key, value)
@@ -104,7 +102,50 @@ class AuditedChangesMixin:
         audit.object_changed(self.audit_name, item.id, "delete")
 
 
-class TenantModelView(TenantGuardMixin, ModelView):
+class DutchPagesMixin:
+    """Dutch on every model screen: enum selects show labels, titles name their object.
+
+    FAB's form converter labels an enum's options with its code ("BEFORE"), and its
+    show and edit pages carry the view's plural title ("Gemeenten"); here a select
+    shows "Toetsen vooraf" and the edit page says "Gemeente Zwolle bewerken".
+    """
+
+    # The object's kind in Dutch, before its name in a title ("Gemeente", "Zaak").
+    noun = ""
+
+    def _init_forms(self) -> None:
+        self.add_form_extra_fields = {
+            **labeled_enum_fields(self, self.add_columns, self.add_form_extra_fields),
+            **self.add_form_extra_fields,
+        }
+        self.edit_form_extra_fields = {
+            **labeled_enum_fields(self, self.edit_columns, self.edit_form_extra_fields),
+            **self.edit_form_extra_fields,
+        }
+        self.search_form_extra_fields = {
+            **labeled_enum_fields(self, self.search_columns, self.search_form_extra_fields or {}),
+            **(self.search_form_extra_fields or {}),
+        }
+        super()._init_forms()
+
+    def render_template(self, template: str, **kwargs: Any) -> str:
+        pk = (request.view_args or {}).get("pk")
+        page = (request.endpoint or "").rsplit(".", 1)[-1]
+        if pk is not None and page in ("show", "edit") and "title" in kwargs:
+            item = self.datamodel.get(pk, self._base_filters)
+            if item is not None:
+                kwargs["title"] = object_title(self.noun, item, editing=page == "edit")
+        return super().render_template(template, **kwargs)
+
+
+def object_title(noun: str, item: Any, editing: bool = False) -> str:
+    """The title of an object's page: "Gemeente Zwolle", "Gemeente Zwolle bewerken"."""
+    name = str(item)
+    title = name if not noun or name.lower().startswith(noun.lower()) else f"{noun} {name}"
+    return f"{title} bewerken" if editing else title
+
+
+class TenantModelView(DutchPagesMixin, TenantGuardMixin, ModelView):
     """A ModelView that never shows, changes or acts on another organisation's rows.
 
     FAB applies base filters on list, show, edit and delete; its actions load rows

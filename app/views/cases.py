@@ -66,6 +66,7 @@ class AttentionFilter(BaseFilter):
 class CaseModelView(TenantModelView):
     """Zaken: list with filters, export and BSN search; a detail page per case."""
 
+    noun = "Zaak"
     datamodel = case_interface()
     route_base = "/zaken"
     list_title = _("Zaken")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.fields import EnumField
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from wtforms import BooleanField, StringField
 from wtforms.validators import ValidationError
 
@@ -45,3 +46,28 @@ class DayListField(StringField):
 def optional_booleans(labels: dict[str, Any], names: list[str]) -> dict[str, BooleanField]:
     """Checkboxes that may be left unticked (FAB marks non-null booleans as required)."""
     return {name: BooleanField(labels.get(name, name)) for name in names}
+
+
+class LabeledEnumField(EnumField):
+    """FAB's enum select, showing each option's Dutch label instead of its English code."""
+
+    def __init__(self, enum_class: Any, label: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", Select2Widget())
+        super().__init__(enum_class, list(enum_class.__members__), label=label, **kwargs)
+        self.choices = [(code, str(enum_class[code])) for code, _label in self.choices]
+
+
+def labeled_enum_fields(view: Any, columns: list[str], present: dict[str, Any]) -> dict[str, Any]:
+    """A Dutch-labelled select for every enum column of `view` not given a field already."""
+    fields = {}
+    for name in columns:
+        if name in present or not view.datamodel.is_enum(name):
+            continue
+        enum_class = view.datamodel.list_columns[name].type.enum_class
+        fields[name] = LabeledEnumField(
+            enum_class,
+            label=view.label_columns.get(name, name),
+            description=view.description_columns.get(name, ""),
+            validators=list(view.validators_columns.get(name, [])),
+        )
+    return fields

@@ -31,6 +31,7 @@ def _municipalities(kind: ImportKind) -> list[Municipality]:
 class ImportModelView(TenantModelView):
     """Imports: the record of every file, and the upload → preview → confirm flow."""
 
+    noun = "Import"
     datamodel = SQLAInterface(ImportRecord)
     route_base = "/import"
     list_title = _("Imports")

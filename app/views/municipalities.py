@@ -21,6 +21,7 @@ from .fields import DayListField, optional_booleans
 class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
     """Gemeenten and their settings ("Beheer > Algemeen"): Beheerders edit their own."""
 
+    noun = "Gemeente"
     audit_name = "municipality"
     datamodel = SQLAInterface(Municipality)
     route_base = "/gemeenten"

@@ -66,6 +66,7 @@ NORM_FORMATTERS = {
 class NationalNormModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView):
     """Landelijke normen (incl. vakantiegeld); the platform Admin maintains them."""
 
+    noun = "Landelijke norm"
     audit_name = "national_norm"
     datamodel = SQLAInterface(NationalNorm)
     route_base = "/normen"
@@ -129,6 +130,7 @@ class NationalNormModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView
 class AssetLimitModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView):
     """Vermogensgrenzen: national rows by the Admin, municipal overrides by the Beheerder."""
 
+    noun = "Vermogensgrens"
     audit_name = "asset_limit"
     datamodel = SQLAInterface(AssetLimit)
     route_base = "/vermogensgrenzen"

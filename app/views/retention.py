@@ -26,7 +26,8 @@ class RetentionView(BaseView):
         """Show the period and the latest report (counts only, no names)."""
         user = current_user()
         if user is None or not user.organisation_id:
-            abort(404)
+            # The platform Admin sees the menu item but belongs to no organisation.
+            return self.render_template("retention/no_organisation.html", title="Bewaartermijn")
         return self.render_template(
             "retention/index.html",
             organisation=user.organisation,

@@ -1,0 +1,56 @@
+"""What every benchmark shares: a fresh database, the app on it, and the command line."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from config import TestConfig
+
+
+def database_url(tmp: str) -> str:
+    """A temporary SQLite file, or BENCH_DATABASE_URL emptied (PostgreSQL: a new schema)."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp}/bench.db"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def make_app(tmp: str, **settings: object) -> Flask:
+    """The app on a fresh, migrated database, uploads under `tmp`."""
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = database_url(tmp)
+    config.UPLOAD_DIR = tmp
+    for name, value in settings.items():
+        setattr(config, name, value)
+    with create_app(config).app_context():
+        upgrade()
+    return create_app(config)  # after the migration, so FAB creates its roles
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback address."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def arguments() -> tuple[list[str], str | None]:
+    """Positional arguments, and the file named by --append= or --out= (if any)."""
+    plain = [a for a in sys.argv[1:] if not a.startswith("--")]
+    target = next((a.split("=", 1)[1] for a in sys.argv[1:] if "=" in a and a[:2] == "--"), None)
+    return plain, target

@@ -1,0 +1,122 @@
+"""Dutch without English leftovers: enum labels in every form, titles that name their object,
+Dutch labels and titles in the REST answers, and their related choices scoped to the tenant."""
+
+from __future__ import annotations
+
+import re
+
+from flask_appbuilder.fields import EnumField
+from sqlalchemy import select
+
+from app.extensions import db
+from app.labels import FIELD_LABELS
+from app.models import AssetLimit, Case, HouseholdType, Municipality, RejectionReason
+from app.views.base import TenantModelView
+from tests.conftest import api_token, bearer
+from tests.helpers import cases_of, municipality
+
+REST_RESOURCES = ["case", "municipality", "memo", "message", "audit", "national_norm",
+                  "asset_limit"]  # fmt: skip
+ENGLISH_TITLE = re.compile(r"^(List|Show|Add|Edit) ")
+
+
+def _title(html: str) -> str:
+    return re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip()
+
+
+def _visible(html: str) -> str:
+    """The text a person sees: tags and attribute values dropped."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_municipality_edit_shows_the_check_mode_in_dutch_and_names_the_municipality(
+    app, beheerder_client
+):
+    with app.app_context():
+        zwolle = municipality("0193")
+        pk, name = zwolle.id, str(zwolle)
+    html = beheerder_client.get(f"/gemeenten/edit/{pk}").get_data(as_text=True)
+    options = re.search(r'<select[^>]*name="check_mode".*?</select>', html, re.S).group(0)
+    assert re.findall(r">([^<]+)</option>", options) == ["Toetsen vooraf", "Toetsen achteraf"]
+    assert "BEFORE" not in _visible(html) and "AFTER" not in _visible(html)
+    assert _title(html) == f"Gemeente {name} bewerken – Gemeentepolis Backoffice"
+    assert '<html lang="nl">' in html
+
+
+def test_show_pages_name_their_object_in_the_title(app, medewerker_client):
+    with app.app_context():
+        case = cases_of("0193")[0]
+        pk, number = case.id, case.number
+    html = medewerker_client.get(f"/zaken/show/{pk}").get_data(as_text=True)
+    assert _title(html) == f"Zaak {number} – Gemeentepolis Backoffice"
+
+
+def test_every_enum_select_on_every_form_shows_dutch_labels(app):
+    checked = 0
+    with app.test_request_context():
+        for view in app.appbuilder.baseviews:
+            if not isinstance(view, TenantModelView):
+                continue
+            for form_class in (view.add_form, view.edit_form, view.search_form):
+                for field in form_class():
+                    if isinstance(field, EnumField):
+                        enum_class = view.datamodel.list_columns[field.name].type.enum_class
+                        labels = [label for _code, label in field.choices]
+                        assert labels == [m.label for m in enum_class], (view, field.name)
+                        checked += 1
+    assert checked >= 10  # status, kind, advice, check mode, household type, ...
+
+
+def test_norm_rows_read_in_dutch(app):
+    with app.app_context():
+        limit = db.session.scalar(select(AssetLimit).limit(1))
+        assert str(limit).startswith(limit.household_type.label)
+        assert HouseholdType.SINGLE.name not in str(limit)
+
+
+def test_rest_answers_title_and_label_in_dutch(app, client):
+    headers = bearer(api_token(client, "beheerder.zwolle"))
+    dutch = set(FIELD_LABELS.values())
+    for resource in REST_RESOURCES:
+        listing = client.get(f"/api/v1/{resource}/?q=(page_size:1)", headers=headers).get_json()
+        info = client.get(f"/api/v1/{resource}/_info", headers=headers).get_json()
+        titles = [listing["list_title"], info["add_title"], info["edit_title"]]
+        labels = list(listing["label_columns"].values())
+        labels += [c["label"] for c in info["add_columns"] + info["edit_columns"]]
+        if listing["ids"]:
+            shown = client.get(f"/api/v1/{resource}/{listing['ids'][0]}", headers=headers)
+            titles.append(shown.get_json()["show_title"])
+            labels += list(shown.get_json()["label_columns"].values())
+        assert not [t for t in titles if ENGLISH_TITLE.match(t)], (resource, titles)
+        assert set(labels) <= dutch, (resource, set(labels) - dutch)
+
+
+def test_rest_info_offers_only_the_own_organisations_choices(app, client):
+    """_info listed every organisation's case numbers and user names as choices."""
+    headers = bearer(api_token(client, "beheerder.zwolle"))
+    memo = client.get("/api/v1/memo/_info", headers=headers).get_json()
+    assert memo["edit_columns"] == []  # memos cannot be edited over the API
+    limits = client.get("/api/v1/asset_limit/_info", headers=headers).get_json()
+    choices = {
+        value["value"]
+        for column in limits["add_columns"] + limits["edit_columns"]
+        if column["name"] == "municipality"
+        for value in column["values"]
+    }
+    with app.app_context():
+        own = {str(m) for m in db.session.scalars(select(Municipality)) if m.cbs_code == "0193"}
+        others = {str(m) for m in db.session.scalars(select(Municipality))} - own
+        assert db.session.scalar(select(Case.id).limit(1)) is not None
+    assert choices and choices <= own
+    assert not choices & others
+
+
+def test_a_rejected_case_shows_its_reasons_in_dutch(app, medewerker_client):
+    with app.app_context():
+        case = next(c for c in cases_of("0193") if c.decision_reasons)
+        pk, codes = case.id, list(case.decision_reasons)
+    page = _visible(medewerker_client.get(f"/zaken/show/{pk}").get_data(as_text=True))
+    for code in codes:
+        assert RejectionReason[code].label in page
+        assert code not in page
