@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run
 
-.PHONY: run test bench lint format venv clean
+.PHONY: run test bench screenshots lint format venv clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
@@ -54,6 +54,10 @@ bench: venv
 	$(BIN)/python bench/export_bench.py $${BENCH_CASES:-100000} --append=bench/RESULTS.md
 	$(BIN)/python bench/advice_bench.py 10000 --append=bench/RESULTS.md
 	$(BIN)/python bench/pdf_bench.py 60 --append=bench/RESULTS.md
+
+# The guides' screenshots (docs/img), made by the browser tests; needs Debian's chromium.
+screenshots: venv
+	E2E_SCREENSHOTS=docs/img TEST_DATABASE_URL= $(BIN)/pytest tests/e2e
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

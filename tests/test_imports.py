@@ -10,7 +10,7 @@ import time
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db as _db
 from app.models import (
@@ -536,3 +536,10 @@ def test_invite_case_action_over_the_api(app, client, token):
     with app.app_context():
         assert _db.session.get(Case, blocked).status == CaseStatus.NEW
         assert len(_db.session.get(Case, fresh).invitations) == 1
+
+
+def test_postgresql_plans_each_lookup_for_its_own_parameters(app, db):
+    """A generic plan made while the table was empty scanned it whole for every batch."""
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite prepares no generic plans")
+    assert _db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"

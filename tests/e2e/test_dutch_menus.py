@@ -96,8 +96,11 @@ def test_every_menu_item_is_dutch_for_each_role(new_page, username):
         # One level deeper: the first row's page (show) of every list.
         first = page.locator("table a[href*='/show/']").first
         if first.count():
+            list_title = page.title()
             first.click()
             page.wait_for_load_state()
+            if page.title() == list_title:  # a show page names its object
+                problems.append((page.url, "title names no object", page.title()))
             for text in page.evaluate(VISIBLE_TEXT):
                 if text in ENGLISH or text in CODES:
                     problems.append((page.url, "show", text))
