@@ -189,12 +189,12 @@ def test_caseworker_requests_a_document_the_resident_uploads_it_on_a_phone(new_p
     phone.goto(link)
     assert "jaaropgave 2025" in phone.inner_text("main")
     assert axe_violations(phone) == []
+    screenshot(phone, "inwoner-upload-telefoon")
     tab_to(phone, "#bestanden")
     _upload(phone, "jaaropgave-2025.pdf", b"%PDF-1.4\n% jaaropgave\n%%EOF\n")
     tab_to(phone, "button[type=submit]")
     phone.keyboard.press("Enter")
     phone.wait_for_selector("h1:has-text('ontvangen')")
-    screenshot(phone, "inwoner-upload-telefoon")
     page.reload()
     assert "jaaropgave-2025.pdf" in page.inner_text("body")
 
