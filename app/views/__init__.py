@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
-from .admin import MemoModelView, MessageModelView, ResidentModelView, TemplateModelView
 from .audit import AuditLogModelView, RefusedRequestModelView
 from .cases import CaseModelView
 from .imports import AllowlistView, ImportModelView
 from .login import TwoFactorView
+from .memos import MemoModelView
+from .messages import MessageModelView
 from .municipalities import MunicipalityModelView
 from .norms import AssetLimitModelView, NationalNormModelView
 from .policy import PolicyView
 from .printbatch import PrintBatchView
+from .residents import ResidentModelView
 from .retention import RetentionView
+from .templates import TemplateModelView
 
 
 def register_views(appbuilder: AppBuilder) -> None:

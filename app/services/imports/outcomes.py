@@ -1,0 +1,47 @@
+"""What an import finds per row, and the counts of a whole file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RowOutcome:
+    """What will happen (preview) or happened (confirm) to one row."""
+
+    line: int
+    outcome: str  # "new", "updated", "unchanged", "refused"
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    key: Any = None
+
+
+@dataclass
+class Summary:
+    """Counts of an import, in the contract's words when answered over the API."""
+
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    removed: int = 0
+    refused_rows: list[dict[str, Any]] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+
+    def add(self, row: RowOutcome) -> None:
+        self.rows += 1
+        setattr(self, row.outcome, getattr(self, row.outcome) + 1)
+        if row.outcome == "refused":
+            self.refused_rows.append({"regel": row.line, "fouten": row.errors})
+
+    def as_contract(self, done: bool) -> dict[str, Any]:
+        return {
+            "rijen": self.rows,
+            "nieuw": self.new,
+            "bijgewerkt": self.updated,
+            "ongewijzigd": self.unchanged,
+            "geweigerd": self.refused_rows,
+            "uitgevoerd": done,
+        }
