@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import AllowlistEntry, ImportKind, ImportRecord, ImportStatus, Municipality
 from . import audit, bsn, tenancy
-from .imports import engine
+from .imports import storage
 
 
 def is_listed(municipality: Municipality, number: str) -> bool:
@@ -69,5 +69,5 @@ def cancel_import(record: ImportRecord) -> None:
     """Abandon a previewed import: nothing is written and the upload is deleted."""
     if record.status in (ImportStatus.PREVIEWED, ImportStatus.REFUSED):
         record.status = ImportStatus.CANCELLED
-        engine.drop_file(record)
+        storage.drop_file(record)
         db.session.commit()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from openpyxl import Workbook
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import aliased
@@ -36,9 +36,9 @@ from ...models import (
 )
 from ...models.types import utcnow
 from .. import audit, tenancy
-from . import progress
+from . import progress, storage
 from .outcomes import RowOutcome, Summary
-from .reader import FileRefusedError, Table, cell_text, header_key, open_table
+from .reader import FileRefusedError, Table, cell_text, header_key
 from .values import (
     FieldError,
     parse_bsn,
@@ -52,8 +52,6 @@ from .writer import WRITE_BATCH, ReassessmentWriter, chunks
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_ROWS = 200_000
 KEPT_REFUSED_ROWS = 1000
 BATCH = 500
 
@@ -103,43 +101,7 @@ class ImportRuleError(ValueError):
         self.message = message
 
 
-# --- files ------------------------------------------------------------------------------
-
-
-def upload_dir() -> Path:
-    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def store_upload(stream: Any) -> str:
-    """Save an upload under a random name outside the web root, refusing oversize files."""
-    max_bytes = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
-    name = os.urandom(16).hex()
-    path = upload_dir() / name
-    size = 0
-    with open(path, "wb") as out:
-        while chunk := stream.read(1024 * 1024):
-            size += len(chunk)
-            if size > max_bytes:
-                out.close()
-                path.unlink(missing_ok=True)
-                raise FileRefusedError(
-                    f"Het bestand is groter dan {max_bytes // (1024 * 1024)} MB; "
-                    "splits het bestand."
-                )
-            out.write(chunk)
-    return name
-
-
-def _table(record: ImportRecord) -> Table:
-    config = current_app.config
-    return open_table(
-        upload_dir() / record.stored_name,
-        record.filename,
-        config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES),
-        config.get("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
-    )
+# --- columns ----------------------------------------------------------------------------
 
 
 def _columns(table: Table, kind: ImportKind) -> tuple[dict[str, int], list[str]]:
@@ -322,7 +284,7 @@ def evaluate(
     record: ImportRecord, on_progress: Callable[[int, int], None] | None = None
 ) -> tuple[Summary, Iterator[RowOutcome]]:
     """Open the file and yield each row's outcome; the Summary fills while iterating."""
-    table = _table(record)
+    table = storage.open_stored(record)
     positions, unknown = _columns(table, record.kind)
     summary = Summary(unknown_columns=unknown)
     duplicates = _duplicate_lines(table, positions)
@@ -498,7 +460,7 @@ def confirm(
 
 def refused_rows_file(record: ImportRecord) -> tuple[bytes, str, str]:
     """The refused rows in the file's own format with a `fouten` column, to fix and re-upload."""
-    table = _table(record)
+    table = storage.open_stored(record)
     _summary, rows = evaluate(record)
     errors = {r.line: r.errors for r in rows if r.outcome == "refused"}
     header = [*table.header, "fouten"]
@@ -552,7 +514,7 @@ def start(
         raise ImportRuleError("Kies 'replace' (vervangen) of 'append' (aanvullen).", "mode")
     if upload is None or not filename:
         raise FileRefusedError("Kies een bestand.")
-    stored = store_upload(upload)
+    stored = storage.store_upload(upload)
     record = ImportRecord(
         municipality_id=municipality.id,
         kind=kind,
@@ -572,20 +534,13 @@ def refuse(record: ImportRecord, exc: FileRefusedError) -> None:
     """Mark an import whose file was refused, and drop the file."""
     record.status = ImportStatus.REFUSED
     record.message = exc.message
-    drop_file(record)
+    storage.drop_file(record)
     db.session.commit()
-
-
-def drop_file(record: ImportRecord) -> None:
-    """Delete the stored upload of an import."""
-    if record.stored_name:
-        (upload_dir() / record.stored_name).unlink(missing_ok=True)
-        record.stored_name = None
 
 
 def discard(record: ImportRecord) -> None:
     """Remove an import that must leave no trace (a refused or dry-run API request)."""
-    drop_file(record)
+    storage.drop_file(record)
     db.session.delete(record)
     db.session.commit()
 
@@ -626,7 +581,7 @@ def run_confirm(
     try:
         summary = confirm(record, fail_at=fail_at)
         record = db.session.get(ImportRecord, record_id)
-        drop_file(record)
+        storage.drop_file(record)
         db.session.commit()
     except FileRefusedError as exc:
         db.session.rollback()
