@@ -15,7 +15,10 @@ from typing import Any
 
 import prison
 from flask import Flask, Response, abort, jsonify, request
+from sqlalchemy.exc import StatementError
+from werkzeug.exceptions import BadRequest
 
+from .extensions import db
 from .services.tenancy import LARGEST_ID
 
 ID_ARGUMENTS = ("pk", "document_id", "notice_id")
@@ -45,6 +48,17 @@ def register_input_guard(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return _refuse(field, f"Het veld '{field}' bevat een NUL-teken; dat kan niet.")
         abort(400)
+
+    @app.errorhandler(StatementError)
+    def unknown_code_in_a_filter(exc: StatementError) -> Any:
+        # A list filtered on a code no enum has (`_flt_0_status=FOO`) fails while the
+        # query is bound, before anything runs: bad input, not a fault of ours.
+        if not isinstance(exc.orig, LookupError):
+            raise exc
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return _refuse("q", "Een filter noemt een waarde die niet bestaat.")
+        return app.handle_http_exception(BadRequest())
 
     @app.before_request
     def query_is_readable():

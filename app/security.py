@@ -17,6 +17,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
 
 from .api.security import SecurityApi, answer_token_errors_in_dutch
+from .labels import FIELD_LABELS
 from .models import User
 from .roles import current_user
 from .services import audit, login_guard, passwords, tenancy, two_factor
@@ -161,48 +162,16 @@ class OrgResetPasswordView(ResetPasswordView):
         super().form_post(form)
 
 
-# Dutch labels for the columns of FAB's own security screens (users, roles, groups,
-# permissions, the user statistics) that FAB labels from the column name ("First Name").
-SECURITY_LABELS = {
-    "active": "Actief",
-    "changed_by": "Gewijzigd door",
-    "changed_on": "Gewijzigd op",
-    "conf_password": "Bevestig wachtwoord",
-    "created_by": "Aangemaakt door",
-    "created_on": "Aangemaakt op",
-    "description": "Omschrijving",
-    "email": "E-mail",
-    "fail_login_count": "Mislukte inlogpogingen",
-    "first_name": "Voornaam",
-    "groups": "Groepen",
-    "label": "Label",
-    "last_login": "Laatst ingelogd",
-    "last_name": "Achternaam",
-    "login_count": "Aantal keer ingelogd",
-    "name": "Naam",
-    "organisation": "Organisatie",
-    "password": "Wachtwoord",
-    "permission": "Recht",
-    "permissions": "Rechten",
-    "role": "Rol",
-    "roles": "Rollen",
-    "user": "Gebruiker",
-    "username": "Gebruikersnaam",
-    "users": "Gebruikers",
-    "view_menu": "Scherm of menu",
-}
-
-
 def label_security_views_in_dutch(views: list[Any]) -> None:
     """Give FAB's security screens Dutch labels where FAB made English ones from names."""
     for view in views:
         if not type(view).__module__.startswith(("flask_appbuilder.security", __name__)):
             continue
         labels = getattr(view, "label_columns", None) or {}
-        english = [c for c, label in labels.items() if type(label) is str and c in SECURITY_LABELS]
+        english = [c for c, label in labels.items() if type(label) is str and c in FIELD_LABELS]
         if not english:
             continue
-        labels.update({c: SECURITY_LABELS[c] for c in english})
+        labels.update({c: FIELD_LABELS[c] for c in english})
         # Forms are built with the labels of their moment: rebuild the generated ones.
         for attr in ("search_form", "add_form", "edit_form"):
             if hasattr(view, attr) and getattr(type(view), attr, None) is None:

@@ -120,3 +120,28 @@ def test_a_rejected_case_shows_its_reasons_in_dutch(app, medewerker_client):
     for code in codes:
         assert RejectionReason[code].label in page
         assert code not in page
+
+
+def test_an_unknown_code_in_a_form_is_refused_in_dutch_and_changes_nothing(app, beheerder_client):
+    """FAB's enum field raised KeyError on an unknown code: a 500 for a posted form."""
+    with app.app_context():
+        zwolle = municipality("0193")
+        pk, mode, name = zwolle.id, zwolle.check_mode, zwolle.name
+    page = beheerder_client.get(f"/gemeenten/edit/{pk}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = beheerder_client.post(
+        f"/gemeenten/edit/{pk}",
+        data={"csrf_token": token, "check_mode": "FOO", "name": "Andere naam"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.count("Kies een van de mogelijkheden uit de lijst.") == 1
+    with app.app_context():
+        again = municipality("0193")
+        assert (again.check_mode, again.name) == (mode, name)
+
+
+def test_an_unknown_code_in_a_list_filter_is_a_dutch_400(app, medewerker_client):
+    response = medewerker_client.get("/zaken/list/?_flt_0_status=FOO")
+    assert response.status_code == 400
+    assert "Het verzoek is niet goed opgebouwd." in response.get_data(as_text=True)

@@ -200,8 +200,7 @@ class RestApi(ContractErrors, ModelRestApi):
 
     def __init__(self) -> None:
         # `_info` lists the choices of related fields: only the own organisation's
-        # (it listed every organisation's cases and user names), and no edit form at
-        # all where the resource cannot be edited.
+        # (it listed every organisation's cases and user names).
         scope_related(self, ("add_query_rel_fields", "edit_query_rel_fields"))
         super().__init__()
 

@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..formatting import date_nl, today_nl
+from ..formatting import date_nl, reasons_nl, today_nl
 from ..models import Case, Municipality, Resident
 
 # Every placeholder a template may use, with its Dutch explanation for the template screen.
@@ -134,13 +134,6 @@ def context_for(
 ) -> dict[str, Any]:
     """Plain values for every placeholder, so the sandbox never touches a model object."""
     municipality = municipality or case.municipality
-    from ..models import RejectionReason
-
-    reasons = [
-        RejectionReason[r].label
-        for r in (case.decision_reasons or [])
-        if r in RejectionReason.__members__
-    ]
     return {
         "inwoner": _person(case.applicant),
         "zaak": {
@@ -158,7 +151,7 @@ def context_for(
         },
         "besluit": {
             "omschrijving": case.decision.label if case.decision else "",
-            "redenen": ", ".join(reasons),
+            "redenen": reasons_nl(case.decision_reasons),
             "toelichting": case.decision_explanation or "",
         },
         "verzoek": {"omschrijving": request_description},

@@ -114,18 +114,11 @@ class DutchPagesMixin:
     noun = ""
 
     def _init_forms(self) -> None:
-        self.add_form_extra_fields = {
-            **labeled_enum_fields(self, self.add_columns, self.add_form_extra_fields),
-            **self.add_form_extra_fields,
-        }
-        self.edit_form_extra_fields = {
-            **labeled_enum_fields(self, self.edit_columns, self.edit_form_extra_fields),
-            **self.edit_form_extra_fields,
-        }
-        self.search_form_extra_fields = {
-            **labeled_enum_fields(self, self.search_columns, self.search_form_extra_fields or {}),
-            **(self.search_form_extra_fields or {}),
-        }
+        for form, columns in (("add", self.add_columns), ("edit", self.edit_columns),
+                              ("search", self.search_columns)):  # fmt: skip
+            extra = getattr(self, f"{form}_form_extra_fields") or {}
+            fields = {**labeled_enum_fields(self, columns, extra), **extra}
+            setattr(self, f"{form}_form_extra_fields", fields)
         super()._init_forms()
 
     def render_template(self, template: str, **kwargs: Any) -> str:

@@ -48,6 +48,9 @@ def optional_booleans(labels: dict[str, Any], names: list[str]) -> dict[str, Boo
     return {name: BooleanField(labels.get(name, name)) for name in names}
 
 
+UNKNOWN_CHOICE = "Kies een van de mogelijkheden uit de lijst."
+
+
 class LabeledEnumField(EnumField):
     """FAB's enum select, showing each option's Dutch label instead of its English code."""
 
@@ -55,6 +58,30 @@ class LabeledEnumField(EnumField):
         kwargs.setdefault("widget", Select2Widget())
         super().__init__(enum_class, list(enum_class.__members__), label=label, **kwargs)
         self.choices = [(code, str(enum_class[code])) for code, _label in self.choices]
+        members = enum_class.__members__
+
+        def coerce(value: Any) -> Any:
+            # FAB's coerce raised KeyError on an unknown code: a 500 for a posted form.
+            if value is None or isinstance(value, enum_class):
+                return value
+            if value not in members:
+                raise ValueError(UNKNOWN_CHOICE)
+            return members[value]
+
+        self.coerce = coerce
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            try:
+                self.data = self.coerce(valuelist[0])
+            except ValueError as exc:
+                raise ValueError(UNKNOWN_CHOICE) from exc
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            return  # process_formdata said it already
+        if self.data is None or not any(self.data == self.coerce(c) for c, _ in self.choices):
+            raise ValidationError(UNKNOWN_CHOICE)
 
 
 def labeled_enum_fields(view: Any, columns: list[str], present: dict[str, Any]) -> dict[str, Any]:
