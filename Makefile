@@ -16,10 +16,16 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 venv: $(VENV)/.stamp-dev
 
+# DEMO=0 starts an empty install (no demo data): create the platform Admin with
+# `.venv/bin/flask fab create-admin` and follow docs/aan-de-slag.md.
 run: venv
 	mkdir -p instance
 	$(BIN)/flask db upgrade
-	$(BIN)/flask demo load
+	@if [ "$${DEMO:-1}" = "0" ]; then \
+		echo "DEMO=0: geen demogegevens geladen."; \
+	else \
+		$(BIN)/flask demo load; \
+	fi
 	# Gunicorn (gunicorn.conf.py); the workers share the scheduler lease. A development
 	# secret, so the Ockto sandbox journey works out of the box.
 	SCHEDULER_IN_WEB=1 OCKTO_HMAC_SECRET=$${OCKTO_HMAC_SECRET:-dev-ockto-secret} \

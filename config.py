@@ -24,6 +24,28 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _base_url_from_bind() -> str:
+    """http://<host>:<port> of where `make run` listens (BIND, else 127.0.0.1:PORT)."""
+    bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8080'}"
+    host, _, port = bind.rpartition(":")
+    if host in {"", "0.0.0.0", "[::]", "::"}:  # noqa: S104 - we only name the address here
+        host = "127.0.0.1"
+    return f"http://{host}:{port or '8080'}"
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why residents outside this machine cannot open links with this base URL, or None."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in {"localhost", "::1"} or host.startswith("127.") or host.endswith(".local"):
+        return f"PUBLIC_BASE_URL is {url}: dat adres werkt alleen op deze computer."
+    if parts.scheme != "https":
+        return f"PUBLIC_BASE_URL is {url}: gebruik https, anders gaan links onbeveiligd."
+    return None
+
+
 class Config:
     """Production-shaped configuration read from the environment."""
 
@@ -65,8 +87,8 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     # Largest document a resident or caseworker may upload, in megabytes.
     UPLOAD_MAX_MB = int(os.environ.get("UPLOAD_MAX_MB", "10"))
-    # Public base URL used in links in emails and letters.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080")
+    # Base of links in emails and letters; unset, it follows BIND/PORT (refused in production).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or _base_url_from_bind()
     # Largest import file accepted, in bytes (refused before parsing).
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
     # Most data rows accepted in one import file.

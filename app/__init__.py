@@ -42,6 +42,12 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
         raise RuntimeError(
             "SECRET_KEY is not set: refusing to start outside development with the default key."
         )
+    from config import base_url_problem
+
+    problem = base_url_problem(app.config["PUBLIC_BASE_URL"])
+    if problem and config.ENV_NAME not in {"development", "test"}:
+        # Residents would get dead links in every invitation, letter and request.
+        raise RuntimeError(f"{problem} Stel PUBLIC_BASE_URL in op het https-adres van de site.")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
@@ -84,6 +90,9 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     from .views.resident import register_resident_pages
 
     register_resident_pages(app)
+    from .views.account import register_public_pages
+
+    register_public_pages(app)
     from .errors import register_error_handlers
 
     register_error_handlers(app)

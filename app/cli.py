@@ -38,6 +38,11 @@ def register_cli(app: Flask) -> None:
         """Load the demo data once (does nothing when data exists)."""
         from .services import demo as demo_service
 
+        if app.config.get("ENV_NAME", "development") not in {"development", "test"}:
+            raise click.UsageError(
+                "De demo wordt nooit in een productiedatabase geladen (APP_ENV is niet "
+                "development). Begin leeg: zie docs/aan-de-slag.md."
+            )
         if demo_service.load(seed=seed):
             click.echo(
                 "Demogegevens geladen. Wachtwoord van alle demogebruikers: "
@@ -52,6 +57,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--seed", default=1, show_default=True, help="Seed of the generator.")
     def demo_generate(count: int, seed: int) -> None:
         """Add COUNT realistic cases over the demo municipalities (bulk inserts)."""
+        if app.config.get("ENV_NAME", "development") not in {"development", "test"}:
+            raise click.UsageError("Demozaken worden nooit in een productiedatabase gemaakt.")
         started = time.perf_counter()
         try:
             totals = demo_bulk.generate(count, seed=seed)

@@ -164,6 +164,26 @@ def readable_on(colour: str | None) -> str:
     return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#111111"
 
 
+def field_label(name: str) -> str:
+    """The Dutch label of a field name (app/labels.py), or the name itself."""
+    from .labels import FIELD_LABELS
+
+    return FIELD_LABELS.get(name, name)
+
+
+def setting_nl(value: Any) -> str:
+    """A municipality setting as a person reads it: Ja/Nee, a label, a list of days, a number."""
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, Decimal):
+        return percentage_nl(value)
+    if value is None:
+        return ""
+    return str(value)
+
+
 def register_template_filters(app: Flask) -> None:
     """Make the Dutch formatters available in every template."""
     app.jinja_env.globals.update(cijfer=figure_nl, cijfernaam=figure_label)
@@ -178,6 +198,8 @@ def register_template_filters(app: Flask) -> None:
         janee=yes_no,
         nl2br=nl2br,
         leesbaar_op=readable_on,
+        veldnaam=field_label,
+        instelling=setting_nl,
     )
 
 

@@ -83,11 +83,14 @@ _BEHEERDER = [
     [_views("ImportApi"), "^can_post$"],
     [_views("CaseApi"), "^(can_invite|can_restore)$"],
     [_views("PolicyView"), "^can_(index|edit)$"],
+    [_views("SetupView"), "^can_(index|edit)$"],
+    [_views("OrgUserDBModelView"), "^can_send_link$"],
+    [_views("OrganisationApi"), "^(can_get|can_info|can_users)$"],
     [_views("RetentionView"), "^can_(index|period|report|confirm)$"],
     [_views("MunicipalityApi"), "^can_(what_if|recompute)$"],
     [
         "^(Security|List Users|Auditlog|Printbatch|Imports|Bestandscheck|Geweigerde verzoeken"
-        "|Inkomens- en vermogensparameters|Bewaartermijn)$",
+        "|Inkomens- en vermogensparameters|Bewaartermijn|Inrichting)$",
         "^menu_access$",
     ],
 ]

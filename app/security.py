@@ -7,20 +7,18 @@ from typing import Any
 
 from flask import abort, flash, redirect, request
 from flask_appbuilder.actions import action
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
-from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import lazy_gettext as _
 from sqlalchemy import inspect
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired
 
 from .api.security import SecurityApi, answer_token_errors_in_dutch
 from .labels import FIELD_LABELS
 from .models import User
 from .roles import current_user
-from .services import audit, login_guard, passwords, tenancy, two_factor
+from .services import audit, login_guard, tenancy, two_factor
+from .services.onboarding import accounts
 from .views.base import (
     AuditedChangesMixin,
     TenantFilter,
@@ -32,20 +30,12 @@ from .views.login import LoginView
 log = logging.getLogger(__name__)
 
 
-def _password_without_username(form: Any, field: Any) -> None:
-    # FAB's complexity hook sees the password only; the user name is on this form.
-    username = getattr(getattr(form, "username", None), "data", None)
-    reason = passwords.username_problem(field.data or "", username)
-    if reason:
-        raise ValidationError(reason)
-
-
 class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView):
     """User management: a Beheerder manages the users of their own organisation only."""
 
     audit_name = "user"
     # Gives the action the permission `can_reset_two_factor` that app/roles.py grants.
-    method_permission_name = {"reset_two_factor": "reset_two_factor"}
+    method_permission_name = {"reset_two_factor": "reset_two_factor", "send_link": "send_link"}
 
     list_columns = [
         "first_name",
@@ -75,9 +65,9 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
         "email",
         "organisation",
         "roles",
-        "password",
-        "conf_password",
     ]
+    # No password on the add form: the new user chooses one through an emailed link.
+    add_form_extra_fields: dict[str, Any] = {}
     edit_columns = [
         "first_name",
         "last_name",
@@ -92,16 +82,6 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
     label_columns = {**UserDBModelView.label_columns, "organisation": _("Organisatie")}
     # Groups are platform-wide in FAB, so they stay out of organisation user management.
     validators_columns = {"roles": [DataRequired(message=_("Kies ten minste één rol."))]}
-    # FAB's own password field, plus the rule that needs the user name from this form.
-    add_form_extra_fields = {
-        **UserDBModelView.add_form_extra_fields,
-        "password": PasswordField(
-            _("Password"),
-            description=_("The user's password for authentication"),
-            validators=[DataRequired(), PasswordComplexityValidator(), _password_without_username],
-            widget=BS3PasswordFieldWidget(),
-        ),
-    }
 
     def __init__(self, **kwargs: Any) -> None:
         self.base_filters = [["id", TenantFilter, lambda: None]]
@@ -127,6 +107,25 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
         flash(f"Tweestapsverificatie gereset voor {len(items)} gebruiker(s).", "success")
         return redirect(self.get_redirect())
 
+    @action(
+        "send_link",
+        "Activatielink versturen",
+        "De gekozen gebruikers krijgen een e-mail met een nieuwe eenmalige link (72 uur geldig) "
+        "om een wachtwoord te kiezen; oudere links vervallen. Doorgaan?",
+        "fa-envelope",
+        multiple=True,
+    )
+    def send_link(self, items: Any) -> Any:
+        """Email users of the own organisation a fresh one-time link to choose a password."""
+        items = items if isinstance(items, list) else [items]
+        for item in items:
+            if not tenancy.user_in_scope(current_user(), item):
+                abort(404)
+            accounts.send_link(item, current_user(), commit=False)
+        self.datamodel.session.commit()
+        flash(f"Activatielink verstuurd naar {len(items)} gebruiker(s).", "success")
+        return redirect(self.get_redirect())
+
     def _enforce_org(self, item: User) -> None:
         from .services import users
 
@@ -134,7 +133,17 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
 
     def pre_add(self, item: User) -> None:
         self._enforce_org(item)
-        super().pre_add(item)
+        # Nobody types another person's password: the account opens through its link.
+        item.password = accounts.unusable_password()
+
+    def post_add(self, item: User) -> None:
+        super().post_add(item)
+        accounts.send_link(item, current_user())
+        flash(
+            f"Er gaat een e-mail naar {item.email} met een eenmalige link (72 uur geldig) om "
+            "een wachtwoord te kiezen.",
+            "info",
+        )
 
     def pre_update(self, item: User) -> None:
         self._enforce_org(item)

@@ -14,6 +14,7 @@ from .messages import MessageApi
 from .municipalities import MunicipalityApi
 from .norms import AssetLimitApi, NationalNormApi
 from .ockto import OcktoApi
+from .organisations import OrganisationApi
 from .spec import OpenApi
 
 
@@ -22,6 +23,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
     for api in (
         CaseApi,
         MunicipalityApi,
+        OrganisationApi,
         MemoApi,
         MessageApi,
         AuditApi,

@@ -14,6 +14,7 @@ from sqlalchemy import inspect
 
 from ..models import Municipality
 from ..services import audit, legitimacy, municipalities
+from ..services.onboarding import cbs, organisations
 from .common import TENANT, RestApi, answer, errors
 
 
@@ -23,13 +24,31 @@ def _validate_reminder_days(value: Any) -> None:
         raise ValidationError(error)
 
 
+def _validate_cbs_code(value: Any) -> None:
+    problem = organisations.cbs_code_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _validate_organisation(value: Any) -> None:
+    problem = organisations.organisation_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 def _setting_validators() -> dict[str, Any]:
     bounds = {
         name: validate.Range(low, high, error=municipalities.bound_message(name))
         for name, (low, high) in municipalities.SETTING_BOUNDS.items()
     }
     colour = validate.Regexp(municipalities.COLOUR, error=municipalities.COLOUR_MESSAGE)
-    return {**bounds, "primary_color": colour, "reminder_days": _validate_reminder_days}
+    return {
+        **bounds,
+        "primary_color": colour,
+        "reminder_days": _validate_reminder_days,
+        "cbs_code": _validate_cbs_code,
+        "organisation": _validate_organisation,
+    }
 
 
 class MunicipalityApi(RestApi):
@@ -80,9 +99,17 @@ class MunicipalityApi(RestApi):
         super()._init_model_schemas()
         # Settings have sensible defaults on the model, so a new municipality needs
         # only its CBS code, name and organisation.
-        for name in (*municipalities.SETTING_FIELDS, *municipalities.HOUSE_STYLE_FIELDS):
+        # The name comes from the CBS list when none is given.
+        for name in (*municipalities.SETTING_FIELDS, *municipalities.HOUSE_STYLE_FIELDS, "name"):
             if name in self.add_model_schema.fields:
                 self.add_model_schema.fields[name].required = False
+
+    def pre_add(self, item: Municipality) -> None:
+        item.name = (item.name or "").strip() or cbs.name_of(item.cbs_code) or item.cbs_code
+        item.sender_name = item.sender_name or f"Gemeente {item.name}"
+        for name, value in municipalities.NEW_MUNICIPALITY_DEFAULTS.items():
+            if getattr(item, name) is None:
+                setattr(item, name, value)
 
     def post_add(self, item: Municipality) -> None:
         municipalities.created(item)

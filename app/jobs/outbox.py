@@ -6,8 +6,13 @@ import datetime as dt
 from typing import Any
 
 from ..services import messaging
+from ..services.onboarding import accounts
 
 
 def run(now: dt.datetime | None = None) -> dict[str, Any]:
-    """Send due emails; safe to run twice or in parallel."""
-    return messaging.send_pending(now)
+    """Send due emails to residents, then account emails to users; safe to run twice."""
+    counts = messaging.send_pending(now)
+    system = accounts.send_system_mails(now)
+    if system["sent"] or system["retry"]:
+        counts = {**counts, "account_sent": system["sent"], "account_retry": system["retry"]}
+    return counts

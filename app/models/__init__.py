@@ -35,13 +35,16 @@ from .enums import (
     IncomePeriod,
     MessageStatus,
     NoticeKind,
+    OrganisationKind,
     PartnerSource,
     RejectionReason,
+    SetupStep,
     TemplateEvent,
 )
 from .imports import ImportRecord
 from .messaging import Message, Template
 from .norms import AssetLimit, NationalNorm
+from .onboarding import AccountLink, SetupProgress, SystemMail
 from .organisation import Municipality, Organisation
 from .requests import RefusedRequest
 from .resident import Resident
@@ -53,6 +56,7 @@ from .user import User
 __all__ = [
     "NON_INCOME_KINDS",
     "OPEN_STATUSES",
+    "AccountLink",
     "Advice",
     "AllowlistEntry",
     "AssetHouseholdType",
@@ -95,6 +99,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "Organisation",
+    "OrganisationKind",
     "PartnerSource",
     "RecoveryCode",
     "RefusedRequest",
@@ -102,6 +107,9 @@ __all__ = [
     "Resident",
     "RetentionRun",
     "SchedulerLease",
+    "SetupProgress",
+    "SetupStep",
+    "SystemMail",
     "Template",
     "TemplateEvent",
     "User",

@@ -55,6 +55,23 @@ class CheckMode(LabeledEnum):
     AFTER = "Toetsen achteraf"
 
 
+class OrganisationKind(LabeledEnum):
+    MUNICIPALITY = "Gemeente (eigen organisatie)"
+    ISD = "ISD of samenwerkingsverband (meerdere gemeenten)"
+
+
+class SetupStep(LabeledEnum):
+    """The items of a municipality's set-up checklist (inrichting), in their order."""
+
+    HOUSE_STYLE = "Afzender en huisstijl"
+    POLICY = "Beleid: toetsmoment, bestandscheck, grens en marge"
+    NORMS = "Normen en vermogensgrenzen bevestigd"
+    TEMPLATES = "Alle sjablonen bekeken in Voorbeeld"
+    TEST_EMAIL = "Testmail ontvangen"
+    TEST_INVITATION = "Proefuitnodiging aan uzelf doorlopen"
+    CASEWORKER = "Ten minste één Medewerker"
+
+
 class ContactPreference(LabeledEnum):
     EMAIL = "E-mail"
     LETTER = "Brief"

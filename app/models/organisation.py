@@ -9,7 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .enums import CheckMode
+from .enums import CheckMode, OrganisationKind
 from .types import TZDateTime, enum_column, utcnow
 
 DEFAULT_REMINDER_DAYS = [5, 10, 14]
@@ -22,6 +22,12 @@ class Organisation(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # A municipality's own department serves one municipality; an ISD serves several.
+    kind: Mapped[OrganisationKind] = mapped_column(
+        enum_column(OrganisationKind),
+        default=OrganisationKind.MUNICIPALITY,
+        server_default="MUNICIPALITY",
+    )
     created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
     # Outside development Admins and Beheerders always log in with a second factor;
     # this makes it required for the organisation's Medewerkers too.

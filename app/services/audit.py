@@ -180,6 +180,11 @@ def object_changed(object_type: str, object_id: Any, change: str, commit: bool =
     _write(f"{object_type}.{change}", object_type, object_id, commit=commit)
 
 
+def password_chosen(user: Any) -> None:
+    """A new user chose their password through their one-time link (joins that commit)."""
+    _write("user.password_chosen", "user", user.id, user=user, commit=False)
+
+
 def access_refused(object_type: str, object_id: Any) -> None:
     """An attempt to reach an object outside the user's organisation."""
     _write("access.refused", object_type, object_id, result="refused")

@@ -139,6 +139,17 @@ def _event(decision: Decision) -> TemplateEvent:
     )
 
 
+NO_DATA = (
+    "Deze zaak heeft geen gegevens van Ockto, dus de beschikking kan geen bedragen noemen. "
+    "Geef in de toelichting de grond van het besluit (bijvoorbeeld de stukken die u beoordeelde)."
+)
+
+
+def has_data(case: Case) -> bool:
+    """Whether the case has delivered data (an Ockto delivery) the grounds can rest on."""
+    return bool(case.advice_calculation) or bool(case.deliveries)
+
+
 def _decidable(case_id: int, decision: Any, reasons: Any, explanation: Any,
                user: Any) -> tuple[Case, Decision, list[str], str]:  # fmt: skip
     """The case (organisation, module, status checked) and the parsed decision."""
@@ -146,8 +157,48 @@ def _decidable(case_id: int, decision: Any, reasons: Any, explanation: Any,
     if not case.municipality.module_decisions:
         raise Forbidden(MODULE_OFF)
     chosen, codes, text = _parse(decision, reasons, explanation)
+    if not text and not has_data(case):
+        # Without data a beschikking would grant or reject on grounds with no figures.
+        raise ValidationError([{"veld": "toelichting", "melding": NO_DATA}])
     workflow.check(case, "decide", user)
     return case, chosen, codes, text
+
+
+def confirmation(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,
+                 user: Any = None) -> dict[str, Any]:  # fmt: skip
+    """What "Akkoord en verzenden" will do, checked but not done: for whom, which, how."""
+    user = user if user is not None else current_user()
+    case, chosen, codes, text = _decidable(case_id, decision, reasons, explanation, user)
+    channel = messaging.channel_for(case)
+    recipient = case.applicant.email if channel == Channel.EMAIL else ", ".join(
+        messaging.letter_address(case)
+    )  # fmt: skip
+    return {
+        "case": case,
+        "decision": chosen,
+        "reasons": [RejectionReason[c] for c in codes],
+        "explanation": text,
+        "persons": persons(case),
+        "channel": channel,
+        "recipient": recipient,
+    }
+
+
+def preview_mandatory_text(case: Case, event: TemplateEvent) -> str:
+    """The mandatory part of a beschikking for a made-up case (template Voorbeeld)."""
+    today = utcnow().date()
+    granted = event == TemplateEvent.DECISION_GRANTED
+    case.decision = Decision.GRANTED if granted else Decision.REJECTED
+    case.decision_reasons = [] if granted else ["INCOME_TOO_HIGH"]
+    case.advice_calculation = {
+        "inkomen": "1542.10" if granted else "1811.45",
+        "inkomensgrens": "1690.79",
+        "norm": "1369.06",
+        "vakantiegeldfactor": "0.95",
+        "percentage": "130",
+        "peildatum": today.isoformat(),
+    }
+    return beschikking_block(case, today)
 
 
 def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,

@@ -229,6 +229,40 @@ def _smtp_send(mail: EmailMessage) -> None:
         smtp.send_message(mail)
 
 
+def send_plain(recipient: str, subject: str, body: str, sender_name: str | None = None) -> None:
+    """Send one plain-text email now through the configured mail server (raises on failure)."""
+    config = current_app.config
+    mail = EmailMessage()
+    mail["Subject"] = subject
+    mail["From"] = f"{sender_name or config['APP_NAME']} <{config['MAIL_FROM']}>"
+    mail["To"] = recipient
+    mail["Date"] = formatdate(localtime=False)
+    mail["Message-ID"] = make_msgid(idstring="gp-system")
+    mail.set_content(body)
+    _smtp_send(mail)
+
+
+def smtp_problem_nl(exc: BaseException) -> str:
+    """A Dutch explanation of why the mail server refused or could not be reached."""
+    config = current_app.config
+    server = f"{config.get('SMTP_HOST')}:{config.get('SMTP_PORT')}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"De mailserver {server} weigert de inloggegevens (SMTP_USER/SMTP_PASSWORD)."
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"De mailserver {server} weigert het adres van de ontvanger."
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return f"De mailserver {server} weigert het afzenderadres (MAIL_FROM)."
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"De mailserver {server} ondersteunt STARTTLS of inloggen niet (SMTP_USE_TLS)."
+    if isinstance(exc, smtplib.SMTPException):
+        return f"De mailserver {server} weigerde de e-mail ({type(exc).__name__})."
+    if isinstance(exc, TimeoutError):
+        return f"De mailserver {server} antwoordt niet (time-out)."
+    if isinstance(exc, OSError):
+        return f"De mailserver {server} is niet bereikbaar (geweigerd of onbekende naam)."
+    return f"De e-mail kon niet worden verstuurd ({type(exc).__name__})."
+
+
 def _claim(message_id: int, attempts: int, now: dt.datetime) -> bool:
     """Take one message for this run; a concurrent run that lost the race skips it."""
     result = db.session.execute(
@@ -373,28 +407,49 @@ def preview_case(municipality: Any) -> Case:
     return case
 
 
-def preview(template: Template, now: dt.datetime | None = None) -> documents.Rendered:
-    """The template rendered against a made-up case: email (HTML and text) and letter PDF."""
+def preview(
+    template: Template,
+    now: dt.datetime | None = None,
+    link: str | None = None,
+    texts: dict[str, str] | None = None,
+) -> documents.Rendered:
+    """The template rendered against a made-up case: email (HTML and text) and letter PDF.
+
+    `texts` replaces the saved subject and bodies (the unsaved text being edited).
+    """
     now = now or utcnow()
+    texts = texts or {}
+    subject_text = texts.get("email_subject", template.email_subject)
+    email_text = texts.get("email_body", template.email_body)
+    letter_text = texts.get("letter_body", template.letter_body)
     case = preview_case(template.municipality)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     context = templating.context_for(
         case,
         template.municipality,
-        link=f"{base}/inwoner/start/voorbeeld",
+        link=link or f"{base}/inwoner/start/voorbeeld",
         deadline=(now + dt.timedelta(days=14)).date(),
         request_description="Een kopie van uw laatste loonstrook.",
         today=now.date(),
     )
-    subject = templating.render(template.email_subject, context).strip()
-    rendered = documents.email(
-        template.municipality, subject, templating.render(template.email_body, context)
-    )
+    subject = templating.render(subject_text, context).strip()
+    extra = ""
+    if template.event in ATTACH_PDF:
+        from . import decisions
+
+        extra = decisions.preview_mandatory_text(case, template.event)
+    context = {**context, "beschikking": extra}
+
+    def body_of(source: str) -> str:
+        text = templating.render(source, context)
+        return text if not extra or BESCHIKKING.search(source) else f"{text}\n\n{extra}"
+
+    rendered = documents.email(template.municipality, subject, body_of(email_text))
     rendered.pdf = documents.letter_pdf(
         template.municipality,
         letter_address(case),
         subject,
-        templating.render(template.letter_body, context),
+        body_of(letter_text),
         case.number,
         now.date(),
     )

@@ -28,6 +28,41 @@ SETTING_FIELDS = [
     "max_data_age_days",
     "info_request_days",
 ]
+# What each setting means, shown beside it on the settings screen and the set-up checklist.
+SETTING_HELP = {
+    "check_mode": "Toetsen vooraf: een aanvrager wordt uitgenodigd om gegevens door te geven en "
+    "krijgt pas een besluit na de toets. Toetsen achteraf: een aanvraag wordt meteen toegekend "
+    "(zonder onderzoek) en later getoetst.",
+    "uses_allowlist": "Aan: een aanvrager die in de bestandscheck staat (bijvoorbeeld omdat hij "
+    "al bijstand krijgt) wordt meteen toegekend, zonder gegevens op te vragen.",
+    "reminders_enabled": "Aan: inwoners met voorkeur e-mail die nog geen gegevens doorgaven, "
+    "krijgen automatisch een herinnering.",
+    "reminder_days": "Dagen na de uitnodiging waarop een herinnering gaat; standaard 5, 10 en 14.",
+    "module_ockto": "Uitnodigen en gegevens ophalen via de Ockto-app (ook voor heronderzoeken).",
+    "module_legitimacy": "Het automatische advies Toekennen / Onderzoeken / Afwijzen.",
+    "module_decisions": "Besluiten nemen en de beschikking maken en versturen.",
+    "income_percentage": "De inkomensgrens als percentage van de bijstandsnorm, bijvoorbeeld 130.",
+    "income_includes_holiday_allowance": "Uit: het inkomen wordt vergeleken met de norm zonder "
+    "vakantiegeld (norm × 0,95), zoals de meeste gemeenten doen.",
+    "advice_margin_percentage": "Ligt inkomen of vermogen hoogstens zoveel procent boven de "
+    "grens, dan is het advies Onderzoeken in plaats van Afwijzen.",
+    "check_assets": "Aan: het vermogen wordt getoetst aan de vermogensgrens.",
+    "deduct_debts": "Aan: schulden (behalve studieschuld) worden van het vermogen afgetrokken.",
+    "max_data_age_days": "Zijn de inkomensgegevens ouder dan dit aantal dagen, dan is het advies "
+    "Onderzoeken.",
+    "info_request_days": "De standaardtermijn om aanvullende informatie aan te leveren.",
+}
+# New municipalities start with every module, reminders and the asset test on.
+NEW_MUNICIPALITY_DEFAULTS: dict[str, Any] = {
+    "module_ockto": True,
+    "module_legitimacy": True,
+    "module_decisions": True,
+    "reminders_enabled": True,
+    "check_assets": True,
+    "deduct_debts": True,
+    "uses_allowlist": False,
+    "income_includes_holiday_allowance": False,
+}
 HOUSE_STYLE_FIELDS = ["sender_name", "sender_address", "signature", "footer", "primary_color"]
 MAX_REMINDERS = 3
 # Bounds of the numeric settings, shared by the settings screen and the REST API.

@@ -12,10 +12,12 @@ from .memos import MemoModelView
 from .messages import MessageModelView
 from .municipalities import MunicipalityModelView
 from .norms import AssetLimitModelView, NationalNormModelView
+from .organisations import OrganisationModelView
 from .policy import PolicyView
 from .printbatch import PrintBatchView
 from .residents import ResidentModelView
 from .retention import RetentionView
+from .setup import SetupView
 from .templates import TemplateModelView
 
 
@@ -35,12 +37,14 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(MessageModelView, "Berichten", icon="fa-envelope", category="Zaken")
     appbuilder.add_view(ResidentModelView, "Inwoners", icon="fa-users")
     appbuilder.add_view(
-        MunicipalityModelView,
-        "Gemeenten",
-        icon="fa-building",
+        OrganisationModelView,
+        "Organisaties",
+        icon="fa-sitemap",
         category="Beheer",
         category_icon="fa-cog",
     )
+    appbuilder.add_view(MunicipalityModelView, "Gemeenten", icon="fa-building", category="Beheer")
+    appbuilder.add_view(SetupView, "Inrichting", icon="fa-check-square", category="Beheer")
     appbuilder.add_view(
         PolicyView, "Inkomens- en vermogensparameters", icon="fa-balance-scale", category="Beheer"
     )

@@ -251,6 +251,7 @@ class CaseModelView(TenantModelView):
             can_decide=case.municipality.module_decisions
             and "decide" in workflow.allowed_actions(case),
             rejection_reasons=list(RejectionReason),
+            has_data=decisions.has_data(case),
             action_labels={name: t.label for name, t in workflow.TRANSITIONS.items()},
             **ADVICE_LABELS,
         )
@@ -326,6 +327,13 @@ class CaseModelView(TenantModelView):
                     headers={"Content-Disposition": "inline; filename=voorbeeld-beschikking.pdf",
                              "Cache-Control": "no-store"},
                 )  # fmt: skip
+            if form.get("stap") != "bevestigd":
+                # "Akkoord en verzenden" asks once more, naming the resident and the channel.
+                return self.render_template(
+                    "case/confirm_decision.html",
+                    title="Besluit bevestigen",
+                    **decisions.confirmation(*args),
+                )
             case = decisions.decide(*args)
             flash(
                 f"Besluit genomen: {case.decision.label}. De beschikking is verstuurd.", "success"

@@ -185,9 +185,24 @@ class ImportModelView(TenantModelView):
     @has_access
     @permission_name("start")
     def start(self):
-        """Start heronderzoek for every NEW reassessment of one municipality."""
+        """Start heronderzoek for the NEW cases of one import or municipality, once asked."""
+        form = request.form
+        cbs_code = form.get("gemeentecode", "")
+        import_id = form.get("import_id", type=int)
         try:
-            counts = reassessments.start(cbs_code=request.form.get("gemeentecode", ""))
+            plan = reassessments.plan(cbs_code=cbs_code, import_id=import_id)
+            if form.get("bevestigd") != "1" or form.get("aantal", type=int) != plan["count"]:
+                # Many residents get a letter or email: say how many and from where, and ask.
+                return self.render_template(
+                    "import/confirm_start.html",
+                    plan=plan,
+                    cbs_code=cbs_code,
+                    import_id=import_id,
+                    municipality=tenancy.get_municipality(cbs_code) if cbs_code else None,
+                    changed=form.get("bevestigd") == "1",
+                    title="Heronderzoek starten",
+                )
+            counts = reassessments.start(cbs_code=cbs_code, import_id=import_id)
         except tenancy.NotFound:
             abort(404)
         flash(

@@ -6,16 +6,49 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _
-from wtforms.validators import NumberRange, Regexp
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from ..formatting import label_of, percentage_nl, yes_no
 from ..models import CheckMode, Municipality
 from ..services import legitimacy, municipalities
+from ..services.onboarding import cbs, organisations
 from .base import AuditedChangesMixin, TenantModelView
 from .fields import DayListField, optional_booleans
+
+
+class CbsCodeValidator:
+    """Only a municipality from this year's CBS list that is not connected yet."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        problem = organisations.cbs_code_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class OrganisationKindValidator:
+    """A municipality's own organisation serves one municipality; an ISD serves several."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        problem = organisations.organisation_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+def _new_booleans(labels: dict[str, Any], names: list[str]) -> dict[str, BooleanField]:
+    """The add form's checkboxes, ticked where a new municipality starts with the setting on."""
+    return {
+        name: BooleanField(
+            labels.get(name, name),
+            default=municipalities.NEW_MUNICIPALITY_DEFAULTS.get(name, False),
+            description=municipalities.SETTING_HELP.get(name, ""),
+        )
+        for name in names
+    }
 
 
 class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
@@ -102,12 +135,37 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
             for name, (low, high) in municipalities.SETTING_BOUNDS.items()
         },
         "primary_color": [Regexp(municipalities.COLOUR, message=municipalities.COLOUR_MESSAGE)],
+        "organisation": [OrganisationKindValidator()],
     }
-    add_form_extra_fields = edit_form_extra_fields = {
+    description_columns = dict(municipalities.SETTING_HELP)
+    edit_form_extra_fields = {
         **optional_booleans(label_columns, _booleans),
         "reminder_days": DayListField(
             label_columns["reminder_days"],
             description=_("Dagen na de uitnodiging, bijvoorbeeld 5, 10, 14."),
+        ),
+    }
+    # A new municipality is chosen from the CBS list and starts with every module,
+    # reminders at 5, 10 and 14 days and the asset test on.
+    add_form_extra_fields = {
+        **_new_booleans(label_columns, _booleans),
+        "reminder_days": DayListField(
+            label_columns["reminder_days"],
+            description=_("Dagen na de uitnodiging, bijvoorbeeld 5, 10, 14."),
+            default=[5, 10, 14],
+        ),
+        "cbs_code": SelectField(
+            _("Gemeente (CBS-lijst)"),
+            choices=[("", "Kies een gemeente…"), *cbs.choices()],
+            validators=[CbsCodeValidator()],
+            widget=Select2Widget(),
+            description=_("Gemeenten volgens de CBS-indeling van dit jaar; typ om te zoeken."),
+        ),
+        "name": StringField(
+            _("Naam"),
+            validators=[Optional()],
+            widget=BS3TextFieldWidget(),
+            description=_("Leeg laten: de naam uit de CBS-lijst."),
         ),
     }
 
@@ -134,6 +192,10 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         except ValueError as exc:
             flash(str(exc), "danger")
         return redirect(url_for(".show", pk=pk))
+
+    def pre_add(self, item: Municipality) -> None:
+        item.name = (item.name or "").strip() or cbs.name_of(item.cbs_code) or item.cbs_code
+        item.sender_name = item.sender_name or f"Gemeente {item.name}"
 
     def post_add(self, item: Municipality) -> None:
         municipalities.created(item)

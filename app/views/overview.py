@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, url_for
+from flask import current_app, g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 
 from ..formatting import today_nl
 from ..models import Advice, CaseStatus
-from ..services import cases, norms
+from ..services import cases, norms, tenancy
+from ..services.onboarding import checklist
 
 
 class OverviewIndexView(IndexView):
@@ -20,6 +21,11 @@ class OverviewIndexView(IndexView):
         if user is None or not user.is_authenticated:
             return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
         rows, total = cases.overview(user)
+        sm = self.appbuilder.sm
+        manages = sm.has_access("can_index", "SetupView")
+        from config import base_url_problem
+
+        setup = checklist.incomplete(tenancy.visible_municipalities(user)) if manages else []
         return self.render_template(
             "overview.html",
             rows=rows,
@@ -29,5 +35,10 @@ class OverviewIndexView(IndexView):
             attention_labels=cases.ATTENTION,
             weeks=cases.applications_per_week(today_nl(), user=user),
             norm_warnings=norms.warnings(today_nl(), user),
+            setup_incomplete=setup,
+            link_warning=base_url_problem(current_app.config["PUBLIC_BASE_URL"])
+            if manages
+            else None,
+            no_municipalities=manages and not rows,
             title="Overzicht",
         )

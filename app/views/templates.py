@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort
+from flask import Response, abort, request
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -15,7 +15,9 @@ from wtforms.validators import DataRequired, ValidationError
 
 from ..formatting import datetime_nl, label_of
 from ..models import Template, TemplateEvent
+from ..roles import current_user
 from ..services import messaging, templating
+from ..services.onboarding import checklist
 from .base import AuditedChangesMixin, TenantModelView
 
 
@@ -79,27 +81,55 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
             abort(404)
         return template
 
-    @expose("/preview/<pk>")
+    def _texts(self) -> dict[str, str] | None:
+        """The unsaved texts posted from the edit form, or None for the saved ones."""
+        if request.method != "POST":
+            return None
+        return {
+            name: request.form[name]
+            for name in ("email_subject", "email_body", "letter_body")
+            if name in request.form
+        }
+
+    @expose("/preview/<pk>", methods=["GET", "POST"])
     @has_access
     def preview(self, pk: Any):
-        """Show the saved template rendered against a made-up case."""
+        """The template as a (fictitious) resident receives it; POST: the unsaved text."""
         template = self._template(pk)
-        try:
-            rendered, error = messaging.preview(template), None
-        except Exception as exc:  # noqa: BLE001 - a beheerder's text can fail in many ways
-            rendered, error = None, f"Het sjabloon kan niet worden gemaakt: {exc}"
+        texts = self._texts()
+        problems = [
+            f"{self.label_columns.get(name, name)}: {problem}"
+            for name, text in (texts or {}).items()
+            for problem in templating.check(text)
+        ]
+        rendered, error = None, "; ".join(problems) or None
+        if not problems:
+            try:
+                rendered = messaging.preview(template, texts=texts)
+            except Exception as exc:  # noqa: BLE001 - a beheerder's text can fail in many ways
+                error = f"Het sjabloon kan niet worden gemaakt: {exc}"
+        if rendered is not None and self.appbuilder.sm.has_access(
+            "can_edit", self.class_permission_name
+        ):
+            checklist.template_seen(template, current_user())
         return self.render_template(
             "template/preview.html",
             item=template,
             rendered=rendered,
             error=error,
-            title="Voorbeeld",
+            texts=texts,
+            title=f"Voorbeeld: {template.event.label}",
         )
 
-    @expose("/preview/<pk>/pdf")
+    @expose("/preview/<pk>/pdf", methods=["GET", "POST"])
     @has_access
     @permission_name("preview")
     def preview_pdf(self, pk: Any):
-        """The letter of the saved template as PDF, for a made-up case."""
-        rendered = messaging.preview(self._template(pk))
-        return Response(rendered.pdf, mimetype="application/pdf")
+        """The letter as PDF for a fictitious resident (POST: the unsaved text)."""
+        rendered = messaging.preview(self._template(pk), texts=self._texts())
+        return Response(
+            rendered.pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": "inline; filename=voorbeeld.pdf",
+                     "Cache-Control": "no-store"},
+        )  # fmt: skip
