@@ -40,6 +40,9 @@ PERSONAL_VIEWS: dict[str, str] = {
     "RetentionView": "retention_run",
     "resident": "invitation",
     "sandbox": "invitation",
+    "OrganisationModelView": "organisation",
+    "OrganisationApi": "organisation",
+    "account": "user",
 }
 
 # Views that show no personal data, or the user's own account only (their events are
@@ -62,6 +65,8 @@ NOT_PERSONAL_VIEWS: frozenset[str] = frozenset(
         "PolicyView",
         "ResetMyPasswordView",
         "RoleModelView",
+        "SetupView",
+        "trial",
         "SecurityApi",
         "SwaggerView",
         "TemplateModelView",
@@ -78,7 +83,7 @@ NOT_PERSONAL_VIEWS: frozenset[str] = frozenset(
 # Callers without a user account: a partner's signed request, a resident's link. Their
 # refusals are recorded elsewhere (refused requests, the application log) so that an
 # unauthenticated caller cannot fill the audit log; what they change is audited.
-WITHOUT_USER_VIEWS = frozenset({"IntakeApi", "OcktoApi", "resident", "sandbox"})
+WITHOUT_USER_VIEWS = frozenset({"IntakeApi", "OcktoApi", "resident", "sandbox", "account"})
 
 # Route arguments that name the object; a resident's link token is a credential, never logged.
 ID_ARGUMENTS = ("pk", "id", "document_id", "notice_id")

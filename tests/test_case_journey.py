@@ -122,13 +122,14 @@ def test_from_invited_to_a_sent_beschikking_through_the_screens_alone(app, db, c
         worker = login(app, "medewerker.zwolle")
         page = worker.get(show).get_data(as_text=True)
         assert "huur.pdf" in page and "Documenten ontvangen" in page and 'id="besluiten"' in page
+        token = csrf_token(worker, show)
+        asked = worker.post(
+            f"{show}/besluit", data={"csrf_token": token, "besluit": "GRANTED", "stap": "verzenden"}
+        ).get_data(as_text=True)
+        assert 'id="bevestigen"' in asked  # asks once more before anything is sent
         sent = worker.post(
             f"{show}/besluit",
-            data={
-                "csrf_token": csrf_token(worker, show),
-                "besluit": "GRANTED",
-                "stap": "verzenden",
-            },
+            data={"csrf_token": token, "besluit": "GRANTED", "stap": "bevestigd"},
             follow_redirects=True,
         ).get_data(as_text=True)
     assert "De beschikking is verstuurd." in sent

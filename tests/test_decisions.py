@@ -144,9 +144,19 @@ def test_the_screen_previews_the_beschikking_then_sends_it(app, db, client):
         db.session.expire_all()
         assert db.session.get(Case, case.id).status == CaseStatus.DATA_RECEIVED  # only a preview
         assert beschikking(db, case.id) is None
-        sent = worker.post(
+        asked = worker.post(
             f"/zaken/show/{case.id}/besluit",
             data={"csrf_token": token, "besluit": "GRANTED", "stap": "verzenden"},
+        ).get_data(as_text=True)
+        # "Akkoord en verzenden" asks once more, naming the resident and the channel.
+        assert 'id="bevestigen"' in asked and case.applicant.full_name in asked
+        assert 'data-kanaal="EMAIL"' in asked or 'data-kanaal="LETTER"' in asked
+        db.session.expire_all()
+        assert db.session.get(Case, case.id).status == CaseStatus.DATA_RECEIVED
+        assert beschikking(db, case.id) is None
+        sent = worker.post(
+            f"/zaken/show/{case.id}/besluit",
+            data={"csrf_token": token, "besluit": "GRANTED", "stap": "bevestigd"},
             follow_redirects=True,
         ).get_data(as_text=True)
     assert "Besluit genomen: Toegekend. De beschikking is verstuurd." in sent

@@ -416,13 +416,35 @@ def test_screen_flow_upload_preview_refused_download_confirm_and_start(app, behe
                 )
             )
         ]
-    response = client.post("/import/start", data={"csrf_token": token, "gemeentecode": "0193"})
+        imported_ids = [c for c in new_ids if c > max(new_ids) - 2]
+        older_ids = [c for c in new_ids if c not in imported_ids]
+    assert older_ids, "the demo has older new reassessments of Zwolle"
+    # Offered on the import's page: it says how many of which import, and asks first.
+    start = {"csrf_token": token, "gemeentecode": "0193", "import_id": str(record_id)}
+    asked = client.post("/import/start", data=start)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'data-aantal="2"' in page and "h.csv" in page
+    with app.app_context():
+        assert {c.status for c in _db.session.scalars(select(Case).where(Case.id.in_(new_ids)))} \
+            == {CaseStatus.NEW}  # fmt: skip
+    response = client.post("/import/start", data={**start, "bevestigd": "1", "aantal": "2"})
     assert response.status_code == 302
     with app.app_context():
-        statuses = {c.status for c in _db.session.scalars(select(Case).where(Case.id.in_(new_ids)))}
-        assert statuses == {CaseStatus.INVITED}
-        messages = _db.session.scalars(select(Message).where(Message.case_id.in_(new_ids))).all()
+        cases = {
+            c.id: c.status for c in _db.session.scalars(select(Case).where(Case.id.in_(new_ids)))
+        }
+        assert {cases[i] for i in imported_ids} == {CaseStatus.INVITED}
+        assert {cases[i] for i in older_ids} == {CaseStatus.NEW}  # other imports untouched
+        messages = _db.session.scalars(
+            select(Message).where(Message.case_id.in_(imported_ids))
+        ).all()
         assert {m.channel.name for m in messages} == {"EMAIL", "LETTER"}
+    # For the whole municipality it names every origin and count, and a stale count asks again.
+    whole = {"csrf_token": token, "gemeentecode": "0193"}
+    page = client.post("/import/start", data=whole).get_data(as_text=True)
+    assert f'data-aantal="{len(older_ids)}"' in page
+    stale = client.post("/import/start", data={**whole, "bevestigd": "1", "aantal": "999"})
+    assert stale.status_code == 200 and "intussen veranderd" in stale.get_data(as_text=True)
 
 
 def test_start_reassessment_action_counts_refusals(app, beheerder_client):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import jwt
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db as _db
-from app.models import AuditLog, User
+from app.models import AuditLog, SystemMail
 from app.services import login_guard, passwords, sessions
 from tests.conftest import DEMO_PASSWORD, api_token, bearer, csrf_token, login
-from tests.helpers import PASSWORD, form_login, make_user, org
+from tests.helpers import PASSWORD, form_login, make_user
 
 
 @pytest.fixture()
@@ -107,8 +108,11 @@ def test_a_good_password_passes_and_the_user_name_may_not_be_in_it():
     assert passwords.problems("jansen-geheim-2026-x", username="jansen")
 
 
-def test_a_beheerder_cannot_give_a_new_user_a_weak_password(app, beheerder_client):
+def test_a_new_user_cannot_choose_a_weak_password_through_the_link(app, beheerder_client):
+    """The add form has no password; the policy holds where the user chooses their own."""
     token = csrf_token(beheerder_client, "/users/add")
+    page = beheerder_client.get("/users/add").get_data(as_text=True)
+    assert 'name="password"' not in page and 'name="conf_password"' not in page
     form = {
         "first_name": "Zwak",
         "last_name": "Wachtwoord",
@@ -118,24 +122,29 @@ def test_a_beheerder_cannot_give_a_new_user_a_weak_password(app, beheerder_clien
         "csrf_token": token,
     }
     with app.app_context():
-        form["organisation"] = str(org("Gemeente Zwolle").id)
         form["roles"] = str(app.appbuilder.sm.find_role("Medewerker").id)
-    page = beheerder_client.post(
-        "/users/add", data={**form, "password": "wachtwoord1", "conf_password": "wachtwoord1"}
-    )
-    assert "minstens 12 tekens" in page.get_data(as_text=True)
+    assert beheerder_client.post("/users/add", data=form).status_code == 302
     with app.app_context():
-        assert _db.session.scalar(select(User).where(User.username == "zwak.wachtwoord")) is None
+        mail = _db.session.scalar(
+            select(SystemMail).where(SystemMail.recipient == "zwak@example.nl")
+        )
+        link = re.search(r"/account/activeren/\S+", mail.body_text).group(0)
+    anonymous = app.test_client()
+    form = {"csrf_token": csrf_token(anonymous, link)}
+    page = anonymous.post(
+        link, data={**form, "password": "wachtwoord1", "conf_password": "wachtwoord1"}
+    )
+    assert page.status_code == 422 and "minstens 12 tekens" in page.get_data(as_text=True)
     named = "zwak.wachtwoord-2026!"
-    page = beheerder_client.post(
-        "/users/add", data={**form, "password": named, "conf_password": named}
-    )
+    page = anonymous.post(link, data={**form, "password": named, "conf_password": named})
     assert "mag de gebruikersnaam niet bevatten" in page.get_data(as_text=True)
-    beheerder_client.post(
-        "/users/add", data={**form, "password": PASSWORD, "conf_password": PASSWORD}
+    assert (
+        anonymous.post(
+            link, data={**form, "password": PASSWORD, "conf_password": PASSWORD}
+        ).status_code
+        == 200
     )
-    with app.app_context():
-        assert _db.session.scalar(select(User).where(User.username == "zwak.wachtwoord"))
+    assert form_login(app.test_client(), "zwak.wachtwoord", PASSWORD).status_code == 302
 
 
 def test_a_session_ends_after_thirty_idle_minutes(app, clock):

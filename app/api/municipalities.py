@@ -12,7 +12,8 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import ValidationError, validate
 from sqlalchemy import inspect
 
-from ..models import Municipality
+from ..extensions import db
+from ..models import Municipality, Organisation
 from ..services import audit, legitimacy, municipalities
 from ..services.onboarding import cbs, organisations
 from .common import TENANT, RestApi, answer, errors
@@ -30,12 +31,6 @@ def _validate_cbs_code(value: Any) -> None:
         raise ValidationError(problem)
 
 
-def _validate_organisation(value: Any) -> None:
-    problem = organisations.organisation_problem(value)
-    if problem:
-        raise ValidationError(problem)
-
-
 def _setting_validators() -> dict[str, Any]:
     bounds = {
         name: validate.Range(low, high, error=municipalities.bound_message(name))
@@ -47,7 +42,6 @@ def _setting_validators() -> dict[str, Any]:
         "primary_color": colour,
         "reminder_days": _validate_reminder_days,
         "cbs_code": _validate_cbs_code,
-        "organisation": _validate_organisation,
     }
 
 
@@ -103,6 +97,16 @@ class MunicipalityApi(RestApi):
         for name in (*municipalities.SETTING_FIELDS, *municipalities.HOUSE_STYLE_FIELDS, "name"):
             if name in self.add_model_schema.fields:
                 self.add_model_schema.fields[name].required = False
+
+    def post_headless(self) -> Response:
+        """FAB's create, refusing first a second municipality under a municipality's own."""
+        body = request.get_json(silent=True)
+        chosen = body.get("organisation") if isinstance(body, dict) else None
+        if isinstance(chosen, int) and not isinstance(chosen, bool):
+            problem = organisations.organisation_problem(db.session.get(Organisation, chosen))
+            if problem and db.session.get(Organisation, chosen) is not None:
+                return self.response_422(message={"organisation": [problem]})
+        return super().post_headless()
 
     def pre_add(self, item: Municipality) -> None:
         item.name = (item.name or "").strip() or cbs.name_of(item.cbs_code) or item.cbs_code

@@ -157,10 +157,10 @@ def _decidable(case_id: int, decision: Any, reasons: Any, explanation: Any,
     if not case.municipality.module_decisions:
         raise Forbidden(MODULE_OFF)
     chosen, codes, text = _parse(decision, reasons, explanation)
+    workflow.check(case, "decide", user)
     if not text and not has_data(case):
         # Without data a beschikking would grant or reject on grounds with no figures.
         raise ValidationError([{"veld": "toelichting", "melding": NO_DATA}])
-    workflow.check(case, "decide", user)
     return case, chosen, codes, text
 
 

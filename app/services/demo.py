@@ -23,6 +23,7 @@ from ..models import (
     Decision,
     Memo,
     Organisation,
+    OrganisationKind,
     Resident,
     TemplateEvent,
     User,
@@ -33,6 +34,7 @@ from . import invitations, messaging
 from .bsn import generate as make_bsn
 from .municipalities import create_municipality
 from .ockto import deliveries, sandbox
+from .onboarding import checklist
 
 DEMO_PASSWORD = "Demo-Welkom-2026!"  # noqa: S105 - documented demo password
 
@@ -478,7 +480,7 @@ def load(seed: int = 2026, cases: int = 200) -> bool:
     if is_loaded():
         return False
     zwolle_org = Organisation(name="Gemeente Zwolle")
-    isd = Organisation(name="ISD Bollenstreek")
+    isd = Organisation(name="ISD Bollenstreek", kind=OrganisationKind.ISD)
     db.session.add_all([zwolle_org, isd])
     zwolle = create_municipality(
         zwolle_org,
@@ -541,6 +543,9 @@ def load(seed: int = 2026, cases: int = 200) -> bool:
         _user("medewerker.bollenstreek", "Mirjam", "van Egmond", isd, ROLE_MEDEWERKER),
     ]
     db.session.flush()
+    # The demo's municipalities are set up: their checklist is done.
+    for municipality in (zwolle, hillegom, lisse, teylingen):
+        checklist.mark_set_up(municipality)
     gen = _Generator(seed)
     spread = [zwolle] * 9 + [hillegom] * 4 + [lisse] * 4 + [teylingen] * 3
     statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]

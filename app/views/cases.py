@@ -251,7 +251,7 @@ class CaseModelView(TenantModelView):
             can_decide=case.municipality.module_decisions
             and "decide" in workflow.allowed_actions(case),
             rejection_reasons=list(RejectionReason),
-            has_data=decisions.has_data(case),
+            has_data=bool(case.advice_calculation or deliveries),
             action_labels={name: t.label for name, t in workflow.TRANSITIONS.items()},
             **ADVICE_LABELS,
         )

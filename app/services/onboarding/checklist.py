@@ -79,6 +79,16 @@ def seen_templates(municipality: Municipality) -> set[str]:
     }
 
 
+def mark_set_up(municipality: Municipality) -> None:
+    """Mark every confirmed step and template as done (the demo's ready municipalities)."""
+    items = [step.name for step in CONFIRMED]
+    items += [f"{TEMPLATE_PREFIX}{event.name}" for event in TemplateEvent]
+    known = _marks(municipality) if municipality.id else set()
+    db.session.add_all(
+        SetupProgress(municipality_id=municipality.id, item=i) for i in items if i not in known
+    )
+
+
 def template_seen(template: Template, user: Any = None) -> None:
     """A Beheerder looked at a template in Voorbeeld (counts towards the checklist)."""
     mark(template.municipality, f"{TEMPLATE_PREFIX}{template.event.name}", user)
