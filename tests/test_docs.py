@@ -7,7 +7,13 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GUIDES = ["handleiding-medewerker.md", "handleiding-beheerder.md", "installatie.md", "api.md"]
+GUIDES = [
+    "aan-de-slag.md",
+    "handleiding-medewerker.md",
+    "handleiding-beheerder.md",
+    "installatie.md",
+    "api.md",
+]
 
 
 def test_the_readme_links_every_guide():

@@ -419,3 +419,30 @@ def test_the_demo_is_never_loaded_into_a_production_database(tmp_path):
     config.PUBLIC_BASE_URL = "https://polis.example.nl"
     result = create_app(config).test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0 and "nooit in een productiedatabase" in result.output
+
+
+def test_the_edit_pages_show_the_unsaved_house_style_and_template_text(app):
+    with app.app_context():
+        zwolle = municipality("0193")
+        template = _db.session.scalar(
+            select(Template).where(Template.municipality_id == zwolle.id).order_by(Template.id)
+        )
+        zwolle_id, template_id = zwolle.id, template.id
+    beheerder = login(app, "beheerder.zwolle")
+    edit = beheerder.get(f"/gemeenten/edit/{zwolle_id}").get_data(as_text=True)
+    assert f"/inrichting/gemeente/{zwolle_id}/huisstijl" in edit
+    pdf = beheerder.post(
+        f"/inrichting/gemeente/{zwolle_id}/huisstijl",
+        data={"csrf_token": csrf_token(beheerder, f"/gemeenten/edit/{zwolle_id}"),
+              "signature": "Nieuwe ondertekening", "primary_color": "#00ff00"},
+    )  # fmt: skip
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    edit = beheerder.get(f"/sjablonen/edit/{template_id}").get_data(as_text=True)
+    assert f"/sjablonen/preview/{template_id}" in edit  # FAB gave its edit page no pk
+    with app.app_context():
+        bollenstreek = municipality("0534").id
+    other = beheerder.post(
+        f"/inrichting/gemeente/{bollenstreek}/huisstijl",
+        data={"csrf_token": csrf_token(beheerder, f"/gemeenten/edit/{zwolle_id}")},
+    )
+    assert other.status_code == 404

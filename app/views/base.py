@@ -123,6 +123,9 @@ class DutchPagesMixin:
 
     def render_template(self, template: str, **kwargs: Any) -> str:
         pk = (request.view_args or {}).get("pk")
+        if pk is not None:
+            # FAB's edit page gets no pk: our edit templates link to the object's own pages.
+            kwargs.setdefault("pk", pk)
         page = (request.endpoint or "").rsplit(".", 1)[-1]
         if pk is not None and page in ("show", "edit") and "title" in kwargs:
             item = self.datamodel.get(pk, self._base_filters)

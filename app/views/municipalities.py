@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -170,6 +170,8 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
     }
 
     show_template = "municipality/show.html"
+    edit_template = "municipality/edit.html"
+    add_title = _("Gemeente toevoegen")
 
     def render_template(self, template: str, **kwargs: Any) -> str:
         kwargs.setdefault(
@@ -199,3 +201,13 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
 
     def post_add(self, item: Municipality) -> None:
         municipalities.created(item)
+        g.added_municipality = item.organisation_id
+
+    def post_add_redirect(self) -> Any:
+        """After adding a municipality, back to its organisation: next come its users."""
+        organisation_id = g.pop("added_municipality", None)
+        if organisation_id is not None and self.appbuilder.sm.has_access(
+            "can_show", "OrganisationModelView"
+        ):
+            return redirect(url_for("OrganisationModelView.show", pk=organisation_id))
+        return super().post_add_redirect()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, redirect, url_for
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 from wtforms import StringField
@@ -34,7 +35,8 @@ class OrganisationModelView(AuditedChangesMixin, TenantModelView):
     audit_name = "organisation"
     datamodel = SQLAInterface(Organisation)
     route_base = "/organisaties"
-    list_title = show_title = add_title = edit_title = _("Organisaties")
+    list_title = show_title = edit_title = _("Organisaties")
+    add_title = _("Organisatie toevoegen")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
     list_columns = ["name", "kind", "municipalities", "created_on"]
     show_columns = ["name", "kind", "municipalities", "retention_years", "created_on"]
@@ -68,6 +70,17 @@ class OrganisationModelView(AuditedChangesMixin, TenantModelView):
         )
     }
     show_template = "organisation/show.html"
+
+    def post_add(self, item: Organisation) -> None:
+        super().post_add(item)
+        g.added_organisation = item.id
+
+    def post_add_redirect(self) -> Any:
+        """A new organisation opens on its own page: the next step is its municipality."""
+        added = g.pop("added_organisation", None)
+        if added is not None:
+            return redirect(url_for(".show", pk=added))
+        return super().post_add_redirect()
 
     def render_template(self, template: str, **kwargs: Any) -> str:
         pk = kwargs.get("pk")

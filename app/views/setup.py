@@ -156,7 +156,19 @@ class SetupView(BaseView):
     @permission_name("index")
     def house_style(self, cbs_code: str):
         """A sample letter (PDF) in the house style; POST shows the unsaved form values."""
-        municipality = _municipality(cbs_code)
+        return self._house_style_pdf(_municipality(cbs_code))
+
+    @expose("/gemeente/<int:pk>/huisstijl", methods=["POST"])
+    @has_access
+    @permission_name("index")
+    def house_style_of(self, pk: int):
+        """The same sample letter from the municipality's edit form (the unsaved values)."""
+        municipality = db.session.get(Municipality, pk)
+        if municipality is None or not tenancy.in_scope(Municipality, pk):
+            abort(404)
+        return self._house_style_pdf(municipality)
+
+    def _house_style_pdf(self, municipality: Municipality) -> Response:
         style = {
             name: getattr(municipality, name)
             for name in (*municipalities.HOUSE_STYLE_FIELDS, "name", "logo_file", "cbs_code")

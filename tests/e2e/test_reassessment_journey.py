@@ -123,6 +123,11 @@ def test_beheerder_imports_checks_confirms_and_starts_the_reassessment(new_page,
     page.click("button:has-text('Bevestigen')")
     page.wait_for_selector("button:has-text('Start heronderzoek')", timeout=60_000)
     page.click("button:has-text('Start heronderzoek')")
+    # It says how many residents of which import will be invited, and asks first.
+    assert page.get_attribute("[data-aantal]", "data-aantal") == "2"
+    assert "heronderzoek-klein.csv" in page.inner_text("#start-bevestigen")
+    screenshot(page, "beheerder-start-bevestigen")
+    page.click("button:has-text('Ja, nodig 2 inwoner(s) uit')")
     page.wait_for_selector(".alert:has-text('uitgenodigd')")
     mails = live.mails_to(RESIDENT)
     assert len(mails) == 1, [m["Subject"] for m in mails]
@@ -208,6 +213,11 @@ def test_caseworker_decides_and_the_beschikking_arrives_as_pdf(new_page, live, j
         box.uncheck()
     before = len(live.mails_to(RESIDENT))
     page.click("button:has-text('Akkoord en verzenden')")
+    # Asked once more, naming the resident and the channel; nothing is sent yet.
+    assert "Jansen-E2E" in page.inner_text("#bevestigen")
+    assert page.get_attribute("[data-kanaal]", "data-kanaal") == "EMAIL"
+    assert len(live.mails_to(RESIDENT)) == before
+    page.click("button:has-text('Ja, verstuur de beschikking')")
     page.wait_for_selector(".status-label[data-status=DECIDED]")
     mails = live.mails_to(RESIDENT)[before:]
     assert len(mails) == 1
