@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, request
 from flask_appbuilder.actions import action
+from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
 from flask_babel import lazy_gettext as _
@@ -98,10 +99,8 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
     )
     def reset_two_factor(self, items: Any) -> Any:
         """Remove the second factor of users of the own organisation (a lost phone)."""
-        items = items if isinstance(items, list) else [items]
+        items = self._own_users(items)
         for item in items:
-            if not tenancy.user_in_scope(current_user(), item):
-                abort(404)
             two_factor.reset(item)
             audit.second_factor_removed(current_user(), item)
         flash(f"Tweestapsverificatie gereset voor {len(items)} gebruiker(s).", "success")
@@ -117,14 +116,20 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
     )
     def send_link(self, items: Any) -> Any:
         """Email users of the own organisation a fresh one-time link to choose a password."""
-        items = items if isinstance(items, list) else [items]
+        items = self._own_users(items)
         for item in items:
-            if not tenancy.user_in_scope(current_user(), item):
-                abort(404)
             accounts.send_link(item, current_user(), commit=False)
         self.datamodel.session.commit()
         flash(f"Activatielink verstuurd naar {len(items)} gebruiker(s).", "success")
         return redirect(self.get_redirect())
+
+    @staticmethod
+    def _own_users(items: Any) -> list[User]:
+        """The selected users, all of the own organisation (else 404 before any changes)."""
+        items = items if isinstance(items, list) else [items]
+        if not all(tenancy.user_in_scope(current_user(), item) for item in items):
+            abort(404)
+        return items
 
     def _enforce_org(self, item: User) -> None:
         from .services import users
@@ -150,25 +155,38 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
         super().pre_update(item)
 
 
-class OrgResetPasswordView(ResetPasswordView):
-    """Reset another user's password, only within the own organisation."""
+class SendLinkForm(DynamicForm):
+    """No password fields: a user's password is chosen by that user alone."""
 
-    def _check(self) -> None:
+
+class OrgResetPasswordView(ResetPasswordView):
+    """"Reset password" sends the user a fresh one-time link; nobody types another's password."""
+
+    form = SendLinkForm
+    form_title = _("Nieuwe activatielink sturen")
+    message = _("Er is een e-mail met een nieuwe eenmalige link verstuurd (72 uur geldig).")
+
+    def _target(self) -> User:
         pk = request.args.get("pk")
         user = current_user()
         target = self.appbuilder.sm.get_user_by_id(pk) if pk else None
         if target is None or not tenancy.user_in_scope(user, target):
             abort(404)
+        return target
 
     def form_get(self, form: Any) -> None:
-        """Show the password form only for a user of the own organisation."""
-        self._check()
-        super().form_get(form)
+        """Say whom the new link goes to, for a user of the own organisation only."""
+        target = self._target()
+        flash(
+            f"Na Opslaan krijgt {target.username} op {target.email} een nieuwe eenmalige link "
+            "om zelf een wachtwoord te kiezen; oudere links vervallen.",
+            "info",
+        )
 
     def form_post(self, form: Any) -> None:
-        """Set the password only for a user of the own organisation."""
-        self._check()
-        super().form_post(form)
+        """Send the link (the user chooses the password), only within the own organisation."""
+        accounts.send_link(self._target(), current_user())
+        flash(str(self.message), "info")
 
 
 def label_security_views_in_dutch(views: list[Any]) -> None:

@@ -446,3 +446,18 @@ def test_the_edit_pages_show_the_unsaved_house_style_and_template_text(app):
         data={"csrf_token": csrf_token(beheerder, f"/gemeenten/edit/{zwolle_id}")},
     )
     assert other.status_code == 404
+
+
+def test_resetting_a_users_password_sends_them_a_link_and_shows_no_password_field(app):
+    with app.app_context():
+        own = _db.session.scalar(select(User).where(User.username == "medewerker.zwolle"))
+        own_id, before = own.id, own.password
+        mails = _db.session.scalar(select(func.count(SystemMail.id)))
+    beheerder = login(app, "beheerder.zwolle")
+    path = f"/resetpassword/form?pk={own_id}"
+    page = beheerder.get(path).get_data(as_text=True)
+    assert 'name="password"' not in page and "eenmalige link" in page
+    assert beheerder.post(path, data={"csrf_token": csrf_token(beheerder, path)}).status_code == 302
+    with app.app_context():
+        assert _db.session.get(User, own_id).password == before  # unchanged, nobody typed one
+        assert _db.session.scalar(select(func.count(SystemMail.id))) == mails + 1

@@ -18,7 +18,9 @@ from .common import TENANT, RestApi, answer
 
 
 def _validate_name(value: Any) -> None:
-    problem = organisations._name_problem(value)
+    # On PUT the organisation may keep its own name.
+    pk = (request.view_args or {}).get("pk")
+    problem = organisations.name_problem(value, pk if isinstance(pk, int) else None)
     if problem:
         raise ValidationError(problem)
 

@@ -23,7 +23,7 @@ class OrganisationNameValidator:
         from flask import request
 
         pk = (request.view_args or {}).get("pk")
-        problem = organisations._name_problem(field.data, int(pk) if pk else None)
+        problem = organisations.name_problem(field.data, int(pk) if pk else None)
         if problem:
             raise ValidationError(problem)
 

@@ -18,12 +18,20 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_appbuilder.cli import create_admin
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from app.extensions import db
 from app.jobs.registry import JOBS
-from tests.conftest import ADMIN_PASSWORD, DEMO_PASSWORD, build_app, make_config, own_database
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    DEMO_PASSWORD,
+    build_app,
+    make_config,
+    migrate_app,
+    own_database,
+)
 from tests.smtp import SmtpServer, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
@@ -44,16 +52,27 @@ class QuietHandler(WSGIRequestHandler):
 class LiveServer:
     """The app on 127.0.0.1:<free port>, a fresh database and a local SMTP server."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, empty: bool = False) -> None:
+        """`empty`: only the migrated tables and the platform Admin, no demo data."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.smtp = SmtpServer().start()
-        database = own_database("e2e", tmp)
-        build_app(database, tmp)
+        database = own_database("e2e_empty" if empty else "e2e", tmp)
+        if empty:
+            migrate_app(create_app(make_config(database, tmp)))
+        else:
+            build_app(database, tmp)
         config = make_config(database, tmp)
         config.PUBLIC_BASE_URL = self.url
         config.SMTP_HOST, config.SMTP_PORT = "127.0.0.1", self.smtp.port
         self.app: Flask = create_app(config)
+        if empty:
+            result = self.app.test_cli_runner().invoke(
+                create_admin,
+                ["--username", "admin", "--firstname", "Platform", "--lastname", "Beheer",
+                 "--email", "admin@example.nl", "--password", ADMIN_PASSWORD],
+            )  # fmt: skip
+            assert result.exit_code == 0, result.output
         self.server = make_server(
             "127.0.0.1", self.port, self.app, threaded=True, request_handler=QuietHandler
         )

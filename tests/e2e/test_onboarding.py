@@ -14,71 +14,25 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask_appbuilder.cli import create_admin
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from app import create_app
 from app.extensions import db
-from app.jobs.registry import JOBS
 from app.models import Case, CaseStatus, Municipality
-from tests.conftest import ADMIN_PASSWORD, make_config, migrate_app, own_database
-from tests.e2e.conftest import QuietHandler, screenshot
-from tests.smtp import SmtpServer, free_port
+from tests.conftest import ADMIN_PASSWORD
+from tests.e2e.conftest import LiveServer, screenshot
 
 PASSWORD = "Paars-Fietsje-Regen-42"
 RESIDENT = "inwoner.dalfsen@example.nl"
 
 
-class EmptyServer:
-    """The app on a fresh port with an empty database: only the platform Admin exists."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.smtp = SmtpServer().start()
-        database = own_database("e2e_empty", tmp)
-        migrate_app(create_app(make_config(database, tmp)))
-        config = make_config(database, tmp)
-        config.PUBLIC_BASE_URL = self.url
-        config.SMTP_HOST, config.SMTP_PORT = "127.0.0.1", self.smtp.port
-        self.app = create_app(config)
-        result = self.app.test_cli_runner().invoke(
-            create_admin,
-            ["--username", "admin", "--firstname", "Platform", "--lastname", "Beheer",
-             "--email", "admin@example.nl", "--password", ADMIN_PASSWORD],
-        )  # fmt: skip
-        assert result.exit_code == 0, result.output
-        self.server = make_server(
-            "127.0.0.1", self.port, self.app, threaded=True, request_handler=QuietHandler
-        )
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def mails_to(self, address: str) -> list[Any]:
-        with self.app.app_context():
-            try:
-                JOBS["outbox"][0]()
-            finally:
-                db.session.remove()
-        return [m for m in self.smtp.inbox.messages if address in (m["To"] or "")]
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.smtp.stop()
-        with self.app.app_context():
-            db.engine.dispose()
-
-
 @pytest.fixture(scope="module")
-def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmptyServer]:
-    server = EmptyServer(tmp_path_factory.mktemp("e2e-empty"))
+def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path_factory.mktemp("e2e-empty"), empty=True)
     yield server
     server.stop()
 
@@ -87,7 +41,7 @@ def _text(message: Any) -> str:
     return message.get_body(preferencelist=("plain", "html")).get_content()
 
 
-def _link(server: EmptyServer, message: Any, path: str) -> str:
+def _link(server: LiveServer, message: Any, path: str) -> str:
     """The link to `path` in an email; it must point at this server's own port."""
     found = re.search(r"https?://[^\s/]+(/" + path + r"/\S+)", _text(message))
     assert found, _text(message)

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...models import Municipality, SetupProgress, SetupStep, Template, TemplateEvent, User
 from ...models.types import utcnow
 from ...roles import ROLE_MEDEWERKER
-from .. import audit, messaging, templating
+from .. import audit, messaging
 from ..errors import Refused
 
 TEMPLATE_PREFIX = "TEMPLATE:"
@@ -250,8 +250,3 @@ def trial_municipality(token: str, now: dt.datetime | None = None) -> Municipali
 def trial_opened(municipality: Municipality) -> None:
     """The trial link reached the server from outside: resident links work."""
     mark(municipality, SetupStep.TEST_INVITATION.name)
-
-
-def placeholder_check(text: str) -> list[str]:
-    """Problems of a template text (for the live Voorbeeld of unsaved text)."""
-    return [str(p) for p in templating.check(text or "")]
