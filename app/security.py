@@ -160,7 +160,7 @@ class SendLinkForm(DynamicForm):
 
 
 class OrgResetPasswordView(ResetPasswordView):
-    """"Reset password" sends the user a fresh one-time link; nobody types another's password."""
+    """FAB's reset-password form sends the user a fresh one-time link; nobody types theirs."""
 
     form = SendLinkForm
     form_title = _("Nieuwe activatielink sturen")
