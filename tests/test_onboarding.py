@@ -14,6 +14,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.models import (
     AccountLink,
+    Case,
     MessageStatus,
     Municipality,
     Organisation,
@@ -274,6 +275,7 @@ def test_a_new_municipality_starts_its_checklist_and_the_overview_points_to_it(a
 
 
 def test_the_checklist_steps_are_done_on_the_screens(app, db, smtp):
+    cases_before = _db.session.scalar(select(func.count(Case.id)))
     with app.app_context():  # the requests get a context of their own (CSRF in g)
         beheerder = login(app, "beheerder.zwolle")
         zwolle = municipality("0193")
@@ -311,9 +313,18 @@ def test_the_checklist_steps_are_done_on_the_screens(app, db, smtp):
         beheerder.post(f"{page}/proefuitnodiging", data={"csrf_token": token})
         mail = [m for m in smtp.inbox.messages if "[Proef]" in (m["Subject"] or "")][-1]
         link = re.search(r"http://[^/\s]+(/inwoner/proef/\S+)", mail.get_content()).group(1)
-        resident = app.test_client()
-        start = resident.get(link).get_data(as_text=True)
-        assert "Proefuitnodiging" in start and "Geef uw gegevens door" in start
+        with app.app_context():  # the resident's requests: a context of their own
+            resident = app.test_client()
+            start = resident.get(link).get_data(as_text=True)
+            assert "Proefuitnodiging" in start and "Geef uw gegevens door" in start
+            _db.session.expire_all()
+            assert "TEST_INVITATION" not in checklist._marks(zwolle)  # opened, not yet played
+            form = {"csrf_token": csrf_token(resident, link)}
+            chooser = resident.post(link, data=form).get_data(as_text=True)
+            assert 'name="situatie"' in chooser and 'id="proef"' in chooser
+            played = resident.post(f"{link}/situatie", data={**form, "situatie": "SINGLE"})
+            assert 'id="proef-klaar"' in played.get_data(as_text=True)
+            assert _db.session.scalar(select(func.count(Case.id))) == cases_before  # nothing stored
         for step in ("POLICY", "NORMS"):
             beheerder.post(f"{page}/bevestigen/{step}", data={"csrf_token": token})
         _db.session.expire_all()

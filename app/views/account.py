@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 
 from ..formatting import today_nl
 from ..services.errors import ValidationError
-from ..services.ockto import adapter
+from ..services.ockto import adapter, sandbox
 from ..services.onboarding import accounts, checklist
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -46,7 +47,6 @@ def trial_start(token: str):
     municipality = checklist.trial_municipality(token)
     if municipality is None:
         return render_template("resident/invalid.html"), 404
-    checklist.trial_opened(municipality)
     invitation = SimpleNamespace(token=token, expires_on=today_nl())
     return render_template(
         "resident/start.html",
@@ -61,12 +61,41 @@ def trial_start(token: str):
 
 @trial_bp.post("/<token>")
 def trial_begin(token: str):
-    """The start button of a test invitation: says where a real resident would go now."""
+    """The start button of a test invitation: the sandbox's chooser, as a resident sees it."""
     municipality = checklist.trial_municipality(token)
     if municipality is None:
         return render_template("resident/invalid.html"), 404
+    if not adapter.is_sandbox():
+        return _trial_done(municipality, None)
     return render_template(
-        "resident/trial_done.html", municipality=municipality, sandbox_mode=adapter.is_sandbox()
+        "resident/sandbox.html",
+        invitation=SimpleNamespace(token=token),
+        municipality=municipality,
+        scenarios=sandbox.SCENARIOS.values(),
+        error=None,
+        trial=True,
+    )
+
+
+@trial_bp.post("/<token>/situatie")
+def trial_choose(token: str):
+    """The sandbox's send button in a test invitation: says what would happen, stores nothing."""
+    municipality = checklist.trial_municipality(token)
+    if municipality is None:
+        return render_template("resident/invalid.html"), 404
+    scenario = sandbox.SCENARIOS.get(request.form.get("situatie", ""))
+    return _trial_done(municipality, scenario)
+
+
+def _trial_done(municipality: Any, scenario: Any):
+    # Played to the end: invitation email, link, start page and journey all work.
+    checklist.trial_played(municipality)
+    return render_template(
+        "resident/trial_done.html",
+        municipality=municipality,
+        scenario=scenario,
+        sandbox_mode=adapter.is_sandbox(),
+        journey_configured=bool(current_app.config.get("OCKTO_JOURNEY_URL")),
     )
 
 

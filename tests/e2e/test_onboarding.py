@@ -142,6 +142,10 @@ def test_a_new_municipality_goes_live_from_an_empty_install(browser, empty):
         phone = page_for()
         phone.goto(_link(empty, trial, "inwoner/proef"))
         assert "Proefuitnodiging" in phone.inner_text("#proef")
+        phone.click("button[type=submit]")  # on through the sandbox, as a resident goes
+        phone.check("#situatie-SINGLE")
+        phone.click("button[type=submit]")
+        phone.wait_for_selector("#proef-klaar")
         beheerder.goto("/inrichting/0148")
         beheerder.wait_for_selector("#inrichting-klaar")
         screenshot(beheerder, "beheerder-inrichting-klaar")

@@ -247,6 +247,6 @@ def trial_municipality(token: str, now: dt.datetime | None = None) -> Municipali
     return db.session.get(Municipality, data.get("m")) if isinstance(data, dict) else None
 
 
-def trial_opened(municipality: Municipality) -> None:
-    """The trial link reached the server from outside: resident links work."""
+def trial_played(municipality: Municipality) -> None:
+    """The trial invitation was played from its emailed link to the end of the journey."""
     mark(municipality, SetupStep.TEST_INVITATION.name)
