@@ -120,6 +120,25 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(advice)
 
+    account = AppGroup("account", help="Accounts.")
+
+    @account.command("link")
+    @click.argument("username")
+    def account_link(username: str) -> None:
+        """Print a fresh one-time link for USERNAME (e.g. before a mail server is set up)."""
+        from .services.onboarding import accounts
+
+        try:
+            url = accounts.link_for_operator(username)
+        except LookupError as exc:
+            raise click.UsageError(str(exc)) from exc
+        click.echo(
+            f"Eenmalige link (72 uur geldig) voor {username}; geef hem alleen aan hem of haar:"
+        )
+        click.echo(url)
+
+    app.cli.add_command(account)
+
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
         """Run the jobs while this process holds the scheduler lease; stop with Ctrl+C."""

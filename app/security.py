@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, flash, redirect, request
+from flask import abort, current_app, flash, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
@@ -149,6 +149,13 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
             "een wachtwoord te kiezen.",
             "info",
         )
+        if not current_app.config.get("SMTP_HOST"):
+            flash(
+                "Er is nog geen mailserver ingesteld (SMTP_HOST): de e-mail gaat pas weg als die "
+                f"er is. Tot dan maakt de serverbeheerder een link met `flask account link "
+                f"{item.username}`.",
+                "warning",
+            )
 
     def pre_update(self, item: User) -> None:
         self._enforce_org(item)

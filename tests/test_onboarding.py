@@ -472,3 +472,13 @@ def test_resetting_a_users_password_sends_them_a_link_and_shows_no_password_fiel
     with app.app_context():
         assert _db.session.get(User, own_id).password == before  # unchanged, nobody typed one
         assert _db.session.scalar(select(func.count(SystemMail.id))) == mails + 1
+
+
+def test_without_a_mail_server_the_operator_prints_a_link_on_the_console(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["account", "link", "medewerker.bollenstreek"])
+    assert result.exit_code == 0, result.output
+    link = re.search(r"/account/activeren/(\S+)", result.output).group(0)
+    with app.app_context():
+        assert app.test_client().get(link).status_code == 200
+    assert runner.invoke(args=["account", "link", "niemand"]).exit_code != 0

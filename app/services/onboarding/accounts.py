@@ -97,10 +97,8 @@ def unusable_password() -> str:
     return generate_password_hash(secrets.token_urlsafe(32))
 
 
-def send_link(
-    user: User, actor: Any = None, commit: bool = True, now: dt.datetime | None = None
-) -> None:
-    """Queue an email with a fresh one-time link (72 h) to choose a password; older links die."""
+def new_link(user: User, actor: Any = None, now: dt.datetime | None = None) -> str:
+    """A fresh one-time link token (72 h) for the user; older unused links die."""
     now = now or utcnow()
     for old in db.session.scalars(
         select(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_on.is_(None))
@@ -116,6 +114,15 @@ def send_link(
             created_by_id=getattr(actor, "id", None),
         )
     )
+    return token
+
+
+def send_link(
+    user: User, actor: Any = None, commit: bool = True, now: dt.datetime | None = None
+) -> None:
+    """Queue an email with a fresh one-time link (72 h) to choose a password; older links die."""
+    now = now or utcnow()
+    token = new_link(user, actor, now)
     organisation = user.organisation.name if user.organisation else "Gemeentepolis Backoffice"
     body = (
         f"Beste {user.first_name},\n\n"
@@ -140,6 +147,17 @@ def send_link(
     audit.object_changed("user", user.id, "link_sent", commit=False)
     if commit:
         db.session.commit()
+
+
+def link_for_operator(username: str) -> str:
+    """A fresh link printed on the server's console (no mail server yet); audited."""
+    user = current_app.appbuilder.sm.find_user(username=username)
+    if user is None:
+        raise LookupError(f"Onbekende gebruiker '{username}'.")
+    token = new_link(user)
+    audit.object_changed("user", user.id, "link_printed", commit=False)
+    db.session.commit()
+    return link_url(token)
 
 
 def find_link(token: str, now: dt.datetime | None = None) -> AccountLink:
