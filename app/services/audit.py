@@ -180,6 +180,12 @@ def object_changed(object_type: str, object_id: Any, change: str, commit: bool =
     _write(f"{object_type}.{change}", object_type, object_id, commit=commit)
 
 
+def setup_done(municipality_id: int, item: str) -> None:
+    """One item of a municipality's set-up checklist done (joins the caller's commit)."""
+    _write("municipality.setup", "municipality", municipality_id, detail=f"stap={item}",
+           commit=False)  # fmt: skip
+
+
 def password_chosen(user: Any) -> None:
     """A new user chose their password through their one-time link (joins that commit)."""
     _write("user.password_chosen", "user", user.id, user=user, commit=False)

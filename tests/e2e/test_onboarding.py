@@ -49,7 +49,7 @@ def _link(server: LiveServer, message: Any, path: str) -> str:
     return found.group(0)
 
 
-def test_a_new_municipality_goes_live_from_an_empty_install(browser, empty):
+def test_a_new_municipality_goes_live_from_an_empty_install(browser, empty, capsys):
     started, screens = time.monotonic(), []
     contexts = []
 
@@ -204,4 +204,5 @@ def test_a_new_municipality_goes_live_from_an_empty_install(browser, empty):
         for context in contexts:
             context.close()
     minutes = (time.monotonic() - started) / 60
-    print(f"\nNieuwe gemeente live: {len(screens)} schermen in {minutes:.1f} minuten.")
+    with capsys.disabled():  # shown in every run, not only on failure
+        print(f"\nNieuwe gemeente live: {len(screens)} schermen in {minutes:.1f} minuten.")

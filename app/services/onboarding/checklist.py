@@ -64,7 +64,7 @@ def mark(municipality: Municipality, item: str, user: Any = None, commit: bool =
             )
     except IntegrityError:
         return False  # a concurrent request recorded it first
-    audit.object_changed("municipality", municipality.id, f"setup:{item}"[:40], commit=False)
+    audit.setup_done(municipality.id, item)
     if commit:
         db.session.commit()
     return True
@@ -234,7 +234,8 @@ def send_test_invitation(municipality: Municipality, user: Any) -> str:
                              sender_name=municipality.sender_name)  # fmt: skip
     except Exception as exc:
         raise Refused(messaging.smtp_problem_nl(exc), status=502) from exc
-    audit.object_changed("municipality", municipality.id, "setup:trial_sent", commit=True)
+    audit.setup_done(municipality.id, "proefuitnodiging verstuurd")
+    db.session.commit()
     return recipient
 
 
