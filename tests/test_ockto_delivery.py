@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import threading
 import time
 import uuid
@@ -27,10 +28,13 @@ from app.models import (
     Message,
     NoticeKind,
     RefusedRequest,
+    Resident,
     TemplateEvent,
 )
+from app.services import decisions
+from app.services.demo import make_bsn
 from app.services.partner_requests import sign
-from tests.conftest import api_token, bearer, login
+from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import invited_case, new_case, person
 from tests.smtp import SmtpServer
 
@@ -387,6 +391,58 @@ def test_a_partner_found_is_added_and_the_partners_open_case_is_linked_both_ways
         for this, other in ((case, own), (own, case)):
             page = client.get(f"/zaken/show/{this.id}").get_data(as_text=True)
             assert f'href="/zaken/show/{other.id}">{other.number}</a>' in page
+
+
+def _invited_adults(response) -> int:
+    """Zwolle's adults in status INVITED on the overview page."""
+    page = response.get_data(as_text=True)
+    table = page.split('data-gemeente="0193"', 1)[1]
+    row = table.split('data-status="INVITED"', 1)[1]
+    return int(row.split('class="text-right adults">', 1)[1].split("<", 1)[0])
+
+
+def test_a_partner_found_who_did_not_deliver_joins_the_case_by_bsn(app, db, client):
+    """Seed 002: the partner found in the sources is added at once, also without data."""
+    case, token = invited_case()  # the municipality knows no partner
+    found = person("0193", "Verbeek", dt.date(1980, 5, 5))
+    db.session.flush()
+    own = new_case()
+    own.applicant = found  # the partner's own case in the same organisation
+    db.session.commit()
+    found_bsn, own_id = found.bsn, own.id
+    with app.app_context():
+        adults_before = _invited_adults(login(app, "medewerker.zwolle").get("/"))
+    response = post(client, delivery(token, case, found_bsn, delivered=False))
+    assert response.status_code == 201 and response.get_json()["compleet"] is False
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.partner.bsn == found_bsn and case.partner_source.name == "MIJNOVERHEID"
+    assert case.adults_count == 2
+    assert case.linked_case_id == own_id and db.session.get(Case, own_id).linked_case_id == case.id
+    headers = bearer(api_token(client, "medewerker.zwolle"))
+    answer = client.get(f"/api/v1/case/{case.id}", headers=headers).get_json()["result"]
+    assert found_bsn in str(answer)
+    with app.app_context():
+        worker = login(app, "medewerker.zwolle")
+        page = worker.get(f"/zaken/show/{case.id}").get_data(as_text=True)
+        assert found_bsn in page and 'data-partner-bron="MIJNOVERHEID"' in page
+        token = csrf_token(worker, "/zaken/zoek-bsn")
+        found_page = worker.post("/zaken/zoek-bsn", data={"csrf_token": token, "bsn": found_bsn})
+        assert f"/zaken/show/{case.id}" in found_page.get_data(as_text=True)
+        # The overview counts the partner found as the second adult of the household.
+        assert _invited_adults(worker.get("/")) == adults_before + 1
+
+
+def test_an_unknown_partner_found_in_the_sources_becomes_a_resident_known_by_bsn(app, db, client):
+    case, token = invited_case()
+    bsn = make_bsn(random.Random(4242), set(db.session.scalars(select(Resident.bsn))))
+    response = post(client, delivery(token, case, bsn, delivered=False))
+    assert response.status_code == 201
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.partner.bsn == bsn and case.partner.surname == ""
+    assert case.partner.municipality_id == case.municipality_id
+    assert decisions.persons(case).endswith(" en uw partner")  # the letter names no blank
 
 
 def test_a_different_partner_raises_a_notice_and_forces_investigate(app, db, client):

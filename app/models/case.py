@@ -27,6 +27,7 @@ from .enums import (
     ContactPreference,
     Decision,
     NoticeKind,
+    PartnerSource,
 )
 from .organisation import Municipality
 from .resident import Resident
@@ -80,6 +81,8 @@ class Case(Model):
 
     applicant_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    # Where the partner was found when the Ockto data added it (MijnOverheid, Belastingdienst).
+    partner_source: Mapped[PartnerSource | None] = mapped_column(enum_column(PartnerSource))
     children_count: Mapped[int] = mapped_column(Integer, default=0)
     contact_preference: Mapped[ContactPreference] = mapped_column(
         enum_column(ContactPreference), default=ContactPreference.EMAIL

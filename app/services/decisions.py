@@ -35,7 +35,8 @@ def persons(case: Case) -> str:
     """Whom the decision covers: the applicant, and the partner of a couple."""
     names = [case.applicant.full_name]
     if case.partner is not None:
-        names.append(case.partner.full_name)
+        # A partner found in the sources who never delivered is known by BSN only.
+        names.append(case.partner.full_name or "uw partner")
     return " en ".join(names)
 
 

@@ -230,16 +230,22 @@ def _store_person(delivery: Delivery, data: dict[str, Any], resident: Resident |
     db.session.add(person)
 
 
-def _partner_resident(case: Case, data: dict[str, Any]) -> Resident:
-    """The municipality's resident with the partner's BSN, its names updated from the BRP."""
+def _resident_by_bsn(case: Case, bsn: str) -> Resident:
+    """The municipality's resident with this BSN; a new one (BSN only) when there is none."""
     resident = db.session.scalar(
         select(Resident).where(
-            Resident.municipality_id == case.municipality_id, Resident.bsn == data["bsn"]
+            Resident.municipality_id == case.municipality_id, Resident.bsn == bsn
         )
     )
     if resident is None:
-        resident = Resident(municipality_id=case.municipality_id, bsn=data["bsn"], surname="")
+        resident = Resident(municipality_id=case.municipality_id, bsn=bsn, surname="")
         db.session.add(resident)
+    return resident
+
+
+def _partner_resident(case: Case, data: dict[str, Any]) -> Resident:
+    """The municipality's resident with the partner's BSN, its names updated from the BRP."""
+    resident = _resident_by_bsn(case, data["bsn"])
     resident.first_names = data["first_names"] or resident.first_names
     if data["first_names"] and not resident.initials:
         resident.initials = "".join(f"{name[0]}." for name in data["first_names"].split())
@@ -303,10 +309,18 @@ def _apply_partner_rules(
     if partner is not None:
         resident = _partner_resident(case, partner)
         _store_person(delivery, partner, resident)
+    elif found:
+        # Seed 002: a partner found in the sources joins the case at once, also when the
+        # partner did not deliver: by BSN, with the name once the partner delivers.
+        resident = _resident_by_bsn(case, found)
+    if found:
         if case.partner is not resident:
             case.partner = resident
-            cases.add_event(case, "partner", "Partner uit de Ockto-gegevens toegevoegd aan de zaak",
-                            actor=ACTOR, now=now)  # fmt: skip
+            source = applicant["partner_source"]
+            where = f" ({source.label})" if source else ""
+            cases.add_event(case, "partner", f"Partner uit de Ockto-gegevens{where} toegevoegd "
+                            "aan de zaak", actor=ACTOR, now=now)  # fmt: skip
+        case.partner_source = applicant["partner_source"]
         db.session.flush()
         _link_partner_case(case, resident, now)
     if not delivery.complete:
