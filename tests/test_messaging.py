@@ -459,3 +459,20 @@ def test_stored_letter_pdf_is_served_only_within_the_organisation(app, beheerder
     response = beheerder_client.get(f"/berichten/pdf/{zwolle_letter}")
     assert response.mimetype == "application/pdf"
     assert beheerder_client.get(f"/berichten/pdf/{isd_letter}").status_code == 404
+
+
+def test_no_link_in_a_default_email_or_letter_is_followed_by_punctuation(app, db):
+    from app.services import templating
+    from app.services.template_defaults import DEFAULT_TEMPLATES
+
+    for event, texts in DEFAULT_TEMPLATES.items():
+        for name, text in texts.items():
+            assert not templating.link_problems(text), (event, name)
+
+
+def test_a_template_with_punctuation_after_the_link_is_refused_naming_the_line(app, db):
+    from app.services import templating
+
+    problems = templating.check("Beste {{ inwoner.naam }},\n\nUpload via {{ link }}.")
+    assert [p.line for p in problems] == [3] and "eigen regel" in problems[0].message
+    assert templating.check("Upload via:\n{{ link }}\n") == []

@@ -59,3 +59,36 @@ def test_downgrade_to_empty_and_up_again(tmp_path):
         assert set(inspect(_db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert "case" in inspect(_db.engine).get_table_names()
+
+
+def test_migration_0013_puts_stored_links_on_a_line_of_their_own(tmp_path):
+    from sqlalchemy import text
+
+    app = create_app(make_config(f"sqlite:///{tmp_path / 'links.db'}", tmp_path))
+    with app.app_context():
+        upgrade(revision="0012")
+        _db.session.execute(text("INSERT INTO organisation (id, name, created_on, "
+                                 "two_factor_for_caseworkers, retention_years, kind) VALUES "
+                                 "(1, 'Oud', '2026-01-01', 0, 7, 'MUNICIPALITY')"))  # fmt: skip
+        _db.session.execute(text(
+            "INSERT INTO municipality (id, cbs_code, name, organisation_id, check_mode, "
+            "uses_allowlist, reminders_enabled, reminder_days, module_ockto, module_legitimacy, "
+            "module_decisions, income_percentage, income_includes_holiday_allowance, "
+            "advice_margin_percentage, check_assets, deduct_debts, max_data_age_days, "
+            "info_request_days, primary_color, created_on, changed_on) VALUES (1, '0148', "
+            "'Dalfsen', 1, 'BEFORE', 0, 1, '[5, 10, 14]', 1, 1, 1, 130, 0, 5, 1, 1, 62, 14, "
+            "'#1f4e79', '2026-01-01', '2026-01-01')"
+        ))  # fmt: skip
+        _db.session.execute(text(
+            "INSERT INTO template (municipality_id, event, email_subject, email_body, "
+            "letter_body, changed_on) VALUES (1, 'INFORMATION_REQUEST', 'Onderwerp', "
+            "'Upload via {{ link }}.', 'Dit kost ongeveer tien minuten. Ga naar {{ link }} nu.', "
+            "'2026-01-01')"
+        ))  # fmt: skip
+        _db.session.commit()
+        upgrade()
+        email, letter = _db.session.execute(
+            text("SELECT email_body, letter_body FROM template")
+        ).one()
+    assert email == "Upload via:\n{{ link }}\n"
+    assert letter == "Dit kost ongeveer 15 minuten. Ga naar {{ link }} nu."

@@ -28,7 +28,7 @@ Uw aanvraagnummer is {{{{ zaak.nummer }}}}.
         "email_body": f"""{_GREETING}
 
 Om te beoordelen of u recht heeft op een bijdrage in de premie van de Gemeentepolis, vragen wij u uw inkomens- en vermogensgegevens aan te leveren via de Ockto-app.
-Dat is veilig en kost ongeveer tien minuten. Houd uw DigiD (met sms-controle) en uw telefoon bij de hand. Heeft u een partner? Zorg dat uw partner erbij is: u levert de gegevens samen aan.
+Dat is veilig en kost ongeveer 15 minuten. Houd uw DigiD (met sms-controle) en uw telefoon bij de hand. Heeft u een partner? Zorg dat uw partner erbij is: u levert de gegevens samen aan.
 
 Start hier: {{{{ link }}}}
 
@@ -38,7 +38,9 @@ Lever de gegevens aan vóór {{{{ termijn }}}}.
         "letter_body": f"""{_GREETING}
 
 Om te beoordelen of u recht heeft op een bijdrage in de premie van de Gemeentepolis, vragen wij u uw inkomens- en vermogensgegevens aan te leveren via de Ockto-app.
-Ga naar {{{{ link }}}} en volg de stappen. Houd uw DigiD (met sms-controle) en uw telefoon bij de hand. Heeft u een partner? Zorg dat uw partner erbij is.
+Ga naar de website hieronder en volg de stappen:
+{{{{ link }}}}
+ Houd uw DigiD (met sms-controle) en uw telefoon bij de hand. Heeft u een partner? Zorg dat uw partner erbij is.
 
 Lever de gegevens aan vóór {{{{ termijn }}}}.
 
@@ -55,7 +57,8 @@ Start hier: {{{{ link }}}}
 {_CLOSING}""",
         "letter_body": f"""{_GREETING}
 
-Wij hebben uw inkomens- en vermogensgegevens nog niet ontvangen. Ga naar {{{{ link }}}} om ze aan te leveren.
+Wij hebben uw inkomens- en vermogensgegevens nog niet ontvangen. Lever ze aan via:
+{{{{ link }}}}
 
 {_CLOSING}""",
     },
@@ -70,7 +73,8 @@ Start hier: {{{{ link }}}}
 {_CLOSING}""",
         "letter_body": f"""{_GREETING}
 
-Wij hebben uw inkomens- en vermogensgegevens nog steeds niet ontvangen. Ga naar {{{{ link }}}}.
+Wij hebben uw inkomens- en vermogensgegevens nog steeds niet ontvangen. Lever ze aan via:
+{{{{ link }}}}
 
 {_CLOSING}""",
     },
@@ -85,7 +89,8 @@ Start hier: {{{{ link }}}}
 {_CLOSING}""",
         "letter_body": f"""{_GREETING}
 
-Dit is onze laatste herinnering. Ga vóór {{{{ termijn }}}} naar {{{{ link }}}}.
+Dit is onze laatste herinnering. Lever uw gegevens aan vóór {{{{ termijn }}}} via:
+{{{{ link }}}}
 
 {_CLOSING}""",
     },
@@ -100,7 +105,8 @@ Start hier: {{{{ link }}}}
 {_CLOSING}""",
         "letter_body": f"""{_GREETING}
 
-Wij missen nog de gegevens van uw partner. Ga samen met uw partner naar {{{{ link }}}}.
+Wij missen nog de gegevens van uw partner. Doe het opnieuw, samen met uw partner, via:
+{{{{ link }}}}
 
 {_CLOSING}""",
     },
@@ -112,7 +118,8 @@ Om uw aanvraag of heronderzoek ({{{{ zaak.nummer }}}}) af te ronden hebben wij d
 
 {{{{ verzoek.omschrijving }}}}
 
-U kunt de stukken tot en met {{{{ termijn }}}} uploaden via {{{{ link }}}}.
+U kunt de stukken tot en met {{{{ termijn }}}} uploaden via:
+{{{{ link }}}}
 
 {_CLOSING}""",
         "letter_body": f"""{_GREETING}
@@ -121,7 +128,8 @@ Om uw aanvraag of heronderzoek ({{{{ zaak.nummer }}}}) af te ronden hebben wij d
 
 {{{{ verzoek.omschrijving }}}}
 
-U kunt de stukken tot en met {{{{ termijn }}}} uploaden via {{{{ link }}}} of per post naar ons sturen.
+U kunt de stukken tot en met {{{{ termijn }}}} per post naar ons sturen, of uploaden via:
+{{{{ link }}}}
 
 {_CLOSING}""",
     },

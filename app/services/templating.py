@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,8 +70,24 @@ def environment() -> SandboxedEnvironment:
 _SANDBOX = environment()
 
 
+# A link directly followed by a punctuation mark: mail programs make the mark part of it.
+LINK_THEN_MARK = re.compile(r"\{\{\s*link\s*\}\}[.,;:!?)]")
+
+
+def link_problems(source: str) -> list[TemplateProblem]:
+    """A `{{ link }}` followed by punctuation, which breaks the link in mail programs."""
+    return [
+        TemplateProblem(
+            (source or "")[: m.start()].count("\n") + 1,
+            "zet de link los (op een eigen regel): een leesteken direct erachter wordt in "
+            "e-mailprogramma's deel van de link, en dan werkt hij niet",
+        )
+        for m in LINK_THEN_MARK.finditer(source or "")
+    ]
+
+
 def check(source: str) -> list[TemplateProblem]:
-    """Syntax errors and unknown placeholders in a template text (empty list: fine)."""
+    """Syntax errors, unknown placeholders and broken links in a template text (empty: fine)."""
     env = environment()
     try:
         tree = env.parse(source or "")
@@ -91,6 +108,7 @@ def check(source: str) -> list[TemplateProblem]:
     for node in tree.find_all(nodes.Name):
         if node.ctx == "load" and node.name not in PLACEHOLDERS and node.name not in local_names:
             problems.append(TemplateProblem(node.lineno, f"onbekende placeholder '{node.name}'"))
+    problems += link_problems(source)
     return sorted(problems, key=lambda p: (p.line or 0, p.message))
 
 
