@@ -10,6 +10,14 @@ Flask-AppBuilder's own security screens, which FAB labels from their names.
 from __future__ import annotations
 
 FIELD_LABELS: dict[str, str] = {
+    "legal_basis_regulation": "Regeling waarop het besluit rust",
+    "legal_basis_article": "Artikel (wettelijke grondslag)",
+    "mandate_text": "Mandaat (namens wie)",
+    "official_function": "Functie van de beslisser (als het profiel er geen noemt)",
+    "granted_text": "Wat wordt toegekend en hoe de inwoner het krijgt",
+    "duty_to_report_text": "Inlichtingenplicht (wijzigingen doorgeven)",
+    "job_title": "Functie",
+    "partner_source": "Partner gevonden in",
     "abort_reason": "Reden van afbreken",
     "action": "Handeling",
     "active": "Actief",

@@ -50,6 +50,7 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
     show_columns = [
         "first_name",
         "last_name",
+        "job_title",
         "username",
         "email",
         "organisation",
@@ -61,6 +62,7 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
     add_columns = [
         "first_name",
         "last_name",
+        "job_title",
         "username",
         "active",
         "email",
@@ -72,6 +74,7 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
     edit_columns = [
         "first_name",
         "last_name",
+        "job_title",
         "username",
         "active",
         "email",
@@ -80,7 +83,17 @@ class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView)
     ]
     search_columns = ["first_name", "last_name", "username", "email", "organisation", "active"]
     # Extend FAB's translated labels; replacing them would show English column names.
-    label_columns = {**UserDBModelView.label_columns, "organisation": _("Organisatie")}
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "organisation": _("Organisatie"),
+        "job_title": _("Functie"),
+    }
+    description_columns = {
+        "job_title": _(
+            "Staat onder de beschikkingen die deze gebruiker neemt, bijvoorbeeld "
+            "'consulent inkomensondersteuning'."
+        )
+    }
     # Groups are platform-wide in FAB, so they stay out of organisation user management.
     validators_columns = {"roles": [DataRequired(message=_("Kies ten minste één rol."))]}
 

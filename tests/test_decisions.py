@@ -16,6 +16,7 @@ from app.models import (
     MessageStatus,
     Template,
     TemplateEvent,
+    User,
 )
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.test_advice import delivered_case
@@ -189,3 +190,61 @@ def test_the_mandatory_part_stands_before_the_closing_and_survives_an_edited_tem
     finally:
         template.letter_body, template.email_body = saved
         db.session.commit()
+
+
+def test_a_sent_beschikking_names_its_legal_basis_mandate_official_grant_and_duty_to_report(
+    app, db, client
+):
+    case = delivered_case(client)
+    response = decide(app, case.id, {"besluit": "GRANTED"})
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    text = " ".join(pdf_text(beschikking(db, case.id).pdf).split())
+    zwolle = case.municipality
+    assert "artikel 35 van de Participatiewet" in text
+    assert zwolle.legal_basis_regulation in text  # the municipality's regulation
+    assert "namens het college van burgemeester en wethouders van de gemeente Zwolle" in text
+    worker = db.session.scalar(select(User).where(User.username == "medewerker.zwolle"))
+    assert f"{worker.first_name} {worker.last_name}" in text  # the official who decided
+    assert "rechtstreeks aan uw zorgverzekeraar" in text  # what is granted and how
+    assert "Wijzigingen doorgeven" in text and "artikel 17 van de Participatiewet" in text
+    assert "binnen zes weken" in text
+    # The calculation is explained, not only shown.
+    assert "108 procent" in text or "95 procent" in text
+    assert text.count("toegekend") == 1  # the outcome is said once in the mandatory part
+
+
+def test_sending_is_refused_in_dutch_while_a_part_of_the_beschikking_is_empty(app, db, client):
+    case = delivered_case(client)
+    zwolle = case.municipality
+    kept = zwolle.duty_to_report_text
+    zwolle.duty_to_report_text = ""
+    db.session.commit()
+    try:
+        response = decide(app, case.id, {"besluit": "GRANTED"})
+    finally:
+        zwolle = db.session.get(type(zwolle), zwolle.id)
+        zwolle.duty_to_report_text = kept
+        db.session.commit()
+    assert response.status_code == 409
+    assert "Inlichtingenplicht" in response.get_json()["fouten"][0]["melding"]
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == CaseStatus.DATA_RECEIVED
+    assert beschikking(db, case.id) is None
+
+
+def test_the_officials_own_function_is_named_under_the_beschikking(app, db, client):
+    case = delivered_case(client)
+    worker = db.session.scalar(select(User).where(User.username == "medewerker.zwolle"))
+    kept = worker.job_title
+    worker.job_title = "consulent inkomensondersteuning"
+    db.session.commit()
+    try:
+        assert decide(app, case.id, {"besluit": "GRANTED"}).status_code == 200
+    finally:
+        worker = db.session.get(User, worker.id)
+        worker.job_title = kept
+        db.session.commit()
+    text = " ".join(pdf_text(beschikking(db, case.id).pdf).split())
+    assert "consulent inkomensondersteuning" in text

@@ -16,7 +16,7 @@ from tests.conftest import api_token, bearer
 from tests.helpers import cases_of, municipality
 
 REST_RESOURCES = ["case", "municipality", "memo", "message", "audit", "national_norm",
-                  "asset_limit"]  # fmt: skip
+                  "asset_limit", "organisation"]  # fmt: skip
 ENGLISH_TITLE = re.compile(r"^(List|Show|Add|Edit) ")
 
 

@@ -59,8 +59,13 @@ class MunicipalityApi(RestApi):
         "name",
         *municipalities.SETTING_FIELDS,
         *municipalities.HOUSE_STYLE_FIELDS,
+        *municipalities.BESCHIKKING_FIELDS,
     ]
-    edit_columns = [*municipalities.SETTING_FIELDS, *municipalities.HOUSE_STYLE_FIELDS]
+    edit_columns = [
+        *municipalities.SETTING_FIELDS,
+        *municipalities.HOUSE_STYLE_FIELDS,
+        *municipalities.BESCHIKKING_FIELDS,
+    ]
     add_columns = [
         "cbs_code",
         "name",

@@ -73,6 +73,16 @@ class Municipality(Model):
     # Default term (hersteltermijn) of an information request, in days.
     info_request_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
 
+    # The beschikking's parts the law asks for (Awb 3:46-3:47, 10:10; Participatiewet art. 17),
+    # with defaults from services/municipalities.beschikking_defaults.
+    legal_basis_regulation: Mapped[str | None] = mapped_column(Text)
+    legal_basis_article: Mapped[str | None] = mapped_column(Text)
+    mandate_text: Mapped[str | None] = mapped_column(Text)
+    # The deciding official's function when their own profile names none.
+    official_function: Mapped[str | None] = mapped_column(Text)
+    granted_text: Mapped[str | None] = mapped_column(Text)
+    duty_to_report_text: Mapped[str | None] = mapped_column(Text)
+
     # House style for letters and emails.
     sender_name: Mapped[str | None] = mapped_column(String(200))
     sender_address: Mapped[str | None] = mapped_column(Text)

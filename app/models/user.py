@@ -24,6 +24,8 @@ class OrgUser(FabUser):
         ForeignKey("organisation.id"), nullable=True, index=True
     )
     organisation: Mapped[Organisation | None] = relationship()
+    # The official's function, named under the beschikkingen they decide ("Functie").
+    job_title: Mapped[str | None] = mapped_column(String(100))
     # Two-factor login (TOTP): the base32 secret, set at enrolment, active once confirmed.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)

@@ -10,15 +10,18 @@ how; Awb 6:5, 6:7, 3:45).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from ..extensions import db
 from ..formatting import amount_nl, date_nl, percentage_nl
+from ..labels import FIELD_LABELS
 from ..models import Case, CaseStatus, Channel, Decision, RejectionReason, TemplateEvent
 from ..models.types import utcnow
 from ..roles import current_user
-from . import audit, cases, messaging, templating, tenancy, workflow
-from .errors import Forbidden, ValidationError
+from . import audit, cases, messaging, municipalities, templating, tenancy, workflow
+from .errors import Conflict, Forbidden, ValidationError
 
 DECIDABLE = {"GRANTED": Decision.GRANTED, "REJECTED": Decision.REJECTED}
 MODULE_OFF = "Deze gemeente heeft de module besluiten niet."
@@ -40,23 +43,81 @@ def persons(case: Case) -> str:
     return " en ".join(names)
 
 
+def _money(value: Any) -> str:
+    """An amount that never breaks between the euro sign and its figure."""
+    return amount_nl(value).replace(" ", "\u00a0")
+
+
+def _income_steps(calc: dict[str, Any], case: Case) -> list[str]:
+    """How the income and its limit were found, step by step, in plain Dutch (B1)."""
+    couple = (calc.get("huishouden") or "").startswith("COUPLE")
+    together = " en die van uw partner samen" if couple else ""
+    on = date_nl(dt.date.fromisoformat(calc["peildatum"]))
+    lines = [
+        f"Uw inkomen. Wij tellen uw netto inkomsten per maand{together} op: "
+        f"{_money(calc['inkomen'])} per maand (op {on}). Toeslagen zoals zorgtoeslag, "
+        "huurtoeslag, kindgebonden budget en kinderbijslag tellen niet mee."
+    ]
+    if any("1,08" in (line.get("toelichting") or "") for line in calc.get("inkomsten") or []):
+        lines.append(
+            "In een deel van uw inkomen zat vakantiegeld. Dat hebben wij eruit gehaald: het "
+            "bedrag met vakantiegeld is 108 procent, dus wij delen het door 1,08."
+        )
+    factor = str(calc.get("vakantiegeldfactor"))
+    norm = (
+        f"De inkomensgrens. De bijstandsnorm voor uw huishouden is {_money(calc['norm'])} per "
+        "maand. Daarin zit vakantiegeld."
+    )
+    if factor == "0.95":
+        norm += (
+            " Omdat wij uw inkomen zonder vakantiegeld bekijken, halen wij het vakantiegeld ook "
+            "uit de norm: wij rekenen met 95 procent ervan."
+        )
+    norm += (
+        f" De gemeente {case.municipality.name} geeft een bijdrage tot "
+        f"{percentage_nl(calc['percentage'])} van die norm. Zo komt de grens op "
+        f"{_money(calc['inkomensgrens'])} per maand."
+    )
+    lines.append(norm)
+    return lines
+
+
+def _positive(value: Any) -> bool:
+    """Whether a stored figure ("0.00", "125.50", a bool, None) is more than zero."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    try:
+        return Decimal(str(value)) > 0
+    except ArithmeticError:
+        return False
+
+
+def _asset_steps(calc: dict[str, Any]) -> list[str]:
+    """How the assets were counted, in plain Dutch (B1)."""
+    text = "Uw vermogen. Wij tellen uw spaargeld, uw rekeningen en uw andere bezittingen op"
+    if _positive(calc.get("overwaarde_meegeteld")):
+        text += ", ook de overwaarde van uw huis voor zover die boven de grens daarvoor ligt"
+    text += "."
+    if calc.get("schulden_aftrekken") and _positive(calc.get("schulden_afgetrokken")):
+        text += (
+            f" Uw schulden ({_money(calc['schulden_afgetrokken'])}) halen wij daar vanaf, "
+            "behalve een studieschuld: die telt niet mee."
+        )
+    text += (
+        f" Uw vermogen is dan {_money(calc['vermogen'])}. De vermogensgrens voor uw huishouden "
+        f"is {_money(calc['vermogensgrens'])}."
+    )
+    return [text]
+
+
 def grounds(case: Case) -> list[str]:
-    """The grounds with the figures of the advice that carried the decision."""
+    """The grounds with the figures of the advice that carried the decision, explained (B1)."""
     calc = case.advice_calculation or {}
     lines = []
     if calc.get("inkomensgrens"):
-        lines.append(
-            f"Uw inkomen is {amount_nl(calc['inkomen'])} netto per maand (peildatum "
-            f"{date_nl(dt.date.fromisoformat(calc['peildatum']))}). De inkomensgrens is "
-            f"{amount_nl(calc['inkomensgrens'])} per maand: de bijstandsnorm van "
-            f"{amount_nl(calc['norm'])} × {str(calc['vakantiegeldfactor']).replace('.', ',')} × "
-            f"{percentage_nl(calc['percentage'])}."
-        )
+        lines += _income_steps(calc, case)
     if calc.get("vermogen_toetsen") and calc.get("vermogensgrens"):
-        lines.append(
-            f"Uw vermogen is {amount_nl(calc['vermogen'])}. De vermogensgrens is "
-            f"{amount_nl(calc['vermogensgrens'])}."
-        )
+        lines += _asset_steps(calc)
     reasons = case.decision_reasons or []
     if case.decision == Decision.REJECTED:
         if "INCOME_TOO_HIGH" in reasons:
@@ -70,6 +131,26 @@ def grounds(case: Case) -> list[str]:
     if not calc:
         lines.append("Het besluit is genomen op grond van de gegevens en stukken in uw dossier.")
     return lines
+
+
+def missing_parts(municipality: Any) -> list[str]:
+    """The Dutch names of the beschikking's parts the municipality has left empty."""
+    return [
+        FIELD_LABELS.get(name, name)
+        for name in municipalities.BESCHIKKING_FIELDS
+        if not (getattr(municipality, name, None) or "").strip()
+    ]
+
+
+def official(user: Any, municipality: Any) -> str:
+    """The deciding official: name and function (their own, else the municipality's default)."""
+    name = " ".join(
+        part for part in (getattr(user, "first_name", ""), getattr(user, "last_name", "")) if part
+    )
+    function = (getattr(user, "job_title", None) or "").strip() or (
+        municipality.official_function or ""
+    )
+    return ", ".join(part for part in (name, function) if part)
 
 
 def objection_clause(case: Case) -> str:
@@ -86,23 +167,41 @@ def objection_clause(case: Case) -> str:
     )
 
 
-def beschikking_block(case: Case, decided: dt.date) -> str:
+def beschikking_block(case: Case, decided: dt.date, user: Any = None) -> str:
     """The mandatory part of the beschikking, added after the template's own text."""
+    m = case.municipality
     start, end = period(case, decided)
-    outcome = "toegekend" if case.decision == Decision.GRANTED else "afgewezen"
+    granted = case.decision == Decision.GRANTED
+    outcome = "toegekend" if granted else "afgewezen"
     lines = [
         "Het besluit",
         f"Op {date_nl(decided)} is uw aanvraag of heronderzoek met zaaknummer {case.number} "
         f"{outcome}. Dit besluit geldt voor {persons(case)}.",
         "",
-        "Waarom",
-        *grounds(case),
+    ]
+    if granted:
+        what = (m.granted_text or "").strip()
+        if case.insurer:
+            package = f", pakket {case.insurance_package}" if case.insurance_package else ""
+            what += f" Uw zorgverzekeraar: {case.insurer}{package}."
+        lines += ["Wat u krijgt", what, ""]
+    lines += ["Waarom", *grounds(case), ""]
+    if granted:
+        lines += ["Periode", f"Dit besluit geldt van {date_nl(start)} tot en met {date_nl(end)}.",
+                  ""]  # fmt: skip
+    lines += [
+        "Waarop dit besluit rust",
+        f"Wij nemen dit besluit op grond van {m.legal_basis_article} en de "
+        f"{m.legal_basis_regulation}.",
         "",
-        "Periode",
-        f"Dit besluit geldt van {date_nl(start)} tot en met {date_nl(end)}.",
-        "",
+    ]
+    if granted:
+        lines += ["Wijzigingen doorgeven", (m.duty_to_report_text or "").strip(), ""]
+    lines += [
         "Bezwaar maken",
         objection_clause(case),
+        "",
+        f"Dit besluit is genomen {m.mandate_text} door {official(user, m)}.",
     ]
     return "\n".join(lines)
 
@@ -159,6 +258,12 @@ def _decidable(case_id: int, decision: Any, reasons: Any, explanation: Any,
         raise Forbidden(MODULE_OFF)
     chosen, codes, text = _parse(decision, reasons, explanation)
     workflow.check(case, "decide", user)
+    missing = missing_parts(case.municipality)
+    if missing:
+        raise Conflict(
+            "De beschikking kan niet worden verstuurd: vul eerst in bij Beheer > Gemeenten "
+            f"(Beschikking): {', '.join(missing)}."
+        )
     if not text and not has_data(case):
         # Without data a beschikking would grant or reject on grounds with no figures.
         raise ValidationError([{"veld": "toelichting", "melding": NO_DATA}])
@@ -199,7 +304,7 @@ def preview_mandatory_text(case: Case, event: TemplateEvent) -> str:
         "percentage": "130",
         "peildatum": today.isoformat(),
     }
-    return beschikking_block(case, today)
+    return beschikking_block(case, today, SimpleNamespace(first_name="Jan", last_name="Jansen"))
 
 
 def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,
@@ -213,7 +318,7 @@ def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any =
             rendered = messaging.render_message(
                 case, _event(chosen), Channel.LETTER,
                 templating.context_for(case, today=now.date()), now.date(),
-                extra=beschikking_block(case, workflow.today(now)),
+                extra=beschikking_block(case, workflow.today(now), user),
             )  # fmt: skip
         finally:
             db.session.expire(case)
@@ -233,7 +338,7 @@ def decide(case_id: int, decision: Any, reasons: Any = None, explanation: Any = 
         "hold_reason": None, "hold_until": None,
     }, now)  # fmt: skip
     message = messaging.queue(
-        case, _event(chosen), now=now, extra=beschikking_block(case, workflow.today(now))
+        case, _event(chosen), now=now, extra=beschikking_block(case, workflow.today(now), user)
     )
     how = "per e-mail met de beschikking als bijlage" if message and message.channel == \
         Channel.EMAIL else "als brief in de printbatch"  # fmt: skip

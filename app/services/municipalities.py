@@ -63,6 +63,43 @@ NEW_MUNICIPALITY_DEFAULTS: dict[str, Any] = {
     "uses_allowlist": False,
     "income_includes_holiday_allowance": False,
 }
+# The beschikking's parts the law asks for; sending is refused while one is empty.
+BESCHIKKING_FIELDS = [
+    "legal_basis_regulation",
+    "legal_basis_article",
+    "mandate_text",
+    "official_function",
+    "granted_text",
+    "duty_to_report_text",
+]
+
+
+def beschikking_defaults(name: str) -> dict[str, str]:
+    """Sound defaults for a small municipality's beschikking, which a Beheerder can change."""
+    return {
+        "legal_basis_regulation": (
+            f"Beleidsregels collectieve zorgverzekering minima gemeente {name}"
+        ),
+        "legal_basis_article": "artikel 35 van de Participatiewet",
+        "mandate_text": (
+            f"namens het college van burgemeester en wethouders van de gemeente {name}"
+        ),
+        "official_function": "medewerker minimaregelingen",
+        "granted_text": (
+            "U krijgt een bijdrage van de gemeente in de premie van uw zorgverzekering bij de "
+            "Gemeentepolis. De gemeente betaalt de bijdrage rechtstreeks aan uw zorgverzekeraar. "
+            "U betaalt zelf dus een lagere premie; u hoeft daarvoor niets te doen."
+        ),
+        "duty_to_report_text": (
+            "Verandert er iets in uw inkomen, uw vermogen, uw gezin (bijvoorbeeld een partner "
+            "die bij u komt wonen) of uw adres? Geef dat dan binnen twee weken door aan de "
+            f"gemeente {name}, per brief of e-mail, met uw zaaknummer. Dat moet volgens de wet "
+            "(artikel 17 van de Participatiewet). Geeft u een wijziging niet door, dan kan de "
+            "gemeente de bijdrage terugvragen."
+        ),
+    }
+
+
 HOUSE_STYLE_FIELDS = ["sender_name", "sender_address", "signature", "footer", "primary_color"]
 MAX_REMINDERS = 3
 # Bounds of the numeric settings, shared by the settings screen and the REST API.
@@ -107,7 +144,12 @@ def create_municipality(
     organisation: Organisation, cbs_code: str, name: str, commit: bool = True, **settings: Any
 ) -> Municipality:
     """Create a municipality with its settings and the default templates."""
-    municipality = Municipality(organisation=organisation, cbs_code=cbs_code, name=name, **settings)
+    municipality = Municipality(
+        organisation=organisation,
+        cbs_code=cbs_code,
+        name=name,
+        **{**beschikking_defaults(name), **settings},
+    )
     municipality.sender_name = municipality.sender_name or f"Gemeente {name}"
     db.session.add(municipality)
     add_default_templates(municipality)
@@ -131,6 +173,9 @@ def created(municipality: Municipality) -> None:
     """After a municipality was added (screen or API): default templates, audit, commit."""
     from . import audit
 
+    for field, value in beschikking_defaults(municipality.name).items():
+        if not getattr(municipality, field):
+            setattr(municipality, field, value)
     add_default_templates(municipality)
     audit.object_changed("municipality", municipality.id, "create", commit=False)
     db.session.commit()

@@ -144,11 +144,7 @@ U heeft recht op een bijdrage in de premie van de Gemeentepolis. Het besluit vin
 {_CLOSING}""",
         "letter_body": f"""{_GREETING}
 
-Wij hebben uw aanvraag of heronderzoek ({{{{ zaak.nummer }}}}) beoordeeld.
-
-Besluit: {{{{ besluit.omschrijving }}}}
-
-U heeft recht op een bijdrage in de premie van de Gemeentepolis.
+Wij hebben uw aanvraag of heronderzoek ({{{{ zaak.nummer }}}}) beoordeeld. Hieronder leest u ons besluit en waarom.
 
 {{{{ beschikking }}}}
 
@@ -165,11 +161,7 @@ U heeft geen recht op een bijdrage in de premie van de Gemeentepolis. Het beslui
 {_CLOSING}""",
         "letter_body": f"""{_GREETING}
 
-Wij hebben uw aanvraag of heronderzoek ({{{{ zaak.nummer }}}}) beoordeeld.
-
-Besluit: {{{{ besluit.omschrijving }}}}
-
-U heeft geen recht op een bijdrage in de premie van de Gemeentepolis.
+Wij hebben uw aanvraag of heronderzoek ({{{{ zaak.nummer }}}}) beoordeeld. Hieronder leest u ons besluit en waarom.
 
 {{{{ beschikking }}}}
 

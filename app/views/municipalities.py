@@ -14,6 +14,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from ..formatting import label_of, percentage_nl, yes_no
+from ..labels import FIELD_LABELS
 from ..models import CheckMode, Municipality
 from ..services import legitimacy, municipalities
 from ..services.onboarding import cbs, organisations
@@ -69,15 +70,17 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
     ]
     settings = municipalities.SETTING_FIELDS
     house_style = municipalities.HOUSE_STYLE_FIELDS
+    beschikking = municipalities.BESCHIKKING_FIELDS
     show_fieldsets = [
         (_("Gemeente"), {"fields": ["cbs_code", "name", "organisation"]}),
         (_("Algemeen"), {"fields": settings}),
         (_("Huisstijl"), {"fields": house_style}),
+        (_("Beschikking"), {"fields": beschikking}),
     ]
     # The income and asset policy has its own screen ("Inkomens- en vermogensparameters"),
     # which shows the resulting limits, the what-if and recomputes the open cases.
     editable = [name for name in settings if name not in legitimacy.POLICY_FIELDS]
-    edit_columns = editable + house_style
+    edit_columns = editable + house_style + beschikking
     add_columns = ["cbs_code", "name", "organisation", *settings, *house_style]
     search_columns = ["cbs_code", "name", "check_mode"]
     label_columns = {
@@ -103,6 +106,7 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         "signature": _("Ondertekening"),
         "footer": _("Voettekst"),
         "primary_color": _("Huisstijlkleur"),
+        **{name: FIELD_LABELS[name] for name in municipalities.BESCHIKKING_FIELDS},
     }
     formatters_columns = {
         "check_mode": label_of(CheckMode),
@@ -137,7 +141,22 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         "primary_color": [Regexp(municipalities.COLOUR, message=municipalities.COLOUR_MESSAGE)],
         "organisation": [OrganisationKindValidator()],
     }
-    description_columns = dict(municipalities.SETTING_HELP)
+    description_columns = {
+        **municipalities.SETTING_HELP,
+        "legal_basis_regulation": _(
+            "De gemeentelijke regeling, bijvoorbeeld 'Beleidsregels "
+            "collectieve zorgverzekering minima gemeente Zwolle 2026'."
+        ),
+        "legal_basis_article": _("Bijvoorbeeld 'artikel 35 van de Participatiewet'."),
+        "mandate_text": _(
+            "De beschikking zegt: 'Dit besluit is genomen <mandaat> door <naam>, <functie>.'"
+        ),
+        "granted_text": _("Staat onder 'Wat u krijgt' in elke toekenning."),
+        "duty_to_report_text": _(
+            "Staat onder 'Wijzigingen doorgeven' in elke toekenning: "
+            "welke wijzigingen, binnen welke termijn, hoe."
+        ),
+    }
     edit_form_extra_fields = {
         **optional_booleans(label_columns, _booleans),
         "reminder_days": DayListField(
