@@ -21,6 +21,11 @@ def register_error_handlers(app: Flask) -> None:
 
     def handle(error: HTTPException):
         code = error.code or 500
+        parts = request.path.strip("/").split("/")
+        if code == 405 and len(parts) == 4 and parts[0] == "api" and not parts[3].isdigit():
+            # `/api/v1/case/null,null` matched only a route of another method: an object
+            # whose key is not a number does not exist.
+            code = 404
         message = MESSAGES.get(code, error.description or "Er ging iets mis.")
         if request.path.startswith("/api/"):
             return jsonify(fouten=[{"veld": None, "melding": message}]), code

@@ -22,6 +22,8 @@ from .services import audit, login_guard, tenancy, two_factor
 from .services.onboarding import accounts
 from .views.base import (
     AuditedChangesMixin,
+    ReadableValuesMixin,
+    ReturnToRecordMixin,
     TenantFilter,
     TenantGuardMixin,
     guard_related_queries,
@@ -31,7 +33,13 @@ from .views.login import LoginView
 log = logging.getLogger(__name__)
 
 
-class OrgUserDBModelView(AuditedChangesMixin, TenantGuardMixin, UserDBModelView):
+class OrgUserDBModelView(
+    ReturnToRecordMixin,
+    ReadableValuesMixin,
+    AuditedChangesMixin,
+    TenantGuardMixin,
+    UserDBModelView,
+):
     """User management: a Beheerder manages the users of their own organisation only."""
 
     audit_name = "user"

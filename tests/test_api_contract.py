@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.models import Memo, User
 from tests.conftest import ADMIN_PASSWORD, api_token, bearer, csrf_token
-from tests.helpers import cases_of
+from tests.helpers import cases_of, municipality
 
 
 def _fouten(response, status: int) -> list[dict]:
@@ -117,3 +117,28 @@ def test_the_menu_api_is_gone_and_the_spec_is_served_by_ours(app, client):
     assert spec["components"]["responses"]["404"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Fouten"
     }
+
+
+def test_odd_input_found_by_the_spec_fuzzer_gets_the_contracts_errors(app, client):
+    """Every item of a JSON list is type-checked; a body that is not JSON and a key that is
+    not a number answer in the contract's shape (schemathesis found a 500, FAB's own
+    {"message"} and an undocumented 405)."""
+    from tests.test_advice import delivered_case
+
+    with app.app_context():
+        case_id = delivered_case(client).id
+        zwolle = municipality("0193").id
+    headers = bearer(api_token(client, "beheerder.zwolle"))
+    for bad in ([{}], [1], [None]):
+        response = client.post(
+            f"/api/v1/case/{case_id}/decide",
+            json={"besluit": "GRANTED", "redenen": bad, "toelichting": ""},
+            headers=headers,
+        )
+        assert response.status_code == 422, bad
+        assert response.get_json()["fouten"][0]["veld"] == "redenen"
+    response = client.put(f"/api/v1/municipality/{zwolle}", data="x", headers=headers)
+    assert response.status_code == 400 and "fouten" in response.get_json()
+    for path in ("municipality/null,null", "national_norm/null,null", "organisation/abc"):
+        response = client.get(f"/api/v1/{path}", headers=headers)
+        assert response.status_code == 404 and "fouten" in response.get_json(), path

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.labels import FIELD_LABELS
 from app.models import AssetLimit, Case, HouseholdType, Municipality, RejectionReason
 from app.views.base import TenantModelView
-from tests.conftest import api_token, bearer
+from tests.conftest import api_token, bearer, csrf_token
 from tests.helpers import cases_of, municipality
 
 REST_RESOURCES = ["case", "municipality", "memo", "message", "audit", "national_norm",
@@ -145,3 +145,43 @@ def test_an_unknown_code_in_a_list_filter_is_a_dutch_400(app, medewerker_client)
     response = medewerker_client.get("/zaken/list/?_flt_0_status=FOO")
     assert response.status_code == 400
     assert "Het verzoek is niet goed opgebouwd." in response.get_data(as_text=True)
+
+
+RAW = re.compile(r">\s*(None|True|False|\[[A-Z][a-z]+\])\s*<")
+
+
+def test_pages_show_no_none_true_false_or_python_lists(app, beheerder_client):
+    """FAB showed "None", "True" and "[Beheerder]" where a value was empty, a yes/no or a list."""
+    from app.models import Message, Resident
+
+    with app.app_context():
+        zwolle = municipality("0193").id
+        resident = db.session.scalar(
+            select(Resident.id).where(Resident.municipality_id == zwolle, Resident.prefix.is_(None))
+        )
+        message = db.session.scalar(
+            select(Message.id).where(Message.municipality_id == zwolle, Message.pdf.is_(None))
+        )
+    for path in ("/vermogensgrenzen/list/", "/users/list/", f"/inwoners/show/{resident}",
+                 f"/berichten/show/{message}", f"/gemeenten/show/{zwolle}"):  # fmt: skip
+        page = beheerder_client.get(path).get_data(as_text=True)
+        assert not RAW.findall(page), (path, RAW.findall(page))
+    shown = beheerder_client.get(f"/berichten/show/{message}").get_data(as_text=True)
+    assert "PDF bekijken" not in shown  # the link only where a PDF exists
+
+
+def test_saving_an_edit_returns_to_the_record(app, beheerder_client):
+    with app.app_context():
+        zwolle = municipality("0193")
+        path = f"/gemeenten/edit/{zwolle.id}"
+        form = {name: getattr(zwolle, name) for name in ("info_request_days",)}
+    page = beheerder_client.get(path).get_data(as_text=True)
+    values = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    data = {k: v for k, v in values.items() if k != "csrf_token"}
+    data.update(csrf_token=csrf_token(beheerder_client, path), check_mode="BEFORE",
+                reminder_days="5, 10, 14", **{k: str(v) for k, v in form.items()})  # fmt: skip
+    for text_field in re.findall(r'<textarea[^>]*name="([a-z_]+)"[^>]*>([^<]*)</textarea>', page):
+        data[text_field[0]] = text_field[1]
+    response = beheerder_client.post(path, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    assert response.headers["Location"].endswith(f"/gemeenten/show/{zwolle.id}")

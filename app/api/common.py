@@ -204,6 +204,12 @@ class RestApi(ContractErrors, ModelRestApi):
         scope_related(self, ("add_query_rel_fields", "edit_query_rel_fields"))
         super().__init__()
 
+    def put_headless(self, pk: Any) -> Response:
+        """FAB's update; a body that is not JSON gets the contract's error, like a POST."""
+        if not request.is_json:
+            return self.response_400(message="Request is not JSON")
+        return super().put_headless(pk)
+
     def _init_titles(self) -> None:
         singular, plural = self.noun
         self.list_title = self.list_title or plural

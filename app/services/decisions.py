@@ -214,6 +214,11 @@ def _parse(decision: Any, reasons: Any, explanation: Any) -> tuple[Decision, lis
     codes = reasons if isinstance(reasons, list) else []
     if reasons is not None and not isinstance(reasons, list):
         problems.append({"veld": "redenen", "melding": "Geef een lijst met redenen."})
+    if any(not isinstance(code, str) for code in codes):
+        # Every item of the list is type-checked: [{}] or [1] is bad input, not a fault.
+        problems.append({"veld": "redenen", "melding": "Elke reden is een code als tekst, "
+                         "bijvoorbeeld INCOME_TOO_HIGH."})  # fmt: skip
+        codes = [code for code in codes if isinstance(code, str)]
     unknown = [c for c in codes if c not in RejectionReason.__members__]
     if unknown:
         problems.append({"veld": "redenen", "melding": f"Onbekende reden: {unknown[0]}."})

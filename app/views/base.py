@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, abort, request
+from flask import Response, abort, redirect, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
@@ -102,7 +102,41 @@ class AuditedChangesMixin:
         audit.object_changed(self.audit_name, item.id, "delete")
 
 
-class DutchPagesMixin:
+def readable(value: Any) -> Any:
+    """A value as a person reads it: nothing for None, Ja/Nee, a list joined by commas."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nee"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return value
+
+
+class ReadableValuesMixin:
+    """No "None", "True" or "[Beheerder]" on a list or show page: every column FAB shows
+    without a formatter of its own gets `readable`."""
+
+    def _init_properties(self) -> None:
+        super()._init_properties()
+        shown = [*(self.list_columns or []), *(self.show_columns or [])]
+        self.formatters_columns = {
+            **{name: readable for name in shown},
+            **(self.formatters_columns or {}),
+        }
+
+
+class ReturnToRecordMixin:
+    """After saving an edit, show the record just saved (FAB went back to its history)."""
+
+    def post_edit_redirect(self) -> Any:
+        pk = (request.view_args or {}).get("pk")
+        if pk is not None and "can_show" in (getattr(self, "base_permissions", None) or []):
+            return redirect(url_for(".show", pk=pk))
+        return super().post_edit_redirect()
+
+
+class DutchPagesMixin(ReturnToRecordMixin, ReadableValuesMixin):
     """Dutch on every model screen: enum selects show labels, titles name their object.
 
     FAB's form converter labels an enum's options with its code ("BEFORE"), and its

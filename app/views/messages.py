@@ -67,6 +67,13 @@ class MessageModelView(TenantModelView):
         "printed_on": datetime_nl,
     }
 
+    def render_template(self, template: str, **kwargs: Any) -> str:
+        if template == self.show_template and kwargs.get("pk") is not None:
+            # The PDF link only where a PDF exists (an email without attachment has none).
+            message = self.datamodel.get(kwargs["pk"], self._base_filters)
+            kwargs["has_pdf"] = bool(message is not None and message.pdf)
+        return super().render_template(template, **kwargs)
+
     @expose("/pdf/<pk>")
     @has_access
     @permission_name("show")
