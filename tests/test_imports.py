@@ -565,3 +565,19 @@ def test_postgresql_plans_each_lookup_for_its_own_parameters(app, db):
     if _db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite prepares no generic plans")
     assert _db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+
+
+def test_a_check_with_nothing_to_save_offers_no_confirmation(app, beheerder_client):
+    client = beheerder_client
+    token = csrf_token(client, "/import/nieuw/heronderzoek")
+    data = csv_bytes([row(BSN="123456789")])  # the only row fails the elfproef
+    response = client.post(
+        "/import/nieuw/heronderzoek",
+        data={"csrf_token": token, "gemeentecode": "0193", "bestand": (io.BytesIO(data), "n.csv")},
+        content_type="multipart/form-data",
+    )
+    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    _wait_until_done(client, record_id)
+    page = client.get(f"/import/show/{record_id}").get_data(as_text=True)
+    assert 'id="niets-op-te-slaan"' in page and "Bevestigen:" not in page
+    assert "Annuleren" in page
