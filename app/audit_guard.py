@@ -66,6 +66,7 @@ NOT_PERSONAL_VIEWS: frozenset[str] = frozenset(
         "ResetMyPasswordView",
         "RoleModelView",
         "SetupView",
+        "short",
         "trial",
         "SecurityApi",
         "SwaggerView",

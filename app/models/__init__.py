@@ -42,7 +42,7 @@ from .enums import (
     TemplateEvent,
 )
 from .imports import ImportRecord
-from .messaging import Message, Template
+from .messaging import Message, ShortLink, Template
 from .norms import AssetLimit, NationalNorm
 from .onboarding import AccountLink, SetupProgress, SystemMail
 from .organisation import Municipality, Organisation
@@ -109,6 +109,7 @@ __all__ = [
     "SchedulerLease",
     "SetupProgress",
     "SetupStep",
+    "ShortLink",
     "SystemMail",
     "Template",
     "TemplateEvent",

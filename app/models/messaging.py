@@ -67,3 +67,21 @@ class Message(Model):
 
     def __str__(self) -> str:
         return f"{self.event.label} per {self.channel.label.lower()}"
+
+
+class ShortLink(Model):
+    """A short code for a link in a letter: typed on the short address or scanned as QR."""
+
+    __tablename__ = "short_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 11 characters of Crockford's base32: 55 bits, so guessing is hopeless under the
+    # rate limit; stored without dashes, in capitals.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    # The path the code leads to, e.g. /inwoner/start/<token> (never an outside address).
+    target: Mapped[str] = mapped_column(String(300))
+    created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    def __str__(self) -> str:
+        return f"Code {self.code}"

@@ -6,10 +6,12 @@ import datetime as dt
 import io
 import logging
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import reportlab
+import segno
 from flask import current_app, render_template
 from pypdf import PdfReader, PdfWriter
 from xhtml2pdf import pisa
@@ -107,8 +109,35 @@ def letter_pdf(
     body: str,
     reference: str,
     date: dt.date | None = None,
+    qr_link: str | None = None,
+    short_code: str | None = None,
 ) -> bytes:
-    """An A4 letter as PDF, the address placed for a window envelope."""
+    """An A4 letter as PDF, the address placed for a window envelope.
+
+    With `qr_link` the letter carries a QR code of that link and, with `short_code`, the
+    code to type on the short address: nobody on paper types a 43-character link.
+    """
+    with tempfile.TemporaryDirectory(prefix="gp-qr-") as folder:
+        qr = None
+        if qr_link:
+            qr = Path(folder) / "qr.png"
+            segno.make(qr_link, error="m").save(str(qr), scale=6, border=2)
+        return _letter_pdf(municipality, address, subject, body, reference, date, qr,
+                           short_code)  # fmt: skip
+
+
+def _letter_pdf(
+    municipality: Municipality,
+    address: list[str],
+    subject: str,
+    body: str,
+    reference: str,
+    date: dt.date | None,
+    qr: Path | None,
+    short_code: str | None,
+) -> bytes:
+    from .short_links import display, short_address
+
     logo = logo_path(municipality)
     html = render_template(
         "letter/letter.html",
@@ -122,10 +151,13 @@ def letter_pdf(
         subject=subject,
         paragraphs=_paragraphs(body),
         footer=municipality.footer or "",
+        qr=str(qr) if qr else None,
+        short_code=display(short_code) if short_code else None,
+        short_address=short_address() if short_code else None,
         **{name: str(path) for name, path in FONTS.items()},
     )
     out = io.BytesIO()
-    allowed = [*FONTS.values(), *([logo] if logo else [])]
+    allowed = [*FONTS.values(), *([logo] if logo else []), *([qr] if qr else [])]
     # xhtml2pdf confines local reads to the working directory unless told otherwise: a
     # server started elsewhere than beside its virtualenv lost the letter font (and
     # xhtml2pdf logged a piece of the letter, with the resident's name and address).

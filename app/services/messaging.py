@@ -28,7 +28,7 @@ from ..models import (
     TemplateEvent,
 )
 from ..models.types import utcnow
-from . import documents, templating, tenancy
+from . import documents, short_links, templating, tenancy
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +84,13 @@ def render_message(
     context: dict[str, Any],
     today: dt.date | None = None,
     extra: str = "",
+    short_code: str | None = None,
 ) -> documents.Rendered:
     """Render the template of `event` for `case` in house style, as email or letter.
 
     `extra` is text the product adds after the template's own (the beschikking's
-    mandatory part), in the email and in the letter.
+    mandatory part), in the email and in the letter. A letter with a link carries it as
+    a QR code and `short_code` to type.
     """
     template = template_for(case, event)
     subject = templating.render(template.email_subject, context).strip()
@@ -111,8 +113,9 @@ def render_message(
         return rendered
     body = body_of(template.letter_body)
     pdf = documents.letter_pdf(
-        municipality, letter_address(case), subject, body, case.number, today
-    )
+        municipality, letter_address(case), subject, body, case.number, today,
+        qr_link=context.get("link") or None, short_code=short_code,
+    )  # fmt: skip
     return documents.Rendered(subject=subject, text=body, pdf=pdf)
 
 
@@ -146,7 +149,10 @@ def queue(
         request_description=request_description,
         today=now.date(),
     )
-    rendered = render_message(case, event, channel, context, now.date(), extra=extra)
+    # A letter's link gets a short code (and a QR code): nobody types 43 characters.
+    short = short_links.new(case, link) if channel == Channel.LETTER and link else None
+    rendered = render_message(case, event, channel, context, now.date(), extra=extra,
+                              short_code=short.code if short else None)  # fmt: skip
     if channel == Channel.EMAIL:
         recipient = case.applicant.email or ""
         status = MessageStatus.PENDING if smtp_configured() else MessageStatus.NOT_SENT
@@ -179,6 +185,8 @@ def queue(
     try:
         with db.session.begin_nested():
             db.session.add(message)
+            if short is not None:
+                db.session.add(short)
             if problem:
                 _raise_notice(case.id, f"{event.label} kon niet worden gemaakt: {problem}", now)
     except IntegrityError:

@@ -37,6 +37,7 @@ from ..models import (
     Organisation,
     Resident,
     RetentionRun,
+    ShortLink,
 )
 from ..models.case import case_child
 from ..models.types import utcnow
@@ -229,7 +230,8 @@ def _remove(ids: list[int]) -> list[str]:
         _quiet(delete(DeliveryPerson).where(DeliveryPerson.delivery_id.in_(deliveries)))
     )
     db.session.execute(_quiet(delete(Delivery).where(Delivery.case_id.in_(ids))))
-    for model in (Document, InformationRequest, Invitation, Notice, Memo, CaseEvent, Message):
+    for model in (Document, InformationRequest, Invitation, Notice, Memo, CaseEvent, Message,
+                  ShortLink):  # fmt: skip
         db.session.execute(_quiet(delete(model).where(model.case_id.in_(ids))))
     db.session.execute(delete(case_child).where(case_child.c.case_id.in_(ids)))
     db.session.execute(

@@ -5,15 +5,38 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, redirect, render_template, request
 
 from ..formatting import today_nl
+from ..services import short_links
 from ..services.errors import ValidationError
 from ..services.ockto import adapter, sandbox
 from ..services.onboarding import accounts, checklist
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 trial_bp = Blueprint("trial", __name__, url_prefix="/inwoner/proef")
+short_bp = Blueprint("short", __name__, url_prefix="/code")
+
+
+@short_bp.route("", methods=["GET", "POST"])
+def enter_code():
+    """The short address from a letter: type the code, go on to the personal page."""
+    error = None
+    if request.method == "POST":
+        path = short_links.target(request.form.get("code", ""))
+        if path:
+            return redirect(path, code=303)
+        error = "Deze code kennen we niet. Kijk nog eens in uw brief; de code heeft 11 tekens."
+    return render_template("resident/code.html", error=error), (404 if error else 200)
+
+
+@short_bp.get("/<code>")
+def follow_code(code: str):
+    """The short address with the code in it (typed in the address bar)."""
+    path = short_links.target(code)
+    if path is None:
+        return render_template("resident/invalid.html"), 404
+    return redirect(path, code=303)
 
 
 @bp.route("/activeren/<token>", methods=["GET", "POST"])
@@ -103,7 +126,7 @@ def register_public_pages(app: Flask) -> None:
     """Add the account and trial pages, rate limited per address like the residents' pages."""
     limiter = app.appbuilder.sm.limiter
     limit = app.config["RESIDENT_RATE_LIMIT"]
-    for blueprint in (bp, trial_bp):
+    for blueprint in (bp, trial_bp, short_bp):
         if limiter is not None:
             limiter.limit(limit)(blueprint)
         app.register_blueprint(blueprint)
