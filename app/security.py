@@ -96,11 +96,22 @@ class OrgUserDBModelView(
         "organisation": _("Organisatie"),
         "job_title": _("Functie"),
     }
+    # FAB's own texts spoke of LDAP and OpenID, which this product does not offer.
     description_columns = {
         "job_title": _(
             "Staat onder de beschikkingen die deze gebruiker neemt, bijvoorbeeld "
             "'consulent inkomensondersteuning'."
-        )
+        ),
+        "username": _("Waarmee de gebruiker inlogt, bijvoorbeeld 'j.jansen'."),
+        "email": _("Hierheen gaat de eenmalige link om een wachtwoord te kiezen."),
+        "active": _(
+            "Vertrekt iemand, zet dan Actief uit in plaats van de gebruiker te "
+            "verwijderen: wat hij of zij deed, blijft herleidbaar."
+        ),
+        "roles": _(
+            "Medewerker: zaken behandelen. Beheerder: ook instellingen, gebruikers, "
+            "imports en het auditlog."
+        ),
     }
     # Groups are platform-wide in FAB, so they stay out of organisation user management.
     validators_columns = {"roles": [DataRequired(message=_("Kies ten minste één rol."))]}

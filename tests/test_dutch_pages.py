@@ -185,3 +185,23 @@ def test_saving_an_edit_returns_to_the_record(app, beheerder_client):
     response = beheerder_client.post(path, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     assert response.headers["Location"].endswith(f"/gemeenten/show/{zwolle.id}")
+
+
+def test_the_user_form_offers_no_public_role_and_speaks_of_no_ldap_or_openid(app, admin_client):
+    from tests.conftest import login
+
+    for client in (admin_client, login(app, "beheerder.zwolle")):
+        page = client.get("/users/add").get_data(as_text=True)
+        roles = re.findall(r'<option[^>]*value="\d+"[^>]*>([^<]+)</option>', page)
+        assert "Public" not in roles and "Medewerker" in roles, roles
+        assert not re.search(r"LDAP|OID|OpenID", page)
+    assert "Admin" not in re.findall(
+        r'<option[^>]*value="\d+"[^>]*>([^<]+)</option>',
+        login(app, "beheerder.zwolle").get("/users/add").get_data(as_text=True),
+    )
+
+
+def test_lists_say_acties_and_their_dialog_annuleren(app, beheerder_client):
+    page = beheerder_client.get("/users/list/").get_data(as_text=True)
+    assert "Akties" not in page and "Acties" in page
+    assert ">Cancel<" not in page and ">Annuleren<" in page

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import Municipality, User
+from app.services.municipalities import BESCHIKKING_FIELDS
 from tests.conftest import csrf_token, login
 from tests.helpers import municipality, org
 
@@ -37,7 +38,13 @@ def test_medewerker_cannot_edit_settings_or_manage_users(app, medewerker_client)
 
 def test_beheerder_edits_own_municipality_through_the_form(app, beheerder_client):
     with app.app_context():
-        zwolle_id = municipality("0193").id
+        zwolle = municipality("0193")
+        zwolle_id = zwolle.id
+        # The texts a browser sends along unchanged (the form holds every field).
+        texts = {
+            name: getattr(zwolle, name) or ""
+            for name in (*BESCHIKKING_FIELDS, "sender_address", "signature", "footer")
+        }
     path = f"/gemeenten/edit/{zwolle_id}"
     page = beheerder_client.get(path).get_data(as_text=True)
     assert "Herinneringen aan" in page
@@ -61,6 +68,7 @@ def test_beheerder_edits_own_municipality_through_the_form(app, beheerder_client
             "info_request_days": "14",
             "sender_name": "Gemeente Zwolle",
             "primary_color": "#c8102e",
+            **texts,
         },
     )
     assert response.status_code == 302

@@ -28,7 +28,7 @@ from ..models import (
     Template,
     User,
 )
-from ..roles import ORG_ROLES, current_user, is_platform_admin
+from ..roles import ORG_ROLES, ROLE_ADMIN, current_user, is_platform_admin
 
 
 class NotFound(Exception):  # noqa: N818 - reads as `except tenancy.NotFound`
@@ -70,6 +70,10 @@ def has_rule(model: type) -> bool:
 def scope(query: Any, model: type, user: Any = None) -> Any:
     """Restrict a Query or Select on `model` to what the user may see."""
     user = user if user is not None else current_user()
+    if model is Role:
+        # No organisation uses FAB's Public role; only the platform Admin hands out Admin.
+        offered = (*ORG_ROLES, ROLE_ADMIN) if is_platform_admin(user) else ORG_ROLES
+        return query.filter(Role.name.in_(offered))
     ids = municipality_ids(user)
     if ids is None:
         return query
@@ -87,8 +91,6 @@ def scope(query: Any, model: type, user: Any = None) -> Any:
         return query.filter(Municipality.id.in_(ids))
     if model is Organisation:
         return query.filter(Organisation.id == (user.organisation_id if user else None))
-    if model is Role:
-        return query.filter(Role.name.in_(ORG_ROLES))
     if model is AssetLimit:
         # National rows (no municipality) are visible to everyone.
         return query.filter(
