@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -106,3 +108,28 @@ def test_audit_screen_for_beheerder_only(app, beheerder_client, medewerker_clien
     assert beheerder_client.get(f"/auditlog/delete/{own}").status_code in (302, 403)
     with app.app_context():
         assert _db.session.get(AuditLog, own) is not None
+
+
+def test_the_audit_log_screen_describes_every_action_in_dutch(app, beheerder_client):
+    """It showed "http.get", "case.decide:GRANTED", "retention_run", "ok" and "None"."""
+    from app.audit_labels import action_nl, result_nl
+
+    assert action_nl("case.decide:GRANTED") == "Besluit genomen: Toegekend"
+    assert action_nl("case.view") == "Zaak bekeken"
+    assert action_nl("http.get") == "Pagina of gegevens opgevraagd"
+    assert action_nl("case.start_reassessment:12") == "Zaak heronderzoek gestart (12 uitgenodigd)"
+    assert action_nl("import.reassessment.upload") == "Importbestand geüpload"
+    assert action_nl("municipality.update") == "Gemeente gewijzigd"
+    assert (result_nl("ok"), result_nl(None)) == ("Gelukt", "")
+    page = beheerder_client.get("/auditlog/list/?psize_AuditLogModelView=100").get_data(
+        as_text=True
+    )
+    cells = set(re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", page))
+    with app.app_context():
+        from app.models import AuditLog
+
+        stored = set(_db.session.scalars(select(AuditLog.action).distinct()))
+        stored |= set(_db.session.scalars(select(AuditLog.object_type).distinct()))
+    shown_codes = cells & ({c for c in stored if c} | {"ok", "refused", "None"})
+    assert not shown_codes, sorted(shown_codes)
+    assert "Gelukt" in cells

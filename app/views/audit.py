@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import lazy_gettext as _
 
+from ..audit_labels import OBJECTS, action_nl, result_nl
 from ..formatting import datetime_nl
 from ..models import AuditLog, RefusedRequest
 from ..services import export
@@ -37,7 +38,12 @@ class AuditLogModelView(TenantModelView):
         "detail": _("Details"),
         "ip_address": _("IP-adres"),
     }
-    formatters_columns = {"created_on": datetime_nl}
+    formatters_columns = {
+        "created_on": datetime_nl,
+        "action": action_nl,
+        "result": result_nl,
+        "object_type": lambda kind: OBJECTS.get(kind or "", kind or "").capitalize(),
+    }
     list_template = "audit/list.html"
 
     @expose("/export")
