@@ -184,6 +184,53 @@ def setting_nl(value: Any) -> str:
     return str(value)
 
 
+SOURCES = {
+    "uwv": "UWV",
+    "belastingdienst": "Belastingdienst",
+    "mijnoverheid": "MijnOverheid",
+    "svb": "SVB",
+    "duo": "DUO",
+    "mijnpensioenoverzicht": "Mijnpensioenoverzicht",
+    "pensioenfonds": "Pensioenfonds",
+    "bank": "Bank",
+    "gemeente": "Gemeente",
+}
+FILE_TYPES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG-foto",
+    "image/png": "PNG-afbeelding",
+    "image/heic": "HEIC-foto",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/msword": "Word",
+    "text/csv": "CSV",
+}
+
+
+def source_nl(code: str | None) -> str:
+    """An Ockto source as people name it: uwv -> UWV, mijnoverheid -> MijnOverheid."""
+    if not code:
+        return ""
+    return SOURCES.get(code.lower(), code[:1].upper() + code[1:])
+
+
+def file_type_nl(content_type: str | None) -> str:
+    """A file's type as people name it: application/pdf -> PDF."""
+    if not content_type:
+        return ""
+    return FILE_TYPES.get(content_type.lower(), content_type.rsplit("/", 1)[-1].upper())
+
+
+def size_nl(size: int | None) -> str:
+    """A file size as people read it: 812 bytes, 14 kB, 2,3 MB (never '0 kB')."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} kB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
 def register_template_filters(app: Flask) -> None:
     """Make the Dutch formatters available in every template."""
     app.jinja_env.globals.update(cijfer=figure_nl, cijfernaam=figure_label)
@@ -199,6 +246,9 @@ def register_template_filters(app: Flask) -> None:
         nl2br=nl2br,
         leesbaar_op=readable_on,
         veldnaam=field_label,
+        bron=source_nl,
+        bestandstype=file_type_nl,
+        grootte=size_nl,
         instelling=setting_nl,
     )
 

@@ -77,3 +77,24 @@ def test_not_found_is_a_dutch_page_and_dutch_json_under_api(medewerker_client, c
     response = client.get("/api/v1/bestaat-niet")
     assert response.status_code == 404
     assert response.get_json()["fouten"][0]["melding"].startswith("Deze pagina")
+
+
+def test_sources_file_types_and_sizes_are_named_as_people_name_them():
+    from app.formatting import file_type_nl, size_nl, source_nl
+
+    assert (source_nl("uwv"), source_nl("mijnoverheid"), source_nl("belastingdienst")) == (
+        "UWV", "MijnOverheid", "Belastingdienst",
+    )  # fmt: skip
+    assert (file_type_nl("application/pdf"), file_type_nl("image/jpeg")) == ("PDF", "JPEG-foto")
+    assert (size_nl(812), size_nl(14_500), size_nl(2_400_000)) == ("812 bytes", "14 kB", "2,3 MB")
+
+
+def test_the_case_page_names_the_source_of_each_income(app):
+    from tests.conftest import login
+    from tests.test_advice import delivered_case
+
+    with app.app_context():
+        client = app.test_client()
+        case_id = delivered_case(client).id
+        page = login(app, "medewerker.zwolle").get(f"/zaken/show/{case_id}").get_data(as_text=True)
+    assert "<td>UWV</td>" in page and "<td>uwv</td>" not in page
