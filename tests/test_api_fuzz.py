@@ -2,9 +2,10 @@
 
 schemathesis generates requests from /api/v1/_openapi and sends them to the app in
 process (WSGI, no network), as a Beheerder and as a Medewerker, with the checks
-not_a_server_error, status_code_conformance, response_schema_conformance and
-content_type_conformance. It creates, changes and decides at random, so it runs on a
-database of its own: the shared test database stays as the other modules expect.
+not_a_server_error, ignored_auth (the same request without a token must be refused),
+status_code_conformance, response_schema_conformance and content_type_conformance.
+It creates, changes and decides at random, so it runs on a database of its own: the
+shared test database stays as the other modules expect.
 
 FUZZ_EXAMPLES (default 30) sets the examples per operation; the run is derandomised,
 so CI sees the same requests every time. Raise it locally to search further.
@@ -22,6 +23,7 @@ from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
     content_type_conformance,
+    ignored_auth,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
@@ -33,6 +35,7 @@ from tests.conftest import api_token, bearer, build_app, own_database
 
 CHECKS = [
     not_a_server_error,
+    ignored_auth,
     status_code_conformance,
     response_schema_conformance,
     content_type_conformance,

@@ -205,3 +205,17 @@ def test_lists_say_acties_and_their_dialog_annuleren(app, beheerder_client):
     page = beheerder_client.get("/users/list/").get_data(as_text=True)
     assert "Akties" not in page and "Acties" in page
     assert ">Cancel<" not in page and ">Annuleren<" in page
+
+
+def test_a_beheerder_is_offered_no_edit_or_delete_on_national_asset_limits(app, beheerder_client):
+    with app.app_context():
+        national = db.session.scalar(
+            select(AssetLimit.id).where(AssetLimit.municipality_id.is_(None)).limit(1)
+        )
+    page = beheerder_client.get("/vermogensgrenzen/list/?psize_AssetLimitModelView=100")
+    html_page = page.get_data(as_text=True)
+    assert f"/vermogensgrenzen/show/{national}" in html_page
+    assert f"/vermogensgrenzen/edit/{national}" not in html_page
+    assert f"/vermogensgrenzen/delete/{national}" not in html_page
+    response = beheerder_client.get(f"/vermogensgrenzen/edit/{national}")
+    assert response.status_code == 302 and "/vermogensgrenzen/show/" in response.headers["Location"]

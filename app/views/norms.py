@@ -9,11 +9,12 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import lazy_gettext as _
+from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from ..formatting import amount_nl, date_nl, datetime_nl, label_of, today_nl, yes_no
 from ..models import AssetHouseholdType, AssetLimit, HouseholdType, NationalNorm
-from ..roles import current_user
+from ..roles import current_user, is_platform_admin
 from ..services import errors, legitimacy, norms
 from .base import AuditedChangesMixin, TenantModelView
 
@@ -163,6 +164,30 @@ class AssetLimitModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView):
     def render_template(self, template: str, **kwargs: Any) -> str:
         kwargs.setdefault("norm_warnings", norms.warnings(today_nl()))
         return super().render_template(template, **kwargs)
+
+    def _national_ids(self) -> set[int]:
+        """National rows a Beheerder sees but only the platform Admin changes."""
+        if is_platform_admin(current_user()):
+            return set()
+        return set(
+            self.datamodel.session.scalars(
+                select(AssetLimit.id).where(AssetLimit.municipality_id.is_(None))
+            )
+        )
+
+    def _get_list_widget(self, filters: Any, **kwargs: Any) -> dict[str, Any]:
+        kwargs["locked_rows"] = self._national_ids()
+        return super()._get_list_widget(filters, **kwargs)
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk: Any):
+        """Edit a municipal limit; a national one says who changes it instead of failing."""
+        if str(pk).isdigit() and int(pk) in self._national_ids():
+            flash("Landelijke vermogensgrenzen wijzigt de platformbeheerder. Voeg voor uw "
+                  "gemeente een eigen grens toe als die afwijkt.", "info")  # fmt: skip
+            return redirect(url_for(".show", pk=pk))
+        return super().edit(pk)
 
     def _check_national(self, item: AssetLimit) -> None:
         municipality_id = item.municipality.id if item.municipality else item.municipality_id
