@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -54,7 +55,8 @@ def test_formula_cells_are_escaped(app, medewerker_client):
         xlsx = medewerker_client.get("/zaken/export/xlsx").get_data()
         sheet = load_workbook(io.BytesIO(xlsx), read_only=True).active
         values = next(r for r in sheet.iter_rows(values_only=True) if r[0] == case_id)
-        assert str(values[10]).startswith("'")
+        # An XLSX text cell is never calculated: it keeps the value as typed, no apostrophe.
+        assert values[10].startswith('=HYPERLINK("http://evil"')
     finally:
         with app.app_context():
             _db.session.get(Case, case_id).applicant.initials = original
@@ -121,3 +123,57 @@ def test_every_column_of_a_household_with_a_partner_matches_the_case(app, medewe
         ]  # fmt: skip
     rows = _csv_rows(medewerker_client.get("/zaken/export/csv").get_data())
     assert next(r for r in rows[1:] if r[0] == str(case.id)) == expected
+
+
+def test_the_xlsx_has_typed_dates_and_numbers_and_keeps_text_as_typed(app, medewerker_client):
+    import datetime as dt
+    import zipfile
+
+    with app.app_context():
+        case = cases_of(*ZWOLLE)[0]
+        original = case.applicant.surname
+        case.applicant.surname = "=1+1 regel\r\nnieuw _x0041_"
+        _db.session.commit()
+        case_id, born = case.id, case.applicant.birth_date
+    try:
+        response = medewerker_client.get("/zaken/export/xlsx")
+        data = response.get_data()
+        csv_rows = _csv_rows(medewerker_client.get("/zaken/export/csv").get_data())
+    finally:
+        with app.app_context():
+            _db.session.get(Case, case_id).applicant.surname = original
+            _db.session.commit()
+    sheet = load_workbook(io.BytesIO(data)).active
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == case_id)
+    assert row[10].endswith("=1+1 regel\r\nnieuw _x005F_x0041_")  # \r kept, no apostrophe
+    assert isinstance(row[11], dt.datetime) and row[11].date() == born  # a real date
+    assert isinstance(row[16], dt.datetime) and isinstance(row[14], int)  # time, count
+    assert isinstance(row[9], str) and len(row[9]) == 9  # a BSN stays text
+    cells = {c.column: c for c in next(r for r in sheet.iter_rows() if r[0].value == case_id)}
+    assert cells[12].number_format == "dd\\-mm\\-yyyy"
+    # The CSV keeps its escape and its Dutch dates.
+    csv_row = next(r for r in csv_rows if r[0] == str(case_id))
+    assert re.fullmatch(r"\d{2}-\d{2}-\d{4}", csv_row[11])
+    # ZIP: no ZIP64 in a small file, and local and central headers agree.
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    for info in archive.infolist():
+        local = data[info.header_offset : info.header_offset + 30]
+        extra_len = int.from_bytes(local[28:30], "little")
+        name_len = int.from_bytes(local[26:28], "little")
+        extra = data[info.header_offset + 30 + name_len : info.header_offset + 30 + name_len
+                     + extra_len]  # fmt: skip
+        assert b"\x01\x00" not in extra[:2], info.filename  # no ZIP64 extra field
+        assert int.from_bytes(local[4:6], "little") == info.extract_version, info.filename
+    assert response.headers["Content-Type"].count("charset") == 0
+    csv_type = medewerker_client.get("/zaken/export/csv").headers["Content-Type"]
+    assert csv_type.count("charset") == 1
+
+
+def test_text_beyond_the_cell_limit_is_cut_with_a_visible_marker(tmp_path):
+    from app.services import xlsx
+
+    path = tmp_path / "lang.xlsx"
+    xlsx.write(path, "Zaken", [["tekst"], ["a" * 40_000], ["\x01 en \r"]])
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert len(rows[1][0]) == xlsx.CELL_LIMIT and rows[1][0].endswith(xlsx.CUT_MARKER)
+    assert rows[2][0] == "_x0001_ en \r"  # the standard's escape; the \r itself is kept

@@ -23,5 +23,7 @@ def test_text_numbers_and_empty_cells_read_back_exactly(tmp_path):
         ["zaak_id", "naam", "leeg", "bedrag"],
         [1, "Jansen & Zn <b>", None, 12.5],
         [2, "'=1+1", None, 0],
-        [3, "regelmetstuurtekens \u00eb\u00ef", "  spaties  ", -4],
+        # Control characters XML cannot hold get the standard's escape (Excel shows the
+        # character; openpyxl does not decode the escape and shows it as written).
+        [3, "regel_x0001_met_x000B_stuurtekens \u00eb\u00ef", "  spaties  ", -4],
     ]

@@ -22,8 +22,10 @@ from ..models.resident import person_name
 from . import audit, tenancy, xlsx
 
 FORMATS = {"csv", "xlsx"}
+LARGE_XLSX_ROWS = 1_000_000
+# Flask adds "; charset=utf-8" to a text type itself (it said the charset twice).
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 HEADER = [
@@ -64,24 +66,39 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-def _moment(value: str | dt.datetime | None) -> str:
-    # formatting.datetime_nl for the export's two stamps per row, on the raw column value
-    # (SQLite: text in UTC, PostgreSQL: an aware datetime), without strftime.
+def _moment(value: str | dt.datetime | None) -> dt.datetime | None:
+    # The raw column value (SQLite: text in UTC, PostgreSQL: an aware datetime) as the
+    # Dutch wall-clock time, naive: a spreadsheet cell has no time zone.
     if value is None:
-        return ""
+        return None
     if value.__class__ is str:
         value = dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
-    t = value.astimezone(AMSTERDAM)
+    return value.astimezone(AMSTERDAM).replace(tzinfo=None)
+
+
+def _day(value: str | dt.date | None) -> dt.date | None:
+    # The raw column value (SQLite: "jjjj-mm-dd", PostgreSQL: a date) as a date.
+    if value is None or value.__class__ is dt.date:
+        return value
+    return dt.date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+
+
+def _moment_nl(t: dt.datetime | None) -> str:
+    # formatting.datetime_nl, without strftime: the CSV's two stamps per row.
+    if t is None:
+        return ""
     return f"{t.day:02}-{t.month:02}-{t.year} {t.hour:02}:{t.minute:02}"
 
 
-def _day(value: str | dt.date | None) -> str:
-    # formatting.date_nl on the raw column value (SQLite: "jjjj-mm-dd", PostgreSQL: a date).
-    if value is None:
+def _day_nl(d: dt.date | None) -> str:
+    if d is None:
         return ""
-    if value.__class__ is str:
-        return f"{value[8:10]}-{value[5:7]}-{value[0:4]}"
-    return f"{value.day:02}-{value.month:02}-{value.year}"
+    return f"{d.day:02}-{d.month:02}-{d.year}"
+
+
+# The columns holding a date and a date-time; typed in XLSX, dd-mm-jjjj [uu:mm] in CSV.
+_DATE_COLUMNS = (11,)
+_MOMENT_COLUMNS = (16, 17)
 
 
 def _raw(column: Any) -> Any:
@@ -135,6 +152,20 @@ def _rows(query: Any) -> Iterator[list[Any]]:
             person_name(r[15], r[16], r[17]) if r[14] else "", r[18], r[19], _moment(r[20]),
             _moment(r[21]),
         ]  # fmt: skip
+        yield row
+
+
+def _as_csv(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """The CSV's cells: dates as text, and typed text that starts a formula escaped.
+
+    The escape belongs to the CSV alone: an XLSX text cell is never calculated, and an
+    apostrophe there would only corrupt the value.
+    """
+    for row in rows:
+        for i in _DATE_COLUMNS:
+            row[i] = _day_nl(row[i])
+        for i in _MOMENT_COLUMNS:
+            row[i] = _moment_nl(row[i])
         for i in _TEXT_COLUMNS:
             row[i] = escape_cell(row[i])
         yield row
@@ -154,12 +185,12 @@ def _csv_stream(rows: Iterable[list[Any]], header: list[str] = HEADER) -> Iterat
     yield buffer.getvalue().encode("utf-8")
 
 
-def _xlsx_stream(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+def _xlsx_stream(rows: Iterable[list[Any]], large: bool = False) -> Iterator[bytes]:
     # The sheet is written row by row into a temporary file, then streamed from disk.
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        xlsx.write(Path(path), "Zaken", itertools.chain([HEADER], rows))
+        xlsx.write(Path(path), "Zaken", itertools.chain([HEADER], rows), large=large)
         with open(path, "rb") as f:
             while chunk := f.read(64 * 1024):
                 yield chunk
@@ -178,7 +209,9 @@ def export_cases(
     count = query.order_by(None).count()
     audit.export_made("case", fmt, count, filters_description, channel)
     rows = _rows(query)
-    stream = _csv_stream(rows) if fmt == "csv" else _xlsx_stream(rows)
+    # ZIP64 only where the sheet may pass 2 GB (about a kilobyte per row, with margin).
+    large = count > LARGE_XLSX_ROWS
+    stream = _csv_stream(_as_csv(rows)) if fmt == "csv" else _xlsx_stream(rows, large)
     return stream, MIMETYPES[fmt], f"zaken.{fmt}"
 
 
