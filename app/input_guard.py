@@ -11,6 +11,7 @@ bound on "(((") or that holds a number beyond the id range or a negative page is
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import prison
@@ -42,6 +43,13 @@ def register_input_guard(app: Flask) -> None:
 
     @app.before_request
     def text_has_no_nul():
+        found = _json_field_with_bad_text() if request.path.startswith("/api/") else None
+        if found is not None:
+            # A JSON body that is not valid Unicode text: 422 naming the field, as any
+            # other invalid value of a field (the contract's error body).
+            field, what = found
+            message = f"Het veld '{field}' bevat {what}; dat kan niet."
+            return jsonify(fouten=[{"veld": field, "melding": message}]), 422
         field = _field_with_nul()
         if field is None:
             return None
@@ -78,6 +86,34 @@ def register_input_guard(app: Flask) -> None:
         return None
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _json_field_with_bad_text() -> tuple[str, str] | None:
+    """(field, what) of a JSON body's text holding a NUL or a lone surrogate, else None."""
+    if not request.is_json or request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    raw = request.get_data(cache=True)
+    nul, surrogate = b"\\u0000" in raw, _SURROGATE_ESCAPE.search(raw) is not None
+    if not nul and not surrogate:
+        return None
+    body = request.get_json(silent=True)
+    if nul:
+        field = _json_field_with_nul(body, None)
+        if field:
+            return field, "een NUL-teken"
+    if surrogate:
+        field = _json_field_with(body, None, _lone_surrogate)
+        if field:
+            return field, "een teken dat geen geldige Unicode is"
+    return None
+
+
+def _lone_surrogate(text: str) -> bool:
+    # A correct pair was joined by the JSON parser; what is left in this range stands alone.
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def _field_with_nul() -> str | None:
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
@@ -90,22 +126,27 @@ def _field_with_nul() -> str | None:
     return None
 
 
-def _json_field_with_nul(value: Any, field: str | None) -> str | None:
+def _json_field_with(value: Any, field: str | None, bad: Any) -> str | None:
+    """The first field (key) whose text, or whose key itself, `bad` refuses."""
     if isinstance(value, str):
-        return (field or "body") if "\x00" in value else None
+        return (field or "body") if bad(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            if "\x00" in key:
-                return key.replace("\x00", "")
-            found = _json_field_with_nul(item, key)
+            if bad(key):
+                return "".join(ch for ch in key if not bad(ch)) or "body"
+            found = _json_field_with(item, key, bad)
             if found:
                 return found
     if isinstance(value, list):
         for item in value:
-            found = _json_field_with_nul(item, field)
+            found = _json_field_with(item, field, bad)
             if found:
                 return found
     return None
+
+
+def _json_field_with_nul(value: Any, field: str | None) -> str | None:
+    return _json_field_with(value, field, lambda text: "\x00" in text)
 
 
 def _parse_q(value: str) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_jwt_extended import create_access_token
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import Memo, User
@@ -98,7 +98,7 @@ def test_text_with_a_nul_character_is_refused_and_nothing_is_stored(app, client,
     response = client.post(
         "/api/v1/memo/", json={"case_id": case_id, "text": "a\x00b"}, headers=headers
     )
-    assert _fouten(response, 400) == [
+    assert _fouten(response, 422) == [
         {"veld": "text", "melding": "Het veld 'text' bevat een NUL-teken; dat kan niet."}
     ]
     token = csrf_token(beheerder_client, f"/zaken/show/{case_id}")
@@ -142,3 +142,40 @@ def test_odd_input_found_by_the_spec_fuzzer_gets_the_contracts_errors(app, clien
     for path in ("municipality/null,null", "national_norm/null,null", "organisation/abc"):
         response = client.get(f"/api/v1/{path}", headers=headers)
         assert response.status_code == 404 and "fouten" in response.get_json(), path
+
+
+def test_text_that_is_not_valid_unicode_is_a_dutch_422_on_every_api_and_stores_nothing(app, client):
+    """A lone surrogate made the intake's body hash fail with a 500 (UnicodeEncodeError)."""
+    import json as _json
+
+    from app.models import Case
+    from app.services.partner_requests import sign
+    from tests.test_intake import payload
+
+    headers = bearer(api_token(client, "beheerder.zwolle"))
+    with app.app_context():
+        case_id = cases_of("0193")[0].id
+        cases_before = _db.session.scalar(select(func.count(Case.id)))
+        memos_before = _db.session.scalar(select(func.count(Memo.id)))
+    raw = '{"case_id": CASE, "text": "a\\ud800b"}'.replace("CASE", str(case_id))
+    response = client.post("/api/v1/memo/", data=raw, headers={**headers,
+                           "Content-Type": "application/json"})  # fmt: skip
+    assert _fouten(response, 422)[0]["veld"] == "text"
+    body = payload()
+    body["aanvrager"]["achternaam"] = "X"
+    text = _json.dumps(body).replace('"X"', '"\\udc80"')
+    for path, secret in (("/api/v1/intake/aanvraag", "test-intake-secret"),
+                         ("/api/v1/ockto/levering", "test-ockto-secret")):  # fmt: skip
+        signed = {"Content-Type": "application/json",
+                  "X-Signature": sign(secret, text.encode())}  # fmt: skip
+        response = client.post(path, data=text.encode(), headers=signed)
+        assert response.status_code == 422, (path, response.get_data(as_text=True))
+        assert "geen geldige Unicode" in response.get_json()["fouten"][0]["melding"]
+    # A correct pair (an emoji) is valid text and passes this guard.
+    ok = '{"case_id": CASE, "text": "taart \\ud83c\\udf70"}'.replace("CASE", str(case_id))
+    response = client.post("/api/v1/memo/", data=ok, headers={**headers,
+                           "Content-Type": "application/json"})  # fmt: skip
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        assert _db.session.scalar(select(func.count(Case.id))) == cases_before
+        assert _db.session.scalar(select(func.count(Memo.id))) == memos_before + 1
