@@ -36,6 +36,7 @@ from tests.smtp import SmtpServer, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+HTMLCS = Path(__file__).parent / "vendor" / "HTMLCS.js"
 # Screenshots for the guides (docs/img) when E2E_SCREENSHOTS names a folder.
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "")
 PHONE = {"width": 390, "height": 844}
@@ -174,3 +175,18 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def htmlcs_errors(page: Any, ignore: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """Errors HTML_CodeSniffer (WCAG 2 AA) finds on the page, except the rules in `ignore`
+    (rule code -> why it does not apply)."""
+    page.evaluate(HTMLCS.read_text() + "\n;undefined")
+    messages = page.evaluate(
+        """() => new Promise(done => HTMLCS.process('WCAG2AA', document, () => done(
+            HTMLCS.getMessages().filter(m => m.type === HTMLCS.ERROR).map(m => ({
+                code: m.code, msg: m.msg.slice(0, 160),
+                where: (m.element.outerHTML || m.element.nodeName || '').slice(0, 160)
+            })))))"""
+    )
+    skipped = ignore or {}
+    return [m for m in messages if not any(m["code"].startswith(rule) for rule in skipped)]
