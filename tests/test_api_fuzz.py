@@ -14,6 +14,7 @@ so CI sees the same requests every time. Raise it locally to search further.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -116,3 +117,39 @@ def test_every_operation_answers_as_its_spec_says(fuzzed: dict[str, Any], role: 
         f"{label}: {message}" for label, messages in failures.items() for message in messages
     )
     assert not failures, f"{len(failures)} operations break the spec:\n{report}"
+
+
+@pytest.mark.parametrize("bad", ["a\ud800b", "a\x00b", "\udfff"])
+def test_every_json_body_refuses_text_that_is_not_valid_unicode(
+    fuzzed: dict[str, Any], bad: str
+) -> None:
+    """Every operation with a JSON body, each of its text fields holding a lone surrogate
+    or a NUL: a Dutch 422 naming the field, never a 500 (the intake's body hash gave one)."""
+    import json
+
+    client = fuzzed["app"].test_client()
+    headers = {**bearer(fuzzed["tokens"]["beheerder"]), "Content-Type": "application/json"}
+    checked = 0
+    for path, methods in fuzzed["spec"]["paths"].items():
+        for method, operation in methods.items():
+            if method not in ("post", "put"):
+                continue
+            content = (operation.get("requestBody") or {}).get("content", {})
+            schema = (content.get("application/json") or {}).get("schema") or {}
+            if "$ref" in schema:
+                name = schema["$ref"].rsplit("/", 1)[-1]
+                schema = fuzzed["spec"]["components"]["schemas"][name]
+            texts = [
+                key for key, prop in (schema.get("properties") or {}).items()
+                if prop.get("type") == "string"
+            ]  # fmt: skip
+            if not texts:
+                continue
+            for field in texts:
+                body = json.dumps({field: bad})  # ensure_ascii: "\\ud800", "\\u0000"
+                url = re.sub(r"\{[^}]+\}", "1", path)
+                response = client.open(url, method=method.upper(), data=body, headers=headers)
+                assert response.status_code == 422, (method, url, field, response.status_code)
+                assert response.get_json()["fouten"][0]["veld"] == field, (url, field)
+                checked += 1
+    assert checked >= 20, checked
