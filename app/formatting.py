@@ -231,6 +231,12 @@ def size_nl(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
+def _role_permissions_nl(value: Any) -> str:
+    from .permission_labels import role_permissions_nl
+
+    return role_permissions_nl(value)
+
+
 def register_template_filters(app: Flask) -> None:
     """Make the Dutch formatters available in every template."""
     app.jinja_env.globals.update(cijfer=figure_nl, cijfernaam=figure_label)
@@ -249,6 +255,7 @@ def register_template_filters(app: Flask) -> None:
         bron=source_nl,
         bestandstype=file_type_nl,
         grootte=size_nl,
+        rechten=_role_permissions_nl,
         instelling=setting_nl,
     )
 

@@ -9,11 +9,19 @@ from flask import abort, current_app, flash, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
-from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
+from flask_appbuilder.security.views import (
+    PermissionModelView,
+    PermissionViewModelView,
+    ResetPasswordView,
+    RoleModelView,
+    UserDBModelView,
+    ViewMenuModelView,
+)
 from flask_babel import lazy_gettext as _
 from sqlalchemy import inspect
 from wtforms.validators import DataRequired
 
+from . import permission_labels
 from .api.security import SecurityApi, answer_token_errors_in_dutch
 from .labels import FIELD_LABELS
 from .models import User
@@ -228,6 +236,33 @@ class OrgResetPasswordView(ResetPasswordView):
         flash(str(self.message), "info")
 
 
+class OrgRoleModelView(RoleModelView):
+    """Roles with their permissions in Dutch words (app/templates/.../widgets/roles)."""
+
+    formatters_columns = {"permissions": permission_labels.role_permissions_nl}
+
+
+class OrgPermissionModelView(PermissionModelView):
+    """FAB's permissions ("can_list") in Dutch words."""
+
+    formatters_columns = {"name": permission_labels.permission_nl}
+
+
+class OrgViewMenuModelView(ViewMenuModelView):
+    """FAB's screens and menus by their Dutch names."""
+
+    formatters_columns = {"name": permission_labels.view_nl}
+
+
+class OrgPermissionViewModelView(PermissionViewModelView):
+    """Permissions per screen in Dutch words."""
+
+    formatters_columns = {
+        "permission": lambda p: permission_labels.permission_nl(getattr(p, "name", None)),
+        "view_menu": lambda v: permission_labels.view_nl(getattr(v, "name", None)),
+    }
+
+
 def label_security_views_in_dutch(views: list[Any]) -> None:
     """Give FAB's security screens Dutch labels where FAB made English ones from names."""
     for view in views:
@@ -253,6 +288,10 @@ class SecurityManager(FabSecurityManager):
     security_api = SecurityApi
     userdbmodelview = OrgUserDBModelView
     resetpasswordview = OrgResetPasswordView
+    rolemodelview = OrgRoleModelView
+    permissionmodelview = OrgPermissionModelView
+    viewmenumodelview = OrgViewMenuModelView
+    permissionviewmodelview = OrgPermissionViewModelView
 
     def create_jwt_manager(self, app: Any) -> Any:
         """FAB's JWT manager, answering token problems as the contract's 401."""

@@ -139,6 +139,10 @@ def test_odd_input_found_by_the_spec_fuzzer_gets_the_contracts_errors(app, clien
         assert response.get_json()["fouten"][0]["veld"] == "redenen"
     response = client.put(f"/api/v1/municipality/{zwolle}", data="x", headers=headers)
     assert response.status_code == 400 and "fouten" in response.get_json()
+    for body in ('"AAA"', "[null, null]", "0", "null", "false"):  # JSON, but no object
+        response = client.put(f"/api/v1/municipality/{zwolle}", data=body,
+                              headers={**headers, "Content-Type": "application/json"})  # fmt: skip
+        assert response.status_code == 400 and "fouten" in response.get_json(), body
     for path in ("municipality/null,null", "national_norm/null,null", "organisation/abc"):
         response = client.get(f"/api/v1/{path}", headers=headers)
         assert response.status_code == 404 and "fouten" in response.get_json(), path

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import schemathesis
 from flask import Flask
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import (
     content_type_conformance,
     ignored_auth,
@@ -30,6 +30,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.hypothesis.builder import (
+    HypothesisTestConfig,
+    HypothesisTestMode,
+    create_test,
+)
 
 from app.extensions import db as _db
 from tests.conftest import api_token, bearer, build_app, own_database
@@ -79,16 +84,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         _db.engine.dispose()
 
 
-def _fuzz(operation: Any, token: str, found: dict[str, set[str]]) -> None:
-    @given(case=operation.as_strategy())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+def _fuzz(operation: Any, token: str, found: dict[str, set[str]], project: Any) -> None:
     def run(case: Any) -> None:
         try:
             case.call_and_validate(headers=bearer(token), checks=CHECKS)
@@ -96,7 +92,29 @@ def _fuzz(operation: Any, token: str, found: dict[str, set[str]]) -> None:
             lines = [line for line in str(exc).splitlines() if line.strip()]
             found.setdefault(operation.label, set()).add(" | ".join(lines[:8]))
 
-    run()
+    # Schemathesis's own phases: the spec's examples, the coverage phase (every boundary
+    # and every kind of invalid value of each field) and random fuzzing.
+    test = create_test(
+        operation=operation,
+        test_func=run,
+        config=HypothesisTestConfig(
+            project=project,
+            modes=[
+                HypothesisTestMode.EXAMPLES,
+                HypothesisTestMode.COVERAGE,
+                HypothesisTestMode.FUZZING,
+            ],
+            settings=settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            ),
+        ),
+    )
+    test()
 
 
 def _failures(schema: Any, token: str) -> dict[str, set[str]]:
@@ -104,7 +122,7 @@ def _failures(schema: Any, token: str) -> dict[str, set[str]]:
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 50
     for operation in operations:
-        _fuzz(operation, token, found)
+        _fuzz(operation, token, found, schema.config)
     return found
 
 

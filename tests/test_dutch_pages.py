@@ -219,3 +219,16 @@ def test_a_beheerder_is_offered_no_edit_or_delete_on_national_asset_limits(app, 
     assert f"/vermogensgrenzen/delete/{national}" not in html_page
     response = beheerder_client.get(f"/vermogensgrenzen/edit/{national}")
     assert response.status_code == 302 and "/vermogensgrenzen/show/" in response.headers["Location"]
+
+
+def test_roles_and_permissions_read_as_dutch_words(app, admin_client):
+    """The Admin's role screens said "can list on CaseModelView"."""
+    with app.app_context():
+        role = app.appbuilder.sm.find_role("Medewerker").id
+    page = admin_client.get(f"/roles/show/{role}").get_data(as_text=True)
+    assert "Alle zaken: lijst bekijken, bekijken, exporteren" in page
+    assert "can_list" not in page and "CaseModelView" not in page
+    for path in ("/permissions/list/", "/viewmenus/list/", "/permissionviews/list/"):
+        listed = admin_client.get(path + "?psize_x=100").get_data(as_text=True)
+        shown = re.sub(r"<script\b.*?</script>", "", listed, flags=re.S)  # not the filters
+        assert ">can_list<" not in shown and ">CaseModelView<" not in shown, path

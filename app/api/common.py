@@ -206,7 +206,8 @@ class RestApi(ContractErrors, ModelRestApi):
 
     def put_headless(self, pk: Any) -> Response:
         """FAB's update; a body that is not JSON gets the contract's error, like a POST."""
-        if not request.is_json:
+        if not request.is_json or not isinstance(request.get_json(silent=True), dict):
+            # Also a JSON body that is no object ("AAA", [null], 0, null): FAB gave a 500.
             return self.response_400(message="Request is not JSON")
         return super().put_headless(pk)
 
