@@ -108,8 +108,10 @@ class MunicipalityApi(RestApi):
         body = request.get_json(silent=True)
         chosen = body.get("organisation") if isinstance(body, dict) else None
         if isinstance(chosen, int) and not isinstance(chosen, bool):
-            problem = organisations.organisation_problem(db.session.get(Organisation, chosen))
-            if problem and db.session.get(Organisation, chosen) is not None:
+            organisation = db.session.get(Organisation, chosen)
+            # An unknown id is left to FAB's own check of the relation.
+            problem = organisations.organisation_problem(organisation) if organisation else None
+            if problem:
                 return self.response_422(message={"organisation": [problem]})
         return super().post_headless()
 

@@ -179,3 +179,36 @@ def created(municipality: Municipality) -> None:
     add_default_templates(municipality)
     audit.object_changed("municipality", municipality.id, "create", commit=False)
     db.session.commit()
+
+
+def house_style_sample(municipality: Municipality, unsaved: dict[str, Any] | None = None) -> bytes:
+    """A sample letter (PDF) in the house style; `unsaved` holds form values not yet saved."""
+    from types import SimpleNamespace
+
+    from ..formatting import today_nl
+    from . import documents
+
+    style = {
+        name: getattr(municipality, name)
+        for name in (*HOUSE_STYLE_FIELDS, "name", "logo_file", "cbs_code")
+    }
+    for name in HOUSE_STYLE_FIELDS:
+        if unsaved is not None and name in unsaved:
+            style[name] = unsaved[name] or None
+    if not COLOUR.match(style.get("primary_color") or ""):
+        style["primary_color"] = municipality.primary_color  # a half-typed colour
+    body = (
+        "Geachte heer Van Dijk,\n\n"
+        "Dit is een voorbeeldbrief in de huisstijl van de gemeente: zo zien uitnodigingen, "
+        "herinneringen en beschikkingen eruit. De tekst van elke brief stelt u in bij "
+        "Beheer > Sjablonen.\n\n"
+        f"Met vriendelijke groet,\n\n{style.get('signature') or ''}"
+    )
+    return documents.letter_pdf(
+        SimpleNamespace(**style),
+        ["J. van Dijk", "Kerkstraat 12 A", f"1234 AB  {municipality.name.upper()}"],
+        "Voorbeeldbrief huisstijl",
+        body,
+        "VOORBEELD",
+        today_nl(),
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
@@ -13,7 +11,7 @@ from ..extensions import db
 from ..formatting import today_nl
 from ..models import Municipality, SetupStep, Template, TemplateEvent
 from ..roles import current_user
-from ..services import documents, legitimacy, municipalities, norms, tenancy
+from ..services import legitimacy, municipalities, norms, tenancy
 from ..services.errors import Refused
 from ..services.onboarding import checklist
 
@@ -169,34 +167,9 @@ class SetupView(BaseView):
         return self._house_style_pdf(municipality)
 
     def _house_style_pdf(self, municipality: Municipality) -> Response:
-        style = {
-            name: getattr(municipality, name)
-            for name in (*municipalities.HOUSE_STYLE_FIELDS, "name", "logo_file", "cbs_code")
-        }
-        if request.method == "POST":
-            for name in municipalities.HOUSE_STYLE_FIELDS:
-                if name in request.form:
-                    style[name] = request.form.get(name) or None
-            if not municipalities.COLOUR.match(style.get("primary_color") or ""):
-                style["primary_color"] = municipality.primary_color
-        sample = SimpleNamespace(**style)
-        body = (
-            "Geachte heer Van Dijk,\n\n"
-            "Dit is een voorbeeldbrief in de huisstijl van de gemeente: zo zien uitnodigingen, "
-            "herinneringen en beschikkingen eruit. De tekst van elke brief stelt u in bij "
-            "Beheer > Sjablonen.\n\n"
-            f"Met vriendelijke groet,\n\n{style.get('signature') or ''}"
-        )
-        pdf = documents.letter_pdf(
-            sample,
-            ["J. van Dijk", "Kerkstraat 12 A", f"1234 AB  {municipality.name.upper()}"],
-            "Voorbeeldbrief huisstijl",
-            body,
-            "VOORBEELD",
-            today_nl(),
-        )
+        unsaved = request.form.to_dict() if request.method == "POST" else None
         return Response(
-            pdf,
+            municipalities.house_style_sample(municipality, unsaved),
             mimetype="application/pdf",
             headers={"Content-Disposition": "inline; filename=voorbeeld-huisstijl.pdf",
                      "Cache-Control": "no-store"},
