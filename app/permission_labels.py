@@ -98,11 +98,6 @@ def permission_view_nl(pv: Any) -> str:
     return f"{what[:1].upper()}{what[1:]} – {where}"
 
 
-def permission_views_nl(items: Any) -> str:
-    """A role's permissions, one per line-ish, sorted by screen."""
-    return "; ".join(sorted((permission_view_nl(pv) for pv in items or []), key=str.lower))
-
-
 def _alternatives(pattern: str) -> list[str]:
     """The names in a role pattern "^(A|B)$" (FAB_ROLES, app/roles.py)."""
     return [p for p in pattern.strip("^$").strip("()").split("|") if p]
