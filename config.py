@@ -156,7 +156,7 @@ class Config:
 
     def __init__(self) -> None:
         from app.roles import FAB_ROLES
-        from app.services.passwords import validate
+        from app.services.security.passwords import validate
 
         self.FAB_ROLES = FAB_ROLES
         # At least 12 characters, not common (FAB calls it on every password form).

@@ -113,7 +113,8 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     if app.config.get("OCKTO_MODE") == "sandbox" and config.ENV_NAME not in {"development", "test"}:
         log.warning("OCKTO_MODE=sandbox outside development: residents can make up their data.")
-    from .services import audit, documents
+    from .services.messaging import documents
+    from .services.security import audit
 
     audit.connect_signals(app)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))

@@ -13,7 +13,7 @@ from flask import Flask, Response, g, request
 
 from .extensions import db
 from .roles import current_user
-from .services import audit
+from .services.security import audit
 
 # View (endpoint prefix) -> the kind of object its routes show or change.
 PERSONAL_VIEWS: dict[str, str] = {

@@ -11,8 +11,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from . import demo_bulk
 from .jobs import JOBS, run_scheduler
-from .services import demo_bulk
 
 
 def parse_moment(text: str) -> dt.datetime:
@@ -36,7 +36,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--seed", default=2026, show_default=True, help="Seed of the generator.")
     def demo_load(seed: int) -> None:
         """Load the demo data once (does nothing when data exists)."""
-        from .services import demo as demo_service
+        from . import demo as demo_service
 
         if app.config.get("ENV_NAME", "development") not in {"development", "test"}:
             raise click.UsageError(
@@ -107,7 +107,7 @@ def register_cli(app: Flask) -> None:
 
         from .extensions import db
         from .models import Municipality
-        from .services import legitimacy
+        from .services.legitimacy import assessment
 
         ids = None
         if cbs_code:
@@ -115,7 +115,7 @@ def register_cli(app: Flask) -> None:
             if found is None:
                 raise click.UsageError(f"Onbekende gemeente '{cbs_code}'.")
             ids = [found]
-        count = legitimacy.recompute_open(ids, "herberekend via de opdrachtregel")
+        count = assessment.recompute_open(ids, "herberekend via de opdrachtregel")
         click.echo(f"{count} open zaak/zaken met gegevens herberekend.")
 
     app.cli.add_command(advice)

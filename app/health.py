@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from .extensions import db
-from .services import scheduling
+from .jobs import lease
 
 bp = Blueprint("health", __name__)
 
@@ -16,7 +16,7 @@ def health():
     """Answer 200 when the database answers (with the scheduler's state), 503 otherwise."""
     try:
         db.session.execute(text("SELECT 1"))
-        planner = scheduling.status()
+        planner = lease.status()
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         db.session.rollback()
         return jsonify(status="error", database="unavailable"), 503

@@ -26,8 +26,9 @@ from .api.security import SecurityApi, answer_token_errors_in_dutch
 from .labels import FIELD_LABELS
 from .models import User
 from .roles import current_user
-from .services import audit, login_guard, tenancy, two_factor
+from .services import tenancy
 from .services.onboarding import accounts
+from .services.security import audit, login_guard, two_factor
 from .views.base import (
     AuditedChangesMixin,
     ReadableValuesMixin,
@@ -172,7 +173,7 @@ class OrgUserDBModelView(
         return items
 
     def _enforce_org(self, item: User) -> None:
-        from .services import users
+        from .services.onboarding import users
 
         users.enforce_assignment(current_user(), item)
 

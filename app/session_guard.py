@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_logged_in, user_logged_out
 
-from .services import audit, login_guard, sessions
+from .services.security import audit, login_guard, sessions
 
 SESSION_ID = "sid"
 EXPIRED = "Uw sessie is verlopen. Log opnieuw in."

@@ -34,7 +34,7 @@ from app.models import (
     Organisation,
     Resident,
 )
-from app.services import advice, legitimacy
+from app.services.legitimacy import advice, assessment
 
 
 def populate(n: int, municipality: Municipality) -> None:
@@ -95,20 +95,20 @@ def main(n: int, append: str | None = None) -> None:
             populate(n, m)
 
             start = time.perf_counter()
-            loaded = legitimacy._open_cases([m.id])
+            loaded = assessment._open_cases([m.id])
             load_s = time.perf_counter() - start
-            policy, rules = legitimacy.policy_of(m), legitimacy.rules_for(m.id)
+            policy, rules = assessment.policy_of(m), assessment.rules_for(m.id)
             start = time.perf_counter()
             for item in loaded:
                 advice.advise(item.household, policy, rules)
             engine_s = time.perf_counter() - start
 
             start = time.perf_counter()
-            count = legitimacy.recompute_open([m.id], "benchmark")
+            count = assessment.recompute_open([m.id], "benchmark")
             recompute_s = time.perf_counter() - start
 
             start = time.perf_counter()
-            result = legitimacy.what_if(m, {"income_percentage": Decimal("120")})
+            result = assessment.what_if(m, {"income_percentage": Decimal("120")})
             what_if_s = time.perf_counter() - start
             db.session.commit()
 

@@ -30,7 +30,7 @@ from sqlalchemy import insert, select, text
 
 from app.extensions import db
 from app.models import Case, Municipality, Organisation, Resident
-from app.services import export
+from app.services.imports import export
 
 RUNS = 3
 

@@ -22,9 +22,9 @@ from common import arguments, make_app
 from flask import g
 from openpyxl import Workbook, load_workbook
 
+from app.demo import make_bsn
 from app.extensions import db
 from app.models import ImportKind, ImportRecord, Municipality, Organisation, User
-from app.services.demo import make_bsn
 from app.services.imports import engine
 
 HEADER = ["bsn", "voorletters", "achternaam", "geboortedatum", "straat", "huisnummer",

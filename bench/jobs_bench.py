@@ -27,10 +27,10 @@ from aiosmtpd.handlers import Sink
 from common import arguments, free_port, make_app
 from sqlalchemy import func, insert, select, update
 
+from app import demo, demo_bulk
 from app.extensions import db
 from app.jobs.registry import JOBS
 from app.models import Case, CaseStatus, InformationRequest, Message, MessageStatus
-from app.services import demo, demo_bulk
 
 # Target from issue 12: the reminder job at 100,000 cases, in seconds.
 REMINDER_TARGET_S = 2.0

@@ -23,9 +23,11 @@ from sqlalchemy import select
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import PERMISSIVE_POLICY
 
+from app import demo
 from app.extensions import db
 from app.models import Case, CaseStatus, User
-from app.services import decisions, demo, documents
+from app.services.cases import decisions
+from app.services.messaging import documents
 
 # Target from issue 12: letters per second at least this share of the floor's.
 TARGET_SHARE = 0.8

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import arguments, make_app
 from sqlalchemy import func, select
 
+from app import demo, demo_bulk
 from app.extensions import db
 from app.models import Case, Municipality, Resident, User
-from app.services import demo, demo_bulk
 
 REQUESTS = 30
 PASSWORD = demo.DEMO_PASSWORD

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
+from app.demo import DEMO_PASSWORD
 from app.extensions import db as _db
-from app.services.demo import DEMO_PASSWORD
 from config import TestConfig
 
 ADMIN_PASSWORD = "Admin-Test-2026!"

@@ -6,9 +6,9 @@ import datetime as dt
 import itertools
 import random
 
+from app.demo import make_bsn
 from app.extensions import db
 from app.models import Case, CaseKind, CaseStatus, ContactPreference, Resident
-from app.services.demo import make_bsn
 from tests.helpers import municipality
 
 _seq = itertools.count(1)
@@ -62,7 +62,7 @@ def invited_case(
     email: str | None = "inwoner@example.nl",
 ) -> tuple[Case, str]:
     """A committed INVITED case with an invitation (token), optionally with a known partner."""
-    from app.services import invitations
+    from app.services.ockto import invitations
 
     case = new_case(cbs_code, preference=preference, email=email)
     if partner:

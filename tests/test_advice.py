@@ -21,7 +21,7 @@ from app.models import (
     Municipality,
     NationalNorm,
 )
-from app.services import legitimacy
+from app.services.legitimacy import assessment
 from tests.conftest import ADMIN_PASSWORD, api_token, bearer, csrf_token, login
 from tests.factories import invited_case
 from tests.test_ockto_delivery import SECRET, delivery, income, post  # noqa: F401
@@ -34,7 +34,7 @@ def zwolle_policy(app, db):
     """Zwolle's policy as the demo sets it, restored (and recomputed) after the test."""
     before = {
         name: getattr(db.session.scalar(select(Municipality).filter_by(cbs_code=ZWOLLE)), name)
-        for name in legitimacy.POLICY_FIELDS
+        for name in assessment.POLICY_FIELDS
     }
     yield before
     with app.app_context():
@@ -42,7 +42,7 @@ def zwolle_policy(app, db):
         for name, value in before.items():
             setattr(m, name, value)
         db.session.flush()
-        legitimacy.recompute_open([m.id], "test hersteld")
+        assessment.recompute_open([m.id], "test hersteld")
 
 
 @pytest.fixture()
@@ -54,7 +54,7 @@ def july_norms(app, db):
             delete(NationalNorm).where(NationalNorm.valid_from == dt.date(2026, 7, 1))
         )
         db.session.flush()
-        legitimacy.recompute_open(None, "test hersteld")
+        assessment.recompute_open(None, "test hersteld")
 
 
 def delivered_case(client, partner: bool = True, cbs: str = ZWOLLE, **changes) -> Case:

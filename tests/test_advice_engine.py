@@ -24,8 +24,8 @@ from app.models import (
     IncomeKind,
     IncomePeriod,
 )
-from app.services import advice as engine
-from app.services.legitimacy import aow_ages
+from app.services.legitimacy import advice as engine
+from app.services.legitimacy.assessment import aow_ages
 
 DATA = Path(__file__).resolve().parent.parent / "app" / "data"
 GOLDEN = json.loads((Path(__file__).parent / "data" / "advice_golden.json").read_text("utf-8"))

@@ -153,7 +153,7 @@ def test_text_that_is_not_valid_unicode_is_a_dutch_422_on_every_api_and_stores_n
     import json as _json
 
     from app.models import Case
-    from app.services.partner_requests import sign
+    from app.services.inbound.signing import sign
     from tests.test_intake import payload
 
     headers = bearer(api_token(client, "beheerder.zwolle"))

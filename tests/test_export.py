@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db as _db
 from app.formatting import date_nl, datetime_nl
 from app.models import AuditLog, Case
-from app.services.export import HEADER, escape_cell
+from app.services.imports.export import HEADER, escape_cell
 from tests.conftest import api_token, bearer
 from tests.helpers import ZWOLLE, cases_of
 
@@ -170,7 +170,7 @@ def test_the_xlsx_has_typed_dates_and_numbers_and_keeps_text_as_typed(app, medew
 
 
 def test_text_beyond_the_cell_limit_is_cut_with_a_visible_marker(tmp_path):
-    from app.services import xlsx
+    from app.services.imports import xlsx
 
     path = tmp_path / "lang.xlsx"
     xlsx.write(path, "Zaken", [["tekst"], ["a" * 40_000], ["\x01 en \r"]])

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, text
 
+from app.demo import make_bsn
 from app.extensions import db as _db
 from app.models import (
     AllowlistEntry,
@@ -24,7 +25,6 @@ from app.models import (
     Municipality,
     Resident,
 )
-from app.services.demo import make_bsn
 from app.services.imports import engine
 from tests.conftest import api_token, bearer, csrf_token
 from tests.helpers import municipality

@@ -19,7 +19,7 @@ from app.models import (
     NoticeKind,
     TemplateEvent,
 )
-from app.services import uploads
+from app.services.cases import uploads
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import new_case
 from tests.helpers import dutch_today

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from app.demo import make_bsn
 from app.extensions import db as _db
 from app.models import (
     AllowlistEntry,
@@ -26,8 +27,7 @@ from app.models import (
     Resident,
     TemplateEvent,
 )
-from app.services.demo import make_bsn
-from app.services.partner_requests import RequestRefused, sign, verify
+from app.services.inbound.signing import RequestRefused, sign, verify
 from tests.helpers import municipality
 
 SECRET = "test-intake-secret"

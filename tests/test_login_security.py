@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import AuditLog, SystemMail
-from app.services import login_guard, passwords, sessions
+from app.services.security import login_guard, passwords, sessions
 from tests.conftest import DEMO_PASSWORD, api_token, bearer, csrf_token, login
 from tests.helpers import PASSWORD, form_login, make_user
 

@@ -23,7 +23,8 @@ from app.models import (
     NoticeKind,
     TemplateEvent,
 )
-from app.services import invitations, messaging, reminders
+from app.services.messaging import outbox, reminders
+from app.services.ockto import invitations
 from tests.factories import new_case
 from tests.helpers import municipality
 from tests.smtp import SmtpServer, free_port
@@ -59,7 +60,7 @@ def _messages(case_id: int) -> list[Message]:
 
 def test_email_reaches_a_real_smtp_server_in_house_style(app, db, smtp):
     case = new_case()
-    message = messaging.queue(case, TemplateEvent.CONFIRMATION, now=T0)
+    message = outbox.queue(case, TemplateEvent.CONFIRMATION, now=T0)
     _db.session.commit()
     assert message.status == MessageStatus.PENDING
     run_job(app, "outbox", T0)
@@ -86,7 +87,7 @@ def test_decision_email_carries_the_pdf_letter(app, db, smtp):
     from app.models import Decision
 
     case.decision = Decision.GRANTED
-    messaging.queue(case, TemplateEvent.DECISION_GRANTED, now=T0)
+    outbox.queue(case, TemplateEvent.DECISION_GRANTED, now=T0)
     _db.session.commit()
     run_job(app, "outbox", T0)
     mail = smtp.inbox.messages[-1]
@@ -102,7 +103,7 @@ def test_smtp_down_waits_then_delivers_exactly_once(app, db):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     try:
         case = new_case()
-        message = messaging.queue(case, TemplateEvent.CONFIRMATION, now=T0)
+        message = outbox.queue(case, TemplateEvent.CONFIRMATION, now=T0)
         _db.session.commit()
         run_job(app, "outbox", T0)
         _db.session.expire_all()
@@ -131,7 +132,7 @@ def test_after_24_hours_of_failures_the_message_fails_with_a_notice(app, db):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
     try:
         case = new_case()
-        message = messaging.queue(case, TemplateEvent.CONFIRMATION, now=T0)
+        message = outbox.queue(case, TemplateEvent.CONFIRMATION, now=T0)
         _db.session.commit()
         moment = T0
         gaps = []
@@ -163,7 +164,7 @@ def test_after_24_hours_of_failures_the_message_fails_with_a_notice(app, db):
 
 def test_without_smtp_settings_emails_stay_in_the_outbox_unsent(app, db):
     case = new_case()
-    message = messaging.queue(case, TemplateEvent.CONFIRMATION, now=T0)
+    message = outbox.queue(case, TemplateEvent.CONFIRMATION, now=T0)
     _db.session.commit()
     assert message.status == MessageStatus.NOT_SENT
     run_job(app, "outbox", T0)
@@ -173,7 +174,7 @@ def test_without_smtp_settings_emails_stay_in_the_outbox_unsent(app, db):
 
 def test_letter_pdf_holds_address_sender_and_body(app, db):
     case = new_case(preference=ContactPreference.LETTER)
-    message = messaging.queue(case, TemplateEvent.INVITATION, link="https://x.nl/s/abc", now=T0)
+    message = outbox.queue(case, TemplateEvent.INVITATION, link="https://x.nl/s/abc", now=T0)
     _db.session.commit()
     assert (message.channel, message.status) == (Channel.LETTER, MessageStatus.TO_PRINT)
     reader = PdfReader(io.BytesIO(message.pdf))
@@ -207,7 +208,7 @@ def test_letters_keep_their_font_when_the_server_runs_from_another_directory(
     monkeypatch.chdir(tmp_path)
     caplog.set_level(logging.WARNING)
     case = new_case(preference=ContactPreference.LETTER)
-    message = messaging.queue(case, TemplateEvent.INVITATION, link="https://x.nl/s/abc", now=T0)
+    message = outbox.queue(case, TemplateEvent.INVITATION, link="https://x.nl/s/abc", now=T0)
     _db.session.commit()
     assert any("Vera" in font for font in _fonts(message.pdf)), _fonts(message.pdf)
     assert not [r for r in caplog.records if r.name.startswith("xhtml2pdf")]
@@ -275,8 +276,8 @@ def test_template_preview_renders_against_a_case(app, beheerder_client):
 
 
 def test_default_templates_all_pass_the_check():
-    from app.services.template_defaults import DEFAULT_TEMPLATES
-    from app.services.templating import check
+    from app.services.messaging.template_defaults import DEFAULT_TEMPLATES
+    from app.services.messaging.templating import check
 
     for event, texts in DEFAULT_TEMPLATES.items():
         for field, text in texts.items():
@@ -378,13 +379,13 @@ def test_print_batch_downloads_unprinted_letters_and_marks_them(app, beheerder_c
 
     with app.app_context():
         case = new_case(preference=ContactPreference.LETTER)
-        messaging.queue(case, TemplateEvent.INVITATION, link="https://x.nl/a", now=T0)
+        outbox.queue(case, TemplateEvent.INVITATION, link="https://x.nl/a", now=T0)
         _db.session.commit()
         own = [
-            m.id for m in messaging.unprinted_letters(_admin()) if m.municipality.cbs_code == "0193"
+            m.id for m in outbox.unprinted_letters(_admin()) if m.municipality.cbs_code == "0193"
         ]
         foreign = [
-            m.id for m in messaging.unprinted_letters(_admin()) if m.municipality.cbs_code != "0193"
+            m.id for m in outbox.unprinted_letters(_admin()) if m.municipality.cbs_code != "0193"
         ]
     assert own and foreign
     page = beheerder_client.get("/printbatch/").get_data(as_text=True)
@@ -465,8 +466,8 @@ def test_stored_letter_pdf_is_served_only_within_the_organisation(app, beheerder
 
 
 def test_no_link_in_a_default_email_or_letter_is_followed_by_punctuation(app, db):
-    from app.services import templating
-    from app.services.template_defaults import DEFAULT_TEMPLATES
+    from app.services.messaging import templating
+    from app.services.messaging.template_defaults import DEFAULT_TEMPLATES
 
     for event, texts in DEFAULT_TEMPLATES.items():
         for name, text in texts.items():
@@ -474,7 +475,7 @@ def test_no_link_in_a_default_email_or_letter_is_followed_by_punctuation(app, db
 
 
 def test_a_template_with_punctuation_after_the_link_is_refused_naming_the_line(app, db):
-    from app.services import templating
+    from app.services.messaging import templating
 
     problems = templating.check("Beste {{ inwoner.naam }},\n\nUpload via {{ link }}.")
     assert [p.line for p in problems] == [3] and "eigen regel" in problems[0].message

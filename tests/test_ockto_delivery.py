@@ -14,6 +14,7 @@ import pytest
 from flask_appbuilder import Model
 from sqlalchemy import func, select, text
 
+from app.demo import make_bsn
 from app.extensions import db as _db
 from app.models import (
     Advice,
@@ -31,9 +32,8 @@ from app.models import (
     Resident,
     TemplateEvent,
 )
-from app.services import decisions
-from app.services.demo import make_bsn
-from app.services.partner_requests import sign
+from app.services.cases import decisions
+from app.services.inbound.signing import sign
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import invited_case, new_case, person
 from tests.smtp import SmtpServer

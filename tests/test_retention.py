@@ -23,7 +23,8 @@ from app.models import (
     Resident,
     RetentionRun,
 )
-from app.services import retention, uploads
+from app.services.cases import uploads
+from app.services.security import retention
 from tests.conftest import csrf_token
 from tests.factories import invited_case, new_case
 from tests.helpers import org

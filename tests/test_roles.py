@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import Municipality, User
-from app.services.municipalities import BESCHIKKING_FIELDS
+from app.services.onboarding.municipalities import BESCHIKKING_FIELDS
 from tests.conftest import csrf_token, login
 from tests.helpers import municipality, org
 

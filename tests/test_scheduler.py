@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import create_engine, delete, select, text
 
 from app.extensions import db as _db
+from app.jobs import lease
 from app.jobs.scheduler import _guarded
 from app.models import JobRun, SchedulerLease
 from app.models.types import utcnow
-from app.services import scheduling
 from tests.conftest import build_app, own_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,16 +38,16 @@ def clean_lease(app):
 def test_only_one_holder_gets_the_lease_until_it_expires_or_is_released(app, clean_lease):
     now = utcnow()
     with app.app_context():
-        assert scheduling.acquire("a", 30, now)
-        assert not scheduling.acquire("b", 30, now)
-        assert scheduling.acquire("a", 30, now + dt.timedelta(seconds=20))  # renewed
-        assert not scheduling.acquire("b", 30, now + dt.timedelta(seconds=40))
-        assert scheduling.holds("a", now + dt.timedelta(seconds=40))
+        assert lease.acquire("a", 30, now)
+        assert not lease.acquire("b", 30, now)
+        assert lease.acquire("a", 30, now + dt.timedelta(seconds=20))  # renewed
+        assert not lease.acquire("b", 30, now + dt.timedelta(seconds=40))
+        assert lease.holds("a", now + dt.timedelta(seconds=40))
         # a died: its renewed lease runs out at +50 s, then b takes over
-        assert scheduling.acquire("b", 30, now + dt.timedelta(seconds=51))
-        assert not scheduling.holds("a", now + dt.timedelta(seconds=51))
-        scheduling.release("b")
-        assert scheduling.acquire("a", 30)  # a clean stop hands over at once
+        assert lease.acquire("b", 30, now + dt.timedelta(seconds=51))
+        assert not lease.holds("a", now + dt.timedelta(seconds=51))
+        lease.release("b")
+        assert lease.acquire("a", 30)  # a clean stop hands over at once
 
 
 def test_a_job_runs_only_in_the_holder_and_records_its_run(app, clean_lease):
@@ -61,7 +61,7 @@ def test_a_job_runs_only_in_the_holder_and_records_its_run(app, clean_lease):
         raise ValueError("BSN 123456782 in a message must never be recorded")
 
     with app.app_context():
-        assert scheduling.acquire("holder", 30)
+        assert lease.acquire("holder", 30)
     _guarded(app, "test-job", job, "other")()
     assert calls == []
     _guarded(app, "test-job", job, "holder")()
@@ -81,7 +81,7 @@ def test_a_job_runs_only_in_the_holder_and_records_its_run(app, clean_lease):
 def test_health_tells_whether_a_scheduler_is_active(app, client, clean_lease):
     assert client.get("/health").get_json()["planner"] == "niet actief"
     with app.app_context():
-        scheduling.acquire("holder", 30)
+        lease.acquire("holder", 30)
     assert client.get("/health").get_json()["planner"] == "actief"
 
 

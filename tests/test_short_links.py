@@ -14,7 +14,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.models import Channel, ContactPreference, Message, ShortLink, TemplateEvent
-from app.services import invitations, messaging, short_links
+from app.services.messaging import outbox, short_links
+from app.services.ockto import invitations
 from tests.factories import new_case
 
 TOOLS = ("pdftoppm", "zbarimg")  # Debian's poppler-utils and zbar-tools
@@ -27,7 +28,7 @@ def _letter(db) -> tuple[Message, str]:
         select(Message).where(Message.case_id == case.id, Message.event == TemplateEvent.INVITATION)
     )
     if message is None:
-        message = messaging.queue(
+        message = outbox.queue(
             case, TemplateEvent.INVITATION, link=invitations.start_link(invitation)
         )
     db.session.commit()

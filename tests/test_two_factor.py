@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import AuditLog, User
-from app.services import two_factor
+from app.services.security import two_factor
 from tests.conftest import DEMO_PASSWORD, bearer, csrf_token, login
 from tests.helpers import PASSWORD, form_login, make_user, org
 

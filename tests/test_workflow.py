@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Notice, NoticeKind
-from app.services import errors, workflow
+from app.services import errors
+from app.services.cases import workflow
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import new_case
 from tests.helpers import dutch_today

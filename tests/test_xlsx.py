@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from app.services import xlsx
+from app.services.imports import xlsx
 
 
 def test_text_numbers_and_empty_cells_read_back_exactly(tmp_path):

@@ -10,17 +10,12 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
 
 from ..models import Case
-from ..services import (
-    audit,
-    decisions,
-    export,
-    information_requests,
-    legitimacy,
-    reassessments,
-    tenancy,
-    workflow,
-)
+from ..services import tenancy
+from ..services.cases import decisions, information_requests, reassessments, workflow
+from ..services.imports import export
+from ..services.legitimacy import assessment
 from ..services.ockto import summary
+from ..services.security import audit
 from ..views.base import attachment
 from ..views.datamodels import case_interface
 from .common import TENANT, RestApi, answer, code, errors
@@ -189,7 +184,7 @@ class CaseApi(RestApi):
               description: No such case for this user
         """
         return answer(
-            lambda: legitimacy.advice_of_case(tenancy.get_case(pk)),
+            lambda: assessment.advice_of_case(tenancy.get_case(pk)),
             lambda advice: self.response(200, **advice),
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 from flask_appbuilder.api import BaseApi, expose
 
-from ..services import intake
+from ..services.intake import applications
 from .common import ContractErrors
 
 
@@ -37,7 +37,7 @@ class IntakeApi(ContractErrors, BaseApi):
             503:
               description: The intake secret is not configured
         """
-        status, body = intake.receive(request.get_data(), request.headers.get("X-Signature"))
+        status, body = applications.receive(request.get_data(), request.headers.get("X-Signature"))
         response = jsonify(body)
         response.status_code = status
         return response

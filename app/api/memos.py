@@ -9,7 +9,8 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
 
 from ..models import Memo
-from ..services import cases, tenancy
+from ..services import tenancy
+from ..services.cases import records
 from ..services.errors import ValidationError as InputError
 from .common import TENANT, RestApi, errors
 
@@ -72,7 +73,7 @@ class MemoApi(RestApi):
                 422, [{"veld": "case_id", "melding": "Geef het id van de zaak (een getal)."}]
             )
         try:
-            memo = cases.add_memo(
+            memo = records.add_memo(
                 case_id, body.get("text") if isinstance(body.get("text"), str) else ""
             )
         except tenancy.NotFound:

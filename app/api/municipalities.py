@@ -14,8 +14,9 @@ from sqlalchemy import inspect
 
 from ..extensions import db
 from ..models import Municipality, Organisation
-from ..services import audit, legitimacy, municipalities
-from ..services.onboarding import cbs, organisations
+from ..services.legitimacy import assessment
+from ..services.onboarding import cbs, municipalities, organisations
+from ..services.security import audit
 from .common import TENANT, RestApi, answer, errors
 
 
@@ -129,13 +130,13 @@ class MunicipalityApi(RestApi):
         state = inspect(item)
         # Remember whether the income and asset policy changed, to recompute after saving.
         self._policy_changed = any(
-            state.attrs[name].history.has_changes() for name in legitimacy.POLICY_FIELDS
+            state.attrs[name].history.has_changes() for name in assessment.POLICY_FIELDS
         )
 
     def post_update(self, item: Municipality) -> None:
         audit.object_changed("municipality", item.id, "update")
         if getattr(self, "_policy_changed", False):
-            legitimacy.recompute_open([item.id], "beleid gewijzigd")
+            assessment.recompute_open([item.id], "beleid gewijzigd")
 
     def _visible(self, pk: int) -> Municipality | None:
         return self.datamodel.get(pk, self._base_filters)
@@ -187,8 +188,8 @@ class MunicipalityApi(RestApi):
             return errors(404, [{"veld": None, "melding": "Gemeente niet gevonden."}])
         body = request.get_json(silent=True)
         return answer(
-            lambda: legitimacy.what_if(municipality, legitimacy.parse_policy(body)),
-            lambda result: self.response(200, **legitimacy.what_if_json(result)),
+            lambda: assessment.what_if(municipality, assessment.parse_policy(body)),
+            lambda result: self.response(200, **assessment.what_if_json(result)),
         )
 
     @expose("/<int:pk>/recompute", methods=["POST"])
@@ -211,5 +212,5 @@ class MunicipalityApi(RestApi):
         municipality = self._visible(pk)
         if municipality is None:
             return errors(404, [{"veld": None, "melding": "Gemeente niet gevonden."}])
-        count = legitimacy.recompute_open([municipality.id], "handmatig herberekend")
+        count = assessment.recompute_open([municipality.id], "handmatig herberekend")
         return self.response(200, herberekend=count)

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields
 from marshmallow import ValidationError as MarshmallowError
 
 from ..models import AssetHouseholdType, AssetLimit, NationalNorm
-from ..services import legitimacy, norms
+from ..services.legitimacy import assessment, norms
 from .common import TENANT, RestApi, answer
 
 
@@ -54,13 +54,13 @@ class NationalNormApi(RestApi):
     base_order = ("valid_from", "desc")
 
     def post_add(self, item: NationalNorm) -> None:
-        legitimacy.recompute_open(None, "normen gewijzigd")
+        assessment.recompute_open(None, "normen gewijzigd")
 
     def post_update(self, item: NationalNorm) -> None:
-        legitimacy.recompute_open(None, "normen gewijzigd")
+        assessment.recompute_open(None, "normen gewijzigd")
 
     def post_delete(self, item: NationalNorm) -> None:
-        legitimacy.recompute_open(None, "normen gewijzigd")
+        assessment.recompute_open(None, "normen gewijzigd")
 
     @expose("/period", methods=["POST"])
     @protect()

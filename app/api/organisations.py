@@ -12,8 +12,8 @@ from marshmallow import ValidationError
 
 from ..models import Organisation
 from ..roles import current_user
-from ..services import audit
 from ..services.onboarding import accounts, organisations
+from ..services.security import audit
 from .common import TENANT, RestApi, answer
 
 

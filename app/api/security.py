@@ -9,7 +9,7 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 
-from ..services import audit, login_guard, two_factor
+from ..services.security import audit, login_guard, two_factor
 from .common import ContractErrors, error_response, errors, register_spec_components
 
 CODE_NEEDED = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..services import information_requests
+from ..services.cases import information_requests
 
 
 def run(now: dt.datetime | None = None) -> dict[str, Any]:

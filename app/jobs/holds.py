@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..services import workflow
+from ..services.cases import workflow
 
 
 def run(now: dt.datetime | None = None) -> dict[str, Any]:

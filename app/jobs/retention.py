@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ..formatting import AMSTERDAM
-from ..services import retention
+from ..services.security import retention
 
 
 def run(now: dt.datetime | None = None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 
 from ..extensions import scheduler
-from ..services import scheduling
+from . import lease
 from .registry import INTERVAL_SETTINGS, JOBS
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def start_scheduler(app: Flask, holder: str | None = None, paused: bool = False) -> Any:
     """Start Flask-APScheduler with every registered job (coalescing, one hour grace)."""
-    holder = holder or scheduling.new_holder()
+    holder = holder or lease.new_holder()
     app.config.setdefault(
         "SCHEDULER_JOB_DEFAULTS", {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
     )
@@ -44,7 +44,7 @@ def start_scheduler(app: Flask, holder: str | None = None, paused: bool = False)
 
 def run_scheduler(app: Flask, stop: threading.Event, holder: str | None = None) -> None:
     """Hold the lease and run the jobs until `stop` is set; then hand the lease over."""
-    holder = holder or scheduling.new_holder()
+    holder = holder or lease.new_holder()
     seconds = int(app.config["SCHEDULER_LEASE_SECONDS"])
     jobs = start_scheduler(app, holder, paused=True)
     active = False
@@ -52,7 +52,7 @@ def run_scheduler(app: Flask, stop: threading.Event, holder: str | None = None) 
         while not stop.is_set():
             with app.app_context():
                 try:
-                    holding = scheduling.acquire(holder, seconds)
+                    holding = lease.acquire(holder, seconds)
                 except Exception:
                     log.exception("scheduler lease could not be checked")
                     holding = False
@@ -68,7 +68,7 @@ def run_scheduler(app: Flask, stop: threading.Event, holder: str | None = None) 
         jobs.shutdown(wait=True)
         if active:
             with app.app_context():
-                scheduling.release(holder)
+                lease.release(holder)
             log.info("scheduler %s stopped and released the lease", holder)
 
 
@@ -84,17 +84,17 @@ def run_in_background(app: Flask) -> threading.Thread:
 def _guarded(app: Flask, name: str, func: Callable[..., Any], holder: str) -> Callable[[], Any]:
     def run() -> Any:
         with app.app_context():
-            if not scheduling.holds(holder):
+            if not lease.holds(holder):
                 return None  # another scheduler holds the lease now
-            run_id = scheduling.job_started(name, holder)
+            run_id = lease.job_started(name, holder)
             try:
                 result = func()
             except Exception as exc:
                 log.exception("job %s failed", name)
                 # Only the type: an exception's text may quote personal data.
-                scheduling.job_finished(run_id, False, type(exc).__name__)
+                lease.job_finished(run_id, False, type(exc).__name__)
                 return None
-            scheduling.job_finished(run_id, True, _summary(result))
+            lease.job_finished(run_id, True, _summary(result))
             return result
 
     run.__name__ = f"job_{name}"

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, redirect, render_template, request
 
 from ..formatting import today_nl
-from ..services import short_links
 from ..services.errors import ValidationError
+from ..services.messaging import short_links
 from ..services.ockto import adapter, sandbox
 from ..services.onboarding import accounts, checklist
 

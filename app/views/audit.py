@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _
 from ..audit_labels import OBJECTS, action_nl, result_nl
 from ..formatting import datetime_nl
 from ..models import AuditLog, RefusedRequest
-from ..services import export
+from ..services.imports import export
 from .base import READ_ONLY, TenantModelView
 
 

@@ -11,7 +11,8 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
 
 from ..roles import current_user
-from ..services import audit, tenancy
+from ..services import tenancy
+from ..services.security import audit
 from .fields import labeled_enum_fields
 
 

@@ -25,19 +25,12 @@ from ..models import (
     IncomePeriod,
     RejectionReason,
 )
-from ..services import (
-    audit,
-    cases,
-    decisions,
-    errors,
-    export,
-    information_requests,
-    messaging,
-    reassessments,
-    tenancy,
-    workflow,
-)
+from ..services import errors, tenancy
+from ..services.cases import decisions, information_requests, reassessments, records, workflow
+from ..services.imports import export
+from ..services.messaging import outbox
 from ..services.ockto import adapter, journey, summary
+from ..services.security import audit
 from .base import TenantModelView, attachment
 from .datamodels import case_interface
 
@@ -59,7 +52,7 @@ class AttentionFilter(BaseFilter):
     name = "Aandacht nodig"
 
     def apply(self, query: Any, value: Any) -> Any:
-        ids = cases.attention_case_ids(value, today_nl())
+        ids = records.attention_case_ids(value, today_nl())
         return query.filter(Case.id.in_(ids))
 
 
@@ -214,7 +207,7 @@ class CaseModelView(TenantModelView):
 
     def _notice_filters(self, filters: Any) -> Any:
         kind = "meldingen" if request.args.get("meldingen") == "1" else request.args.get("aandacht")
-        if kind in cases.ATTENTION:
+        if kind in records.ATTENTION:
             extra = self.datamodel.get_filters().add_filter_list([["id", AttentionFilter, kind]])
             return filters.get_joined_filters(extra)
         return filters
@@ -229,7 +222,7 @@ class CaseModelView(TenantModelView):
     def show(self, pk: Any):
         """The case detail page: persons, advice, notices, memos, messages, timeline."""
         try:
-            case = cases.for_detail(int(pk))
+            case = records.for_detail(int(pk))
         except (ValueError, tenancy.NotFound):
             abort(404)
         audit.case_viewed(case.id)
@@ -242,7 +235,7 @@ class CaseModelView(TenantModelView):
         return self.render_template(
             "case/show.html",
             case=case,
-            messages=messaging.for_case(case),
+            messages=outbox.for_case(case),
             deliveries=deliveries,
             delivery=summary.summarise(selected) if selected else None,
             sandbox_link=url_for("resident.start", token=invitation.token) if invitation else None,
@@ -299,7 +292,7 @@ class CaseModelView(TenantModelView):
         except ValueError:
             abort(404)
         try:
-            cases.add_memo(case_id, request.form.get("tekst", ""))
+            records.add_memo(case_id, request.form.get("tekst", ""))
             flash("Memo toegevoegd.", "success")
         except tenancy.NotFound:
             abort(404)
@@ -411,7 +404,7 @@ class CaseModelView(TenantModelView):
         error = None
         if request.method == "POST":
             try:
-                found = cases.search_by_bsn(request.form.get("bsn", ""))
+                found = records.search_by_bsn(request.form.get("bsn", ""))
             except errors.ValidationError as exc:
                 error = str(exc)
         return self.render_template(

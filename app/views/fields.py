@@ -9,7 +9,7 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from wtforms import BooleanField, StringField
 from wtforms.validators import ValidationError
 
-from ..services import municipalities
+from ..services.onboarding import municipalities
 
 
 class DayListField(StringField):

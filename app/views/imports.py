@@ -14,9 +14,11 @@ from flask_babel import lazy_gettext as _
 from ..formatting import datetime_nl, label_of
 from ..models import ImportKind, ImportRecord, ImportStatus, Municipality
 from ..roles import current_user
-from ..services import allowlist, reassessments, tenancy
+from ..services import tenancy
+from ..services.cases import reassessments
 from ..services.imports import engine, progress
 from ..services.imports.reader import FileRefusedError
+from ..services.intake import allowlist
 from .base import TenantModelView
 
 RUNNING = {ImportStatus.PREVIEWING, ImportStatus.IMPORTING}

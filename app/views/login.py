@@ -14,7 +14,7 @@ from flask_appbuilder.utils.base import get_safe_redirect
 from flask_login import login_user
 
 from ..roles import current_user
-from ..services import audit, login_guard, two_factor
+from ..services.security import audit, login_guard, two_factor
 
 PENDING = "pending_login"
 # Between password and code: long enough to open the app, short enough to be no session.

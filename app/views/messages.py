@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _
 
 from ..formatting import datetime_nl, label_of
 from ..models import Channel, Message, MessageStatus, TemplateEvent
-from ..services import audit
+from ..services.security import audit
 from .base import READ_ONLY, TenantModelView
 
 

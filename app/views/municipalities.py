@@ -16,8 +16,8 @@ from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 from ..formatting import label_of, percentage_nl, yes_no
 from ..labels import FIELD_LABELS
 from ..models import CheckMode, Municipality
-from ..services import legitimacy, municipalities
-from ..services.onboarding import cbs, organisations
+from ..services.legitimacy import assessment
+from ..services.onboarding import cbs, municipalities, organisations
 from .base import AuditedChangesMixin, TenantModelView
 from .fields import DayListField, optional_booleans
 
@@ -79,7 +79,7 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
     ]
     # The income and asset policy has its own screen ("Inkomens- en vermogensparameters"),
     # which shows the resulting limits, the what-if and recomputes the open cases.
-    editable = [name for name in settings if name not in legitimacy.POLICY_FIELDS]
+    editable = [name for name in settings if name not in assessment.POLICY_FIELDS]
     edit_columns = editable + house_style + beschikking
     add_columns = ["cbs_code", "name", "organisation", *settings, *house_style]
     search_columns = ["cbs_code", "name", "check_mode"]

@@ -15,7 +15,8 @@ from wtforms.validators import ValidationError
 from ..formatting import amount_nl, date_nl, datetime_nl, label_of, today_nl, yes_no
 from ..models import AssetHouseholdType, AssetLimit, HouseholdType, NationalNorm
 from ..roles import current_user, is_platform_admin
-from ..services import errors, legitimacy, norms
+from ..services import errors
+from ..services.legitimacy import assessment, norms
 from .base import AuditedChangesMixin, TenantModelView
 
 
@@ -29,7 +30,7 @@ class RecomputeMixin:
     """After a change through FAB's own forms, recompute the open cases it affects."""
 
     def _recompute(self, municipality_id: int | None) -> None:
-        count = legitimacy.recompute_open(
+        count = assessment.recompute_open(
             [municipality_id] if municipality_id else None, "normen gewijzigd"
         )
         flash(f"{count} open zaak/zaken met gegevens herberekend.", "info")

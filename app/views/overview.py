@@ -7,7 +7,9 @@ from flask_appbuilder import IndexView, expose
 
 from ..formatting import today_nl
 from ..models import Advice, CaseStatus
-from ..services import cases, norms, tenancy
+from ..services import tenancy
+from ..services.cases import records
+from ..services.legitimacy import norms
 from ..services.onboarding import checklist
 
 
@@ -20,7 +22,7 @@ class OverviewIndexView(IndexView):
         user = getattr(g, "user", None)
         if user is None or not user.is_authenticated:
             return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
-        rows, total = cases.overview(user)
+        rows, total = records.overview(user)
         sm = self.appbuilder.sm
         manages = sm.has_access("can_index", "SetupView")
         from config import base_url_problem
@@ -32,8 +34,8 @@ class OverviewIndexView(IndexView):
             total=total,
             statuses=list(CaseStatus),
             advices=[*Advice, None],
-            attention_labels=cases.ATTENTION,
-            weeks=cases.applications_per_week(today_nl(), user=user),
+            attention_labels=records.ATTENTION,
+            weeks=records.applications_per_week(today_nl(), user=user),
             norm_warnings=norms.warnings(today_nl(), user),
             setup_incomplete=setup,
             link_warning=base_url_problem(current_app.config["PUBLIC_BASE_URL"])

@@ -10,7 +10,8 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 
 from ..formatting import amount_nl, today_nl
 from ..models import Advice, Municipality
-from ..services import errors, legitimacy, norms, tenancy
+from ..services import errors, tenancy
+from ..services.legitimacy import assessment, norms
 
 
 def _municipality(cbs_code: str) -> Municipality:
@@ -43,24 +44,24 @@ class PolicyView(BaseView):
     def edit(self, cbs_code: str):
         """Show and change the parameters; 'Wat als' previews their effect without saving."""
         municipality = _municipality(cbs_code)
-        values = {name: getattr(municipality, name) for name in legitimacy.POLICY_FIELDS}
+        values = {name: getattr(municipality, name) for name in assessment.POLICY_FIELDS}
         problems: list[dict[str, Any]] = []
         outcome = None
         if request.method == "POST":
             action = request.form.get("actie")
             if action == "herberekenen":
-                count = legitimacy.recompute_open([municipality.id], "handmatig herberekend")
+                count = assessment.recompute_open([municipality.id], "handmatig herberekend")
                 flash(f"{count} open zaak/zaken met gegevens herberekend.", "success")
                 return redirect(url_for(".edit", cbs_code=cbs_code))
             try:
-                proposed = legitimacy.parse_policy(request.form.to_dict(), from_form=True)
+                proposed = assessment.parse_policy(request.form.to_dict(), from_form=True)
             except errors.ValidationError as exc:
                 problems = exc.errors
                 values.update(request.form.to_dict())
             else:
                 values.update(proposed)
                 if action == "opslaan":
-                    count = legitimacy.save_policy(municipality, proposed)
+                    count = assessment.save_policy(municipality, proposed)
                     flash(
                         f"Parameters opgeslagen; {count} open zaak/zaken met gegevens herberekend.",
                         "success",
@@ -69,20 +70,20 @@ class PolicyView(BaseView):
                 if not municipality.module_legitimacy:
                     flash("Deze gemeente heeft de module rechtmatigheid niet.", "warning")
                 else:
-                    outcome = legitimacy.what_if(municipality, proposed)
+                    outcome = assessment.what_if(municipality, proposed)
         today = today_nl()
-        overrides = {k: v for k, v in values.items() if k in legitimacy.POLICY_FIELDS}
+        overrides = {k: v for k, v in values.items() if k in assessment.POLICY_FIELDS}
         try:
-            limits = legitimacy.limits_table(municipality, today, overrides)
+            limits = assessment.limits_table(municipality, today, overrides)
         except (ArithmeticError, ValueError, TypeError):
-            limits = legitimacy.limits_table(municipality, today)
+            limits = assessment.limits_table(municipality, today)
         return self.render_template(
             "policy/edit.html",
             municipality=municipality,
             values=values,
             problems={p["veld"]: p["melding"] for p in problems},
             limits=limits,
-            asset_limits=legitimacy.asset_limits_table(municipality, today),
+            asset_limits=assessment.asset_limits_table(municipality, today),
             outcome=outcome,
             advices=[Advice.GRANT, Advice.INVESTIGATE, Advice.REJECT],
             norm_warnings=norms.warnings(today),
@@ -97,10 +98,10 @@ class PolicyView(BaseView):
         """The income limits for proposed parameters, for the live table (JSON)."""
         municipality = _municipality(cbs_code)
         try:
-            proposed = legitimacy.parse_policy(request.args.to_dict(), from_form=True)
+            proposed = assessment.parse_policy(request.args.to_dict(), from_form=True)
         except errors.ValidationError as exc:
             return jsonify(fouten=exc.errors), 422
-        rows = legitimacy.limits_table(municipality, today_nl(), proposed)
+        rows = assessment.limits_table(municipality, today_nl(), proposed)
         return jsonify(
             grenzen={
                 kind.name: amount_nl(limit) if limit else "geen norm" for kind, _, limit in rows

@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
-from ..services import messaging
+from ..services.messaging import outbox
 
 
 def _ids(text: str | None) -> list[int]:
@@ -26,7 +26,7 @@ class PrintBatchView(BaseView):
     @has_access
     def index(self):
         """List the letters waiting to be printed."""
-        letters = messaging.unprinted_letters()
+        letters = outbox.unprinted_letters()
         return self.render_template("printbatch.html", letters=letters, title="Printbatch")
 
     @expose("/pdf")
@@ -34,8 +34,8 @@ class PrintBatchView(BaseView):
     def pdf(self):
         """Download the listed letters as one PDF."""
         try:
-            data = messaging.print_batch(_ids(request.args.get("ids")))
-        except messaging.MessagingError as exc:
+            data = outbox.print_batch(_ids(request.args.get("ids")))
+        except outbox.MessagingError as exc:
             flash(str(exc), "warning")
             return redirect(url_for(".index"))
         return Response(
@@ -48,6 +48,6 @@ class PrintBatchView(BaseView):
     @has_access
     def printed(self):
         """Mark the listed letters as printed."""
-        count = messaging.mark_printed(_ids(request.form.get("ids")))
+        count = outbox.mark_printed(_ids(request.form.get("ids")))
         flash(f"{count} brief/brieven gemarkeerd als geprint.", "success")
         return redirect(url_for(".index"))

@@ -17,8 +17,9 @@ from flask import (
     send_file,
 )
 
-from ..services import documents, information_requests
+from ..services.cases import information_requests
 from ..services.errors import ValidationError
+from ..services.messaging import documents
 from ..services.ockto import adapter, journey, sandbox
 
 bp = Blueprint("resident", __name__, url_prefix="/inwoner")

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _
 
 from ..formatting import date_nl
 from ..models import Resident
-from ..services import audit
+from ..services.security import audit
 from .base import READ_ONLY, TenantModelView
 
 

@@ -9,7 +9,8 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
 from ..roles import current_user
-from ..services import errors, retention, tenancy
+from ..services import errors, tenancy
+from ..services.security import retention
 
 NOT_CHECKED = "Vink aan dat u het rapport heeft gecontroleerd; er is niets verwijderd."
 

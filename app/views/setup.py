@@ -11,9 +11,10 @@ from ..extensions import db
 from ..formatting import today_nl
 from ..models import Municipality, SetupStep, Template, TemplateEvent
 from ..roles import current_user
-from ..services import legitimacy, municipalities, norms, tenancy
+from ..services import tenancy
 from ..services.errors import Refused
-from ..services.onboarding import checklist
+from ..services.legitimacy import assessment, norms
+from ..services.onboarding import checklist, municipalities
 
 # Where each step is done (endpoint and its arguments, filled per municipality).
 WHERE = {
@@ -89,8 +90,8 @@ class SetupView(BaseView):
                 (name, municipalities.SETTING_HELP.get(name, ""), getattr(municipality, name))
                 for name in municipalities.SETTING_FIELDS
             ],
-            limits=legitimacy.limits_table(municipality, today),
-            asset_limits=legitimacy.asset_limits_table(municipality, today),
+            limits=assessment.limits_table(municipality, today),
+            asset_limits=assessment.asset_limits_table(municipality, today),
             norm_warnings=norms.warnings(today),
             templates=templates,
             seen=seen,

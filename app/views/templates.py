@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, ValidationError
 from ..formatting import datetime_nl, label_of
 from ..models import Template, TemplateEvent
 from ..roles import current_user
-from ..services import messaging, templating
+from ..services.messaging import outbox, templating
 from ..services.onboarding import checklist
 from .base import AuditedChangesMixin, TenantModelView
 
@@ -105,7 +105,7 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
         rendered, error = None, "; ".join(problems) or None
         if not problems:
             try:
-                rendered = messaging.preview(template, texts=texts)
+                rendered = outbox.preview(template, texts=texts)
             except Exception as exc:  # noqa: BLE001 - a beheerder's text can fail in many ways
                 error = f"Het sjabloon kan niet worden gemaakt: {exc}"
         if rendered is not None and self.appbuilder.sm.has_access(
@@ -126,7 +126,7 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
     @permission_name("preview")
     def preview_pdf(self, pk: Any):
         """The letter as PDF for a fictitious resident (POST: the unsaved text)."""
-        rendered = messaging.preview(self._template(pk), texts=self._texts())
+        rendered = outbox.preview(self._template(pk), texts=self._texts())
         return Response(
             rendered.pdf,
             mimetype="application/pdf",

@@ -28,7 +28,7 @@ def upgrade():
         batch_op.add_column(sa.Column('job_title', sa.String(length=100), nullable=True))
     # Existing municipalities get the product's defaults (app/services/municipalities.py),
     # so no beschikking is refused after the upgrade; a Beheerder can change them.
-    from app.services.municipalities import beschikking_defaults
+    from app.services.onboarding.municipalities import beschikking_defaults
 
     municipality = sa.table("municipality", sa.column("id", sa.Integer),
                             sa.column("name", sa.String),

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import AllowlistEntry, Municipality
 from app.services.bsn import generate as make_bsn
-from app.services.partner_requests import sign
+from app.services.inbound.signing import sign
 from tests.e2e.conftest import log_in
 from tests.test_intake import payload
 

@@ -35,7 +35,8 @@ from ...models import (
     Resident,
 )
 from ...models.types import utcnow
-from .. import audit, tenancy
+from .. import tenancy
+from ..security import audit
 from . import progress, storage
 from .outcomes import RowOutcome, Summary
 from .reader import FileRefusedError, Table, cell_text, header_key

@@ -27,10 +27,12 @@ from ...models import (
     TemplateEvent,
 )
 from ...models.types import utcnow
-from .. import cases, invitations, legitimacy, messaging
-from ..partner_requests import RequestRefused, log_refusal, parse_json, reference_of, verify
-from ..validation import Checker
-from . import wire
+from ..cases import records
+from ..inbound.signing import RequestRefused, log_refusal, parse_json, reference_of, verify
+from ..inbound.validation import Checker
+from ..legitimacy import assessment
+from ..messaging import outbox
+from . import invitations, wire
 
 ENDPOINT = "ockto"
 ACTOR = "Ockto"
@@ -272,9 +274,9 @@ def _link_partner_case(case: Case, partner: Resident, now: dt.datetime) -> None:
         return
     case.linked_case = other
     other.linked_case = case
-    cases.add_event(case, "link", f"Gekoppeld aan de zaak van de partner ({other.number})",
+    records.add_event(case, "link", f"Gekoppeld aan de zaak van de partner ({other.number})",
                     actor=ACTOR, now=now)  # fmt: skip
-    cases.add_event(other, "link", f"Gekoppeld aan de zaak van de partner ({case.number})",
+    records.add_event(other, "link", f"Gekoppeld aan de zaak van de partner ({case.number})",
                     actor=ACTOR, now=now)  # fmt: skip
 
 
@@ -304,7 +306,7 @@ def _apply_partner_rules(
             f"(BSN {given}). Controleer de gezinssamenstelling.",
             now,
         )
-        cases.add_event(case, "partner_mismatch", "Melding: partner wijkt af van de opgegeven "
+        records.add_event(case, "partner_mismatch", "Melding: partner wijkt af van de opgegeven "
                         "partner", actor=ACTOR, now=now)  # fmt: skip
     if partner is not None:
         resident = _partner_resident(case, partner)
@@ -318,7 +320,7 @@ def _apply_partner_rules(
             case.partner = resident
             source = applicant["partner_source"]
             where = f" ({source.label})" if source else ""
-            cases.add_event(case, "partner", f"Partner uit de Ockto-gegevens{where} toegevoegd "
+            records.add_event(case, "partner", f"Partner uit de Ockto-gegevens{where} toegevoegd "
                             "aan de zaak", actor=ACTOR, now=now)  # fmt: skip
         case.partner_source = applicant["partner_source"]
         db.session.flush()
@@ -343,9 +345,9 @@ def _partner_missing(case: Case, delivery: Delivery, now: dt.datetime) -> None:
             now,
         )
         return
-    if messaging.channel_for(case) == Channel.EMAIL:
+    if outbox.channel_for(case) == Channel.EMAIL:
         invitation = delivery.invitation
-        message = messaging.queue(
+        message = outbox.queue(
             case,
             TemplateEvent.PARTNER_REMINDER,
             link=invitations.start_link(invitation) if invitation else "",
@@ -354,7 +356,7 @@ def _partner_missing(case: Case, delivery: Delivery, now: dt.datetime) -> None:
             now=now,
         )
         if message is not None:
-            cases.add_event(case, "partner_reminder", "Herinnering partnergegevens verzonden",
+            records.add_event(case, "partner_reminder", "Herinnering partnergegevens verzonden",
                             actor="systeem", now=now)  # fmt: skip
         return
     _notice(
@@ -383,13 +385,13 @@ def _move_status(case: Case, delivery: Delivery, now: dt.datetime) -> None:
         ).rowcount
         if moved:
             case.status = CaseStatus.DATA_RECEIVED
-            cases.add_event(case, "delivery", what, before, CaseStatus.DATA_RECEIVED,
+            records.add_event(case, "delivery", what, before, CaseStatus.DATA_RECEIVED,
                             actor=ACTOR, now=now)  # fmt: skip
             return
     if settled and case.status == CaseStatus.ON_HOLD and case.previous_status in TO_DATA_RECEIVED:
         case.previous_status = CaseStatus.DATA_RECEIVED
         what += " (na vrijgeven: Gegevens ontvangen)"
-    cases.add_event(case, "delivery", what, actor=ACTOR, now=now)
+    records.add_event(case, "delivery", what, actor=ACTOR, now=now)
 
 
 def accept(clean: dict[str, Any], payload: dict[str, Any], now: dt.datetime) -> Delivery:
@@ -409,7 +411,7 @@ def accept(clean: dict[str, Any], payload: dict[str, Any], now: dt.datetime) -> 
     db.session.flush()  # the unique levering_id decides here who was first
     _apply_partner_rules(case, delivery, clean["persons"], now)
     _move_status(case, delivery, now)
-    legitimacy.apply_to_delivery(case, delivery, now)
+    assessment.apply_to_delivery(case, delivery, now)
     case.changed_on = now
     delivery.answer = {
         "zaak_id": case.id,

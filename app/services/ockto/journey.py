@@ -10,7 +10,8 @@ from ...extensions import db
 from ...formatting import local
 from ...models import Case, CaseStatus, Delivery, Invitation
 from ...models.types import utcnow
-from .. import cases, invitations
+from ..cases import records
+from . import invitations
 
 # A journey can start while the case waits for data; not once it has it, or is closed.
 JOURNEY_STATUSES = frozenset(
@@ -50,7 +51,7 @@ def record_opened(invitation: Invitation, now: dt.datetime | None = None) -> Non
     invitation.last_opened_on = now
     if last is None or local(last).date() != local(now).date():
         first = last is None
-        cases.add_event(
+        records.add_event(
             invitation.case,
             "start_page",
             "Startpagina geopend door de inwoner" + ("" if first else " (opnieuw)"),

@@ -25,7 +25,7 @@ from ...formatting import local
 from ...models import Case, Invitation, Resident
 from ...models.types import utcnow
 from .. import bsn as bsn_rules
-from ..partner_requests import sign
+from ..inbound.signing import sign
 
 DELIVERY_PATH = "/api/v1/ockto/levering"
 

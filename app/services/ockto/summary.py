@@ -10,15 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import (
-    NON_INCOME_KINDS,
-    Case,
-    Delivery,
-    DeliveryIncome,
-    DeliveryPerson,
-)
-from .. import audit, tenancy
-from ..money import cents, monthly
+from ...models import NON_INCOME_KINDS, Case, Delivery, DeliveryIncome, DeliveryPerson
+from .. import tenancy
+from ..legitimacy.money import cents, monthly
+from ..security import audit
 from . import wire
 
 

@@ -16,8 +16,8 @@ from ...extensions import db
 from ...models import AccountLink, MessageStatus, SystemMail, User
 from ...models.types import utcnow
 from ...roles import ORG_ROLES
-from .. import audit, passwords
 from ..errors import ValidationError
+from ..security import audit, passwords
 from . import organisations
 
 LINK_VALID = dt.timedelta(hours=72)
@@ -198,11 +198,11 @@ def choose_password(token: str, password: str, confirmation: str,
 
 def send_system_mails(now: dt.datetime | None = None) -> dict[str, int]:
     """Send pending account emails (part of the outbox job); retry with back-off."""
-    from .. import messaging
+    from ..messaging import outbox
 
     now = now or utcnow()
     counts = {"sent": 0, "retry": 0}
-    if not messaging.smtp_configured():
+    if not outbox.smtp_configured():
         return counts
     due = list(
         db.session.scalars(
@@ -214,11 +214,11 @@ def send_system_mails(now: dt.datetime | None = None) -> dict[str, int]:
     )
     for mail in due:
         try:
-            messaging.send_plain(mail.recipient, mail.subject, mail.body_text)
+            outbox.send_plain(mail.recipient, mail.subject, mail.body_text)
         except Exception as exc:  # noqa: BLE001 - any SMTP failure: try again later
             mail.attempts += 1
             mail.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            mail.next_attempt_on = now + messaging.backoff(mail.attempts)
+            mail.next_attempt_on = now + outbox.backoff(mail.attempts)
             counts["retry"] += 1
         else:
             mail.status = MessageStatus.SENT

@@ -16,8 +16,9 @@ from ...extensions import db
 from ...models import Municipality, SetupProgress, SetupStep, Template, TemplateEvent, User
 from ...models.types import utcnow
 from ...roles import ROLE_MEDEWERKER
-from .. import audit, messaging
 from ..errors import Refused
+from ..messaging import outbox
+from ..security import audit
 
 TEMPLATE_PREFIX = "TEMPLATE:"
 TRIAL_SALT = "proefuitnodiging"
@@ -167,10 +168,10 @@ def confirm(municipality: Municipality, step: SetupStep, user: Any = None) -> No
         raise Refused("Deze stap bevestigt u niet hier: volg de link bij de stap.")
     if step == SetupStep.NORMS:
         from ...formatting import today_nl
-        from .. import legitimacy
+        from ..legitimacy import assessment
 
         missing = [
-            kind.label for kind, norm, _ in legitimacy.limits_table(municipality, today_nl())
+            kind.label for kind, norm, _ in assessment.limits_table(municipality, today_nl())
             if norm is None
         ]  # fmt: skip
         if missing:
@@ -185,7 +186,7 @@ def send_test_email(municipality: Municipality, recipient: str, user: Any = None
 
     if not EMAIL.match(recipient or ""):
         raise Refused("Geef een geldig e-mailadres voor de testmail.")
-    if not messaging.smtp_configured():
+    if not outbox.smtp_configured():
         raise Refused("Er is geen mailserver ingesteld (SMTP_HOST): e-mails blijven in de "
                       "wachtrij en gaan niet de deur uit. Zie docs/installatie.md.")  # fmt: skip
     body = (
@@ -195,10 +196,10 @@ def send_test_email(municipality: Municipality, recipient: str, user: Any = None
         f"mailserver, met als afzender: {municipality.sender_name or municipality.name}.\n"
     )
     try:
-        messaging.send_plain(recipient, f"Testmail gemeente {municipality.name}", body,
+        outbox.send_plain(recipient, f"Testmail gemeente {municipality.name}", body,
                              sender_name=municipality.sender_name)  # fmt: skip
     except Exception as exc:
-        raise Refused(messaging.smtp_problem_nl(exc), status=502) from exc
+        raise Refused(outbox.smtp_problem_nl(exc), status=502) from exc
     mark(municipality, SetupStep.TEST_EMAIL.name, user)
 
 
@@ -215,7 +216,7 @@ def trial_link(municipality: Municipality) -> str:
 def send_test_invitation(municipality: Municipality, user: Any) -> str:
     """Email the invitation template to the Beheerder, with a link to a trial start page."""
     recipient = getattr(user, "email", "") or ""
-    if not messaging.smtp_configured():
+    if not outbox.smtp_configured():
         raise Refused("Er is geen mailserver ingesteld (SMTP_HOST): de proefuitnodiging kan "
                       "niet worden verstuurd.")  # fmt: skip
     template = db.session.scalar(
@@ -227,13 +228,13 @@ def send_test_invitation(municipality: Municipality, user: Any) -> str:
     if template is None:
         raise Refused("De gemeente heeft geen sjabloon voor de uitnodiging.")
     link = trial_link(municipality)
-    rendered = messaging.preview(template, link=link)
+    rendered = outbox.preview(template, link=link)
     body = f"PROEFUITNODIGING (alleen voor u als beheerder)\n\n{rendered.text}"
     try:
-        messaging.send_plain(recipient, f"[Proef] {rendered.subject}", body,
+        outbox.send_plain(recipient, f"[Proef] {rendered.subject}", body,
                              sender_name=municipality.sender_name)  # fmt: skip
     except Exception as exc:
-        raise Refused(messaging.smtp_problem_nl(exc), status=502) from exc
+        raise Refused(outbox.smtp_problem_nl(exc), status=502) from exc
     audit.setup_done(municipality.id, "proefuitnodiging verstuurd")
     db.session.commit()
     return recipient

@@ -1,0 +1,1 @@
+"""Cases: the status owner (workflow), decisions, information requests, uploads."""

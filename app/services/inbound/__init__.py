@@ -1,0 +1,1 @@
+"""Inbound requests of partner systems: signing, field checks, the webhook."""

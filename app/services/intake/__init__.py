@@ -1,0 +1,1 @@
+"""Intake: online applications and the allowlist (bestandscheck)."""

@@ -1,0 +1,1 @@
+"""Legitimacy: the pure advice engine, the advice on cases, norms and limits."""

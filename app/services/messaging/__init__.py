@@ -1,0 +1,1 @@
+"""Messaging: templates, rendering, the outbox, reminders, letters' short links."""

@@ -1,0 +1,465 @@
+"""The outbox (DESIGN.md 7.2): render, store on the case, send by SMTP or print; never lose."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ...extensions import db
+from ...models import (
+    Case,
+    CaseKind,
+    Channel,
+    ContactPreference,
+    Message,
+    MessageStatus,
+    Notice,
+    NoticeKind,
+    Template,
+    TemplateEvent,
+)
+from ...models.types import utcnow
+from .. import tenancy
+from . import documents, short_links, templating
+
+log = logging.getLogger(__name__)
+
+RETRY_FOR = dt.timedelta(hours=24)
+MAX_BACKOFF = dt.timedelta(hours=1)
+FIRST_BACKOFF = dt.timedelta(minutes=1)
+# While one run sends a claimed message, others leave it alone for this long.
+CLAIM_LEASE = dt.timedelta(minutes=10)
+BESCHIKKING = re.compile(r"{{\s*beschikking\s*}}")
+ATTACH_PDF = {TemplateEvent.DECISION_GRANTED, TemplateEvent.DECISION_REJECTED}
+
+
+class MessagingError(ValueError):
+    """A message that cannot be made, with a Dutch reason."""
+
+
+def smtp_configured() -> bool:
+    """Whether outgoing email is set up (without it, emails stay in the outbox unsent)."""
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def channel_for(case: Case) -> Channel:
+    """Email for online applications and EMAIL preference with an address, else a letter."""
+    if case.kind == CaseKind.APPLICATION:
+        return Channel.EMAIL
+    if case.contact_preference == ContactPreference.EMAIL and case.applicant.email:
+        return Channel.EMAIL
+    return Channel.LETTER
+
+
+def template_for(case: Case, event: TemplateEvent) -> Template:
+    """The municipality's template for an event."""
+    template = db.session.scalar(
+        select(Template).where(
+            Template.municipality_id == case.municipality_id, Template.event == event
+        )
+    )
+    if template is None:
+        raise MessagingError(f"De gemeente heeft geen sjabloon voor '{event.label}'.")
+    return template
+
+
+def letter_address(case: Case) -> list[str]:
+    """Name and postal address of the applicant, for the envelope window."""
+    lines = case.applicant.address_lines
+    return [case.applicant.full_name, *lines] if lines else []
+
+
+def render_message(
+    case: Case,
+    event: TemplateEvent,
+    channel: Channel,
+    context: dict[str, Any],
+    today: dt.date | None = None,
+    extra: str = "",
+    short_code: str | None = None,
+) -> documents.Rendered:
+    """Render the template of `event` for `case` in house style, as email or letter.
+
+    `extra` is text the product adds after the template's own (the beschikking's
+    mandatory part), in the email and in the letter. A letter with a link carries it as
+    a QR code and `short_code` to type.
+    """
+    template = template_for(case, event)
+    subject = templating.render(template.email_subject, context).strip()
+    municipality = case.municipality
+    context = {**context, "beschikking": extra}
+
+    def body_of(source: str) -> str:
+        # The mandatory part goes where the template puts it, else at the end.
+        text = templating.render(source, context)
+        return text if not extra or BESCHIKKING.search(source) else f"{text}\n\n{extra}"
+
+    if channel == Channel.EMAIL:
+        body = body_of(template.email_body)
+        rendered = documents.email(municipality, subject, body)
+        if event in ATTACH_PDF:
+            letter_body = body_of(template.letter_body)
+            rendered.pdf = documents.letter_pdf(
+                municipality, letter_address(case), subject, letter_body, case.number, today
+            )
+        return rendered
+    body = body_of(template.letter_body)
+    pdf = documents.letter_pdf(
+        municipality, letter_address(case), subject, body, case.number, today,
+        qr_link=context.get("link") or None, short_code=short_code,
+    )  # fmt: skip
+    return documents.Rendered(subject=subject, text=body, pdf=pdf)
+
+
+def queue(
+    case: Case,
+    event: TemplateEvent,
+    *,
+    link: str = "",
+    deadline: dt.date | None = None,
+    request_description: str = "",
+    dedupe_key: str | None = None,
+    channel: Channel | None = None,
+    now: dt.datetime | None = None,
+    extra: str = "",
+) -> Message | None:
+    """Render and store a message in the caller's transaction; None if already queued.
+
+    `dedupe_key` makes a second call (a second job run, a retry) a no-op, enforced by a
+    unique constraint so that two concurrent runs cannot both store it.
+    """
+    now = now or utcnow()
+    if dedupe_key and db.session.scalar(
+        select(Message.id).where(Message.case_id == case.id, Message.dedupe_key == dedupe_key)
+    ):
+        return None
+    channel = channel or channel_for(case)
+    context = templating.context_for(
+        case,
+        link=link,
+        deadline=deadline,
+        request_description=request_description,
+        today=now.date(),
+    )
+    # A letter's link gets a short code (and a QR code): nobody types 43 characters.
+    short = short_links.new(case, link) if channel == Channel.LETTER and link else None
+    rendered = render_message(case, event, channel, context, now.date(), extra=extra,
+                              short_code=short.code if short else None)  # fmt: skip
+    if channel == Channel.EMAIL:
+        recipient = case.applicant.email or ""
+        status = MessageStatus.PENDING if smtp_configured() else MessageStatus.NOT_SENT
+    else:
+        recipient = "\n".join(letter_address(case))
+        status = MessageStatus.TO_PRINT
+    message = Message(
+        case_id=case.id,
+        municipality_id=case.municipality_id,
+        event=event,
+        channel=channel,
+        dedupe_key=dedupe_key,
+        recipient=recipient,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        pdf=rendered.pdf,
+        status=status,
+        created_on=now,
+        next_attempt_on=now if status == MessageStatus.PENDING else None,
+    )
+    problem = None
+    if channel == Channel.EMAIL and not recipient:
+        problem = "Geen e-mailadres bekend."
+    if channel == Channel.LETTER and not case.applicant.address_lines:
+        problem = "Geen postadres bekend."
+    if problem:
+        message.status = MessageStatus.FAILED
+        message.last_error = problem
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+            if short is not None:
+                db.session.add(short)
+            if problem:
+                _raise_notice(case.id, f"{event.label} kon niet worden gemaakt: {problem}", now)
+    except IntegrityError:
+        return None  # a concurrent run stored the same dedupe key first
+    return message
+
+
+def _raise_notice(case_id: int, text: str, now: dt.datetime) -> None:
+    db.session.add(
+        Notice(case_id=case_id, kind=NoticeKind.MESSAGE_FAILED, message=text, created_on=now)
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait before the next try: 1, 2, 4, ... minutes, at most one hour."""
+    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def _email(message: Message) -> EmailMessage:
+    config = current_app.config
+    mail = EmailMessage()
+    mail["Subject"] = message.subject
+    sender_name = message.municipality.sender_name or f"Gemeente {message.municipality.name}"
+    mail["From"] = f"{sender_name} <{config['MAIL_FROM']}>"
+    mail["To"] = message.recipient
+    mail["Date"] = formatdate(localtime=False)
+    mail["Message-ID"] = make_msgid(idstring=f"gp{message.id}")
+    mail.set_content(message.body_text)
+    if message.body_html:
+        mail.add_alternative(message.body_html, subtype="html")
+    if message.pdf:
+        mail.add_attachment(
+            message.pdf,
+            maintype="application",
+            subtype="pdf",
+            filename=f"{message.event.name.lower()}-{message.case_id}.pdf",
+        )
+    return mail
+
+
+def _smtp_send(mail: EmailMessage) -> None:
+    config = current_app.config
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
+        if config["SMTP_USE_TLS"]:
+            smtp.starttls()
+        if config["SMTP_USER"]:
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        smtp.send_message(mail)
+
+
+def send_plain(recipient: str, subject: str, body: str, sender_name: str | None = None) -> None:
+    """Send one plain-text email now through the configured mail server (raises on failure)."""
+    config = current_app.config
+    mail = EmailMessage()
+    mail["Subject"] = subject
+    mail["From"] = f"{sender_name or config['APP_NAME']} <{config['MAIL_FROM']}>"
+    mail["To"] = recipient
+    mail["Date"] = formatdate(localtime=False)
+    mail["Message-ID"] = make_msgid(idstring="gp-system")
+    mail.set_content(body)
+    _smtp_send(mail)
+
+
+def smtp_problem_nl(exc: BaseException) -> str:
+    """A Dutch explanation of why the mail server refused or could not be reached."""
+    config = current_app.config
+    server = f"{config.get('SMTP_HOST')}:{config.get('SMTP_PORT')}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"De mailserver {server} weigert de inloggegevens (SMTP_USER/SMTP_PASSWORD)."
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"De mailserver {server} weigert het adres van de ontvanger."
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return f"De mailserver {server} weigert het afzenderadres (MAIL_FROM)."
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"De mailserver {server} ondersteunt STARTTLS of inloggen niet (SMTP_USE_TLS)."
+    if isinstance(exc, smtplib.SMTPException):
+        return f"De mailserver {server} weigerde de e-mail ({type(exc).__name__})."
+    if isinstance(exc, TimeoutError):
+        return f"De mailserver {server} antwoordt niet (time-out)."
+    if isinstance(exc, OSError):
+        return f"De mailserver {server} is niet bereikbaar (geweigerd of onbekende naam)."
+    return f"De e-mail kon niet worden verstuurd ({type(exc).__name__})."
+
+
+def _claim(message_id: int, attempts: int, now: dt.datetime) -> bool:
+    """Take one message for this run; a concurrent run that lost the race skips it."""
+    result = db.session.execute(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.PENDING,
+            Message.attempts == attempts,
+            or_(Message.next_attempt_on.is_(None), Message.next_attempt_on <= now),
+        )
+        .values(attempts=attempts + 1, next_attempt_on=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def send_pending(now: dt.datetime | None = None) -> dict[str, int]:
+    """The outbox job: send due emails, retry failures with back-off, give up after 24 h."""
+    now = now or utcnow()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    if not smtp_configured():
+        return counts
+    due = db.session.execute(
+        select(Message.id, Message.attempts)
+        .where(
+            Message.status == MessageStatus.PENDING,
+            Message.channel == Channel.EMAIL,
+            or_(Message.next_attempt_on.is_(None), Message.next_attempt_on <= now),
+        )
+        .order_by(Message.id)
+    ).all()
+    db.session.commit()
+    for message_id, attempts in due:
+        if not _claim(message_id, attempts, now):
+            continue
+        message = db.session.get(Message, message_id)
+        try:
+            _smtp_send(_email(message))
+        except (OSError, smtplib.SMTPException) as exc:
+            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if now - message.created_on >= RETRY_FOR:
+                message.status = MessageStatus.FAILED
+                message.next_attempt_on = None
+                _raise_notice(
+                    message.case_id,
+                    f"{message.event.label} per e-mail kon na 24 uur niet worden verzonden.",
+                    now,
+                )
+                counts["failed"] += 1
+            else:
+                message.next_attempt_on = now + backoff(message.attempts)
+                counts["retry"] += 1
+            log.warning("outbox: message %s not sent (%s)", message_id, message.last_error)
+        else:
+            message.status = MessageStatus.SENT
+            message.sent_on = now
+            message.next_attempt_on = None
+            message.last_error = None
+            counts["sent"] += 1
+        db.session.commit()
+    return counts
+
+
+def for_case(case: Case, user: Any = None) -> list[Message]:
+    """Every message of a case, newest first (the case page's outbox)."""
+    stmt = tenancy.scope(select(Message), Message, user).where(Message.case_id == case.id)
+    return list(db.session.scalars(stmt.order_by(Message.created_on.desc(), Message.id.desc())))
+
+
+def unprinted_letters(user: Any = None) -> list[Message]:
+    """Letters waiting for the print batch, in the user's municipalities."""
+    stmt = tenancy.scope(
+        select(Message).where(
+            Message.channel == Channel.LETTER, Message.status == MessageStatus.TO_PRINT
+        ),
+        Message,
+        user,
+    ).order_by(Message.municipality_id, Message.id)
+    return list(db.session.scalars(stmt))
+
+
+def print_batch(message_ids: list[int], user: Any = None) -> bytes:
+    """One PDF with the given unprinted letters of the user's municipalities."""
+    wanted = set(message_ids)
+    letters = [m for m in unprinted_letters(user) if m.id in wanted]
+    if not letters:
+        raise MessagingError("Er zijn geen brieven om te printen.")
+    return documents.merge_pdfs([m.pdf for m in letters if m.pdf])
+
+
+def mark_printed(message_ids: list[int], user: Any = None, now: dt.datetime | None = None) -> int:
+    """Mark letters of the batch as printed; answer how many changed."""
+    now = now or utcnow()
+    scoped = tenancy.scope(select(Message.id), Message, user).where(Message.id.in_(message_ids))
+    result = db.session.execute(
+        update(Message)
+        .where(
+            Message.id.in_(scoped.scalar_subquery()),
+            Message.status == MessageStatus.TO_PRINT,
+        )
+        .values(status=MessageStatus.PRINTED, printed_on=now)
+        .execution_options(synchronize_session=False)
+    )
+    from ..security import audit
+
+    audit.object_changed(
+        "message", ",".join(map(str, sorted(message_ids)))[:60], "printed", commit=False
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def preview_case(municipality: Any) -> Case:
+    """A made-up case (never stored) to show a template with realistic values."""
+    from ...models import Resident
+
+    applicant = Resident(
+        bsn="000000000",
+        initials="J.",
+        prefix="van",
+        surname="Dijk",
+        email="j.vandijk@example.nl",
+        street="Kerkstraat",
+        house_number="12",
+        house_number_suffix="A",
+        postcode="1234 AB",
+        city=municipality.name,
+    )
+    case = Case(
+        kind=CaseKind.APPLICATION,
+        application_number="GV-2026-000123",
+        submitted_on=utcnow(),
+        created_on=utcnow(),
+        contact_preference=ContactPreference.EMAIL,
+        decision_explanation="Uw inkomen ligt onder de grens.",
+        decision_reasons=["INCOME_TOO_HIGH"],
+    )
+    # Plain attribute assignment: the relationships would pull the case into the session.
+    case.__dict__["applicant"] = applicant
+    case.__dict__["municipality"] = municipality
+    return case
+
+
+def preview(
+    template: Template,
+    now: dt.datetime | None = None,
+    link: str | None = None,
+    texts: dict[str, str] | None = None,
+) -> documents.Rendered:
+    """The template rendered against a made-up case: email (HTML and text) and letter PDF.
+
+    `texts` replaces the saved subject and bodies (the unsaved text being edited).
+    """
+    now = now or utcnow()
+    texts = texts or {}
+    subject_text = texts.get("email_subject", template.email_subject)
+    email_text = texts.get("email_body", template.email_body)
+    letter_text = texts.get("letter_body", template.letter_body)
+    case = preview_case(template.municipality)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    context = templating.context_for(
+        case,
+        template.municipality,
+        link=link or f"{base}/inwoner/start/voorbeeld",
+        deadline=(now + dt.timedelta(days=14)).date(),
+        request_description="Een kopie van uw laatste loonstrook.",
+        today=now.date(),
+    )
+    subject = templating.render(subject_text, context).strip()
+    extra = ""
+    if template.event in ATTACH_PDF:
+        from ..cases import decisions
+
+        extra = decisions.preview_mandatory_text(case, template.event)
+    context = {**context, "beschikking": extra}
+
+    def body_of(source: str) -> str:
+        text = templating.render(source, context)
+        return text if not extra or BESCHIKKING.search(source) else f"{text}\n\n{extra}"
+
+    rendered = documents.email(template.municipality, subject, body_of(email_text))
+    rendered.pdf = documents.letter_pdf(
+        template.municipality,
+        letter_address(case),
+        subject,
+        body_of(letter_text),
+        case.number,
+        now.date(),
+    )
+    return rendered

@@ -1,0 +1,1 @@
+"""Security: audit, login guard, two-factor, sessions, passwords, retention."""

@@ -1,0 +1,206 @@
+"""The audit log: one function per audited event, one writer. Never personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, has_request_context, request
+from flask_login import user_logged_out
+
+from ...extensions import db
+from ...models import AuditLog
+from ...roles import current_user
+
+
+def _write(
+    action: str,
+    object_type: str | None = None,
+    object_id: Any = None,
+    result: str = "ok",
+    detail: str | None = None,
+    user: Any = None,
+    commit: bool = True,
+    reading: bool = False,
+) -> AuditLog:
+    """The one writer: append an entry; commit unless it joins the caller's transaction.
+
+    `reading`: the entry records a read, so what the request loaded stays loaded after
+    the commit (expiring it would reload every row of a list page, one query each).
+    """
+    user = user if user is not None else current_user()
+    entry = AuditLog(
+        user_id=getattr(user, "id", None),
+        username=getattr(user, "username", None),
+        organisation_id=getattr(user, "organisation_id", None),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        result=result,
+        detail=detail,
+        ip_address=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(entry)
+    if has_request_context():
+        g.audit_written = True
+    if commit:
+        session = db.session()
+        keep = session.expire_on_commit
+        session.expire_on_commit = keep and not reading
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
+    return entry
+
+
+def request_handled(
+    endpoint: str,
+    method: str,
+    object_type: str,
+    object_id: Any,
+    status: int,
+    result: str,
+    user: Any,
+) -> None:
+    """A request to a personal-data view that wrote no entry of its own (see audit_guard)."""
+    _write(
+        f"http.{method.lower()}",
+        object_type,
+        object_id,
+        result,
+        detail=f"route={endpoint}; status={status}",
+        user=user,
+    )
+
+
+def retention_proposed(run_id: int, count: int, cutoff: Any, user: Any = None) -> None:
+    """A retention report was made (by a Beheerder or the nightly job); nothing removed."""
+    _write(
+        "retention.proposed",
+        "retention_run",
+        run_id,
+        detail=f"zaken={count}; peildatum={cutoff.isoformat()}",
+        user=user,
+        commit=False,
+    )
+
+
+def retention_removed(run_id: int, count: int) -> None:
+    """A Beheerder confirmed a retention report: `count` cases removed."""
+    _write("retention.removed", "retention_run", run_id, detail=f"zaken={count}", commit=False)
+
+
+def login_attempt(user: Any, success: bool) -> None:
+    """A login by form or API, successful or refused (the attempted name is not stored)."""
+    _write("login", "user", getattr(user, "id", None), "ok" if success else "refused", user=user)
+
+
+def login_throttled(user: Any = None) -> None:
+    """A login refused without checking the password: too many failures (name not stored)."""
+    _write("login", "user", getattr(user, "id", None), "throttled", user=user)
+
+
+def second_factor(user: Any, success: bool) -> None:
+    """A second-factor code given at login, accepted or refused."""
+    _write("login.2fa", "user", user.id, "ok" if success else "refused", user=user)
+
+
+def second_factor_enrolled(user: Any) -> None:
+    """A user set up two-factor login."""
+    _write("user.2fa_enrolled", "user", user.id, user=user)
+
+
+def second_factor_removed(by: Any, user: Any) -> None:
+    """A user's second factor was removed (by themselves or by their Beheerder)."""
+    _write("user.2fa_reset", "user", user.id, user=by)
+
+
+def session_ended(user: Any, reason: str) -> None:
+    """A session ended by a timeout or was refused as ended (logouts are written by `logout`)."""
+    _write("session.end", "user", user.id, "refused", detail=f"reden={reason}", user=user)
+
+
+def logout(user: Any) -> None:
+    """A logout."""
+    _write("logout", "user", getattr(user, "id", None), user=user)
+
+
+def case_viewed(case_id: int, channel: str = "scherm") -> None:
+    """Someone looked at a case's personal data."""
+    _write("case.view", "case", case_id, detail=f"kanaal={channel}", reading=True)
+
+
+def delivery_viewed(case_id: int, channel: str = "api") -> None:
+    """Someone looked at the income, assets and debts of a case's household."""
+    _write("delivery.view", "case", case_id, detail=f"kanaal={channel}", reading=True)
+
+
+def advice_viewed(case_id: int, channel: str = "api") -> None:
+    """Someone looked at the advice and its calculation (incomes and assets)."""
+    _write("advice.view", "case", case_id, detail=f"kanaal={channel}", reading=True)
+
+
+def what_if(municipality_id: int, count: int) -> None:
+    """A Beheerder ran a what-if over the open cases of a municipality (nothing changed)."""
+    _write("advice.what_if", "municipality", municipality_id, detail=f"zaken={count}")
+
+
+def case_list_viewed(count: int, channel: str = "scherm") -> None:
+    """Someone listed cases (names and numbers of residents)."""
+    _write("case.list", "case", None, detail=f"kanaal={channel}; rijen={count}", reading=True)
+
+
+def resident_viewed(resident_id: int) -> None:
+    """Someone looked at a resident's personal data."""
+    _write("resident.view", "resident", resident_id, reading=True)
+
+
+def resident_list_viewed(count: int) -> None:
+    """Someone listed residents."""
+    _write("resident.list", "resident", None, detail=f"rijen={count}", reading=True)
+
+
+def bsn_searched(result_count: int) -> None:
+    """A search by BSN; the BSN itself is not stored."""
+    _write("case.search_bsn", "case", None, detail=f"resultaten={result_count}")
+
+
+def export_made(what: str, fmt: str, count: int, filters: str, channel: str = "scherm") -> None:
+    """An export of a list; filters are described by field names only."""
+    _write(
+        "export",
+        what,
+        None,
+        detail=f"formaat={fmt}; rijen={count}; filters={filters or '-'}; kanaal={channel}",
+    )
+
+
+def object_changed(object_type: str, object_id: Any, change: str, commit: bool = True) -> None:
+    """A created, changed or deleted object."""
+    _write(f"{object_type}.{change}", object_type, object_id, commit=commit)
+
+
+def setup_done(municipality_id: int, item: str) -> None:
+    """One item of a municipality's set-up checklist done (joins the caller's commit)."""
+    _write("municipality.setup", "municipality", municipality_id, detail=f"stap={item}",
+           commit=False)  # fmt: skip
+
+
+def password_chosen(user: Any) -> None:
+    """A new user chose their password through their one-time link (joins that commit)."""
+    _write("user.password_chosen", "user", user.id, user=user, commit=False)
+
+
+def access_refused(object_type: str, object_id: Any) -> None:
+    """An attempt to reach an object outside the user's organisation."""
+    _write("access.refused", object_type, object_id, result="refused")
+
+
+def connect_signals(app: Flask) -> None:
+    """Write logouts through Flask-Login's signal (logins go through the security manager)."""
+
+    def _on_logout(sender: Any, user: Any) -> None:
+        if getattr(user, "is_authenticated", False):
+            logout(user)
+
+    user_logged_out.connect(_on_logout, app, weak=False)
