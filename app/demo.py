@@ -35,6 +35,7 @@ from .services.messaging import outbox
 from .services.ockto import deliveries, invitations, sandbox
 from .services.onboarding import checklist
 from .services.onboarding.municipalities import create_municipality
+from .services.unit import Work, transactional
 
 DEMO_PASSWORD = "Demo-Welkom-2026!"  # noqa: S105 - documented demo password
 
@@ -192,7 +193,6 @@ def _user(username: str, first: str, last: str, org: Organisation, role: str) ->
         email=f"{username}@demo.gemeentepolis.nl",
         role=sm.find_role(role),
         password=DEMO_PASSWORD,
-        commit=False,
     )
     user.organisation = org
     return user
@@ -471,12 +471,13 @@ class _Generator:
             clean, errors = deliveries.validate(payload, when)
             if errors:
                 raise RuntimeError(f"demo delivery refused: {errors}")
-            deliveries.accept(clean, payload, when)
+            deliveries.accept(clean, payload, Work(user=None, now=when))
         case.status = final
 
 
+@transactional
 def load(seed: int = 2026, cases: int = 200) -> bool:
-    """Load the demo once; answer False (and change nothing) when data is already there."""
+    """Load the demo once (one unit of work); False (nothing changed) when data is there."""
     if is_loaded():
         return False
     zwolle_org = Organisation(name="Gemeente Zwolle")
@@ -486,7 +487,6 @@ def load(seed: int = 2026, cases: int = 200) -> bool:
         zwolle_org,
         "0193",
         "Zwolle",
-        commit=False,
         check_mode=CheckMode.BEFORE,
         uses_allowlist=True,
         sender_address="Postbus 10007\n8000 GA  Zwolle",
@@ -498,7 +498,6 @@ def load(seed: int = 2026, cases: int = 200) -> bool:
         isd,
         "0534",
         "Hillegom",
-        commit=False,
         check_mode=CheckMode.BEFORE,
         uses_allowlist=False,
         sender_name="ISD Bollenstreek namens gemeente Hillegom",
@@ -510,7 +509,6 @@ def load(seed: int = 2026, cases: int = 200) -> bool:
         isd,
         "0553",
         "Lisse",
-        commit=False,
         check_mode=CheckMode.AFTER,
         uses_allowlist=False,
         sender_name="ISD Bollenstreek namens gemeente Lisse",
@@ -523,7 +521,6 @@ def load(seed: int = 2026, cases: int = 200) -> bool:
         isd,
         "1525",
         "Teylingen",
-        commit=False,
         check_mode=CheckMode.BEFORE,
         uses_allowlist=True,
         module_legitimacy=False,
@@ -566,7 +563,6 @@ def load(seed: int = 2026, cases: int = 200) -> bool:
     }
     db.session.add_all(AllowlistEntry(municipality=zwolle, bsn=b) for b in sorted(allow))
     _link_partner_cases(gen)
-    db.session.commit()
     return True
 
 

@@ -158,9 +158,7 @@ class OrgUserDBModelView(
     def send_link(self, items: Any) -> Any:
         """Email users of the own organisation a fresh one-time link to choose a password."""
         items = self._own_users(items)
-        for item in items:
-            accounts.send_link(item, current_user(), commit=False)
-        self.datamodel.session.commit()
+        accounts.send_links(items, current_user())
         flash(f"Activatielink verstuurd naar {len(items)} gebruiker(s).", "success")
         return redirect(self.get_redirect())
 

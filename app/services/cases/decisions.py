@@ -17,7 +17,7 @@ from typing import Any
 from ...extensions import db
 from ...formatting import amount_nl, date_nl, percentage_nl
 from ...labels import FIELD_LABELS
-from ...models import Case, CaseStatus, Channel, Decision, RejectionReason, TemplateEvent
+from ...models import Case, Channel, Decision, RejectionReason, TemplateEvent
 from ...models.types import utcnow
 from ...roles import current_user
 from .. import tenancy
@@ -25,7 +25,8 @@ from ..errors import Conflict, Forbidden, ValidationError
 from ..messaging import outbox, templating
 from ..onboarding import municipalities
 from ..security import audit
-from . import records, workflow
+from ..unit import unit_of_work
+from . import workflow
 
 DECIDABLE = {"GRANTED": Decision.GRANTED, "REJECTED": Decision.REJECTED}
 MODULE_OFF = "Deze gemeente heeft de module besluiten niet."
@@ -337,22 +338,19 @@ def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any =
 def decide(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,
            user: Any = None, now: dt.datetime | None = None) -> Case:  # fmt: skip
     """Decide (any open status -> DECIDED) and send the beschikking by email or post."""
-    user, now = user if user is not None else current_user(), now or utcnow()
-    case, chosen, codes, text = _decidable(case_id, decision, reasons, explanation, user)
-    before = case.status
-    workflow.move(case, before, {
-        "status": CaseStatus.DECIDED, "decision": chosen, "decision_reasons": codes or None,
-        "decision_explanation": text or None, "decided_on": now,
-        "decided_by_id": getattr(user, "id", None), "previous_status": None,
-        "hold_reason": None, "hold_until": None,
-    }, now)  # fmt: skip
-    message = outbox.queue(
-        case, _event(chosen), now=now, extra=beschikking_block(case, workflow.today(now), user)
-    )
-    how = "per e-mail met de beschikking als bijlage" if message and message.channel == \
-        Channel.EMAIL else "als brief in de printbatch"  # fmt: skip
-    records.add_event(case, "decide", f"Besluit: {chosen.label}; beschikking {how}", before,
-                    CaseStatus.DECIDED, now=now)  # fmt: skip
-    audit.object_changed("case", case.id, f"decide:{chosen.name}", commit=False)
-    db.session.commit()
+    with unit_of_work(user, now) as work:
+        case, chosen, codes, text = _decidable(case_id, decision, reasons, explanation, work.user)
+        channel = outbox.channel_for(case)
+        how = "per e-mail met de beschikking als bijlage" if channel == Channel.EMAIL else \
+            "als brief in de printbatch"  # fmt: skip
+        workflow.transition(case, "decide", work, f"Besluit: {chosen.label}; beschikking {how}",
+                            values={
+            "decision": chosen, "decision_reasons": codes or None,
+            "decision_explanation": text or None, "decided_on": work.now,
+            "decided_by_id": getattr(work.user, "id", None), "previous_status": None,
+        })  # fmt: skip
+        # The beschikking is written from the decided case (decision, reasons, official).
+        extra = beschikking_block(case, workflow.today(work.now), work.user)
+        outbox.queue(case, _event(chosen), now=work.now, extra=extra)
+        audit.object_changed("case", case.id, f"decide:{chosen.name}")
     return case

@@ -27,12 +27,11 @@ from ...models import (
     NoticeKind,
     TemplateEvent,
 )
-from ...models.types import utcnow
-from ...roles import current_user
 from .. import tenancy
 from ..errors import Conflict, ValidationError
 from ..messaging import outbox
 from ..security import audit
+from ..unit import Work, unit_of_work
 from . import records, uploads, workflow
 
 MAX_DESCRIPTION = 5000
@@ -57,51 +56,50 @@ def open_request(case: Case) -> InformationRequest | None:
 def request_info(case_id: int, description: Any, deadline: Any = None, user: Any = None,
                  now: dt.datetime | None = None) -> Case:  # fmt: skip
     """Ask the resident for more information by a deadline (INFO_REQUESTED), with a message."""
-    user, now = user if user is not None else current_user(), now or utcnow()
-    case = tenancy.get_case(case_id, user)
-    text = description.strip() if isinstance(description, str) else ""
-    if not text:
-        raise ValidationError([{"veld": "omschrijving", "melding": "Beschrijf wat u nodig hebt."}])
-    if len(text) > MAX_DESCRIPTION:
-        raise ValidationError(
-            [{"veld": "omschrijving", "melding": f"Maximaal {MAX_DESCRIPTION} tekens."}]
-        )
-    today = workflow.today(now)
-    if deadline in (None, ""):
-        term = today + dt.timedelta(days=case.municipality.info_request_days)
-    else:
-        try:
-            term = (
-                deadline if isinstance(deadline, dt.date) else dt.date.fromisoformat(str(deadline))
-            )
-        except ValueError:
+    with workflow.case_action(case_id, user, now) as (case, work):
+        text = description.strip() if isinstance(description, str) else ""
+        if not text:
             raise ValidationError(
-                [{"veld": "termijn", "melding": "Geef een datum (JJJJ-MM-DD)."}]
-            ) from None
-        if term <= today:
-            raise ValidationError([{"veld": "termijn", "melding": "Kies een datum na vandaag."}])
-    workflow.check(case, "request_info", user)
-    before = case.status
-    workflow.move(case, before, {"status": CaseStatus.INFO_REQUESTED}, now)
-    request_ = InformationRequest(
-        case=case, description=text, deadline=term, token=secrets.token_urlsafe(32),
-        created_on=now, created_by_id=getattr(user, "id", None),
-    )  # fmt: skip
-    db.session.add(request_)
-    db.session.flush()
-    outbox.queue(
-        case,
-        TemplateEvent.INFORMATION_REQUEST,
-        link=upload_link(request_),
-        deadline=term,
-        request_description=text,
-        now=now,
-    )
-    records.add_event(case, "request_info", f"Aanvullende informatie opgevraagd (termijn "
-                    f"{term:%d-%m-%Y})", before, CaseStatus.INFO_REQUESTED, now=now)  # fmt: skip
-    audit.object_changed("case", case.id, "request_info", commit=False)
-    db.session.commit()
+                [{"veld": "omschrijving", "melding": "Beschrijf wat u nodig hebt."}]
+            )
+        if len(text) > MAX_DESCRIPTION:
+            raise ValidationError(
+                [{"veld": "omschrijving", "melding": f"Maximaal {MAX_DESCRIPTION} tekens."}]
+            )
+        term = _term(case, deadline, workflow.today(work.now))
+        workflow.transition(case, "request_info", work, f"Aanvullende informatie opgevraagd "
+                            f"(termijn {term:%d-%m-%Y})")  # fmt: skip
+        request_ = InformationRequest(
+            case=case, description=text, deadline=term, token=secrets.token_urlsafe(32),
+            created_on=work.now, created_by_id=getattr(work.user, "id", None),
+        )  # fmt: skip
+        db.session.add(request_)
+        db.session.flush()
+        outbox.queue(
+            case,
+            TemplateEvent.INFORMATION_REQUEST,
+            link=upload_link(request_),
+            deadline=term,
+            request_description=text,
+            now=work.now,
+        )
+        audit.object_changed("case", case.id, "request_info")
     return case
+
+
+def _term(case: Case, deadline: Any, today: dt.date) -> dt.date:
+    """The deadline given (a date after today), else the municipality's default term."""
+    if deadline in (None, ""):
+        return today + dt.timedelta(days=case.municipality.info_request_days)
+    try:
+        term = deadline if isinstance(deadline, dt.date) else dt.date.fromisoformat(str(deadline))
+    except ValueError:
+        raise ValidationError(
+            [{"veld": "termijn", "melding": "Geef een datum (JJJJ-MM-DD)."}]
+        ) from None
+    if term <= today:
+        raise ValidationError([{"veld": "termijn", "melding": "Kies een datum na vandaag."}])
+    return term
 
 
 def usable(token: str) -> InformationRequest | None:
@@ -155,120 +153,117 @@ def _files_removed_unless_committed(stored: list[Document]) -> Iterator[None]:
     try:
         yield
     except Exception:
-        db.session.rollback()
         for document in stored:
             uploads.remove(document.stored_name)
         raise
 
 
 def _fulfil(case: Case, request_: InformationRequest, how: str, actor: str | None,
-            now: dt.datetime) -> None:  # fmt: skip
+            work: Work) -> None:  # fmt: skip
     """End a request: back to DATA_RECEIVED (also as the target of a running hold)."""
     done = db.session.execute(
         update(InformationRequest)
         .where(InformationRequest.id == request_.id, InformationRequest.fulfilled_on.is_(None))
-        .values(fulfilled_on=now)
+        .values(fulfilled_on=work.now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
         raise Conflict("Dit verzoek is al afgehandeld.")
-    if case.status == CaseStatus.INFO_REQUESTED:
-        workflow.move(case, CaseStatus.INFO_REQUESTED, {"status": CaseStatus.DATA_RECEIVED}, now)
-        records.add_event(case, "info_received", how, CaseStatus.INFO_REQUESTED,
-                        CaseStatus.DATA_RECEIVED, actor=actor, now=now)  # fmt: skip
+    if workflow.applies(case, "info_received"):
+        workflow.transition(case, "info_received", work, how, actor=actor)
     else:
-        if case.status == CaseStatus.ON_HOLD and case.previous_status == CaseStatus.INFO_REQUESTED:
-            case.previous_status = CaseStatus.DATA_RECEIVED
-        records.add_event(case, "info_received", how, actor=actor, now=now)
+        records.add_event(case, "info_received", how, actor=actor, now=work.now)
 
 
 def resident_upload(token: str, files: list[tuple[str | None, bytes]],
                     now: dt.datetime | None = None) -> InformationRequest:  # fmt: skip
     """The resident's upload: store the files, end the request, notify the caseworker."""
-    now = now or utcnow()
-    request_ = usable(token)
-    if request_ is None:
-        raise tenancy.NotFound()
-    case = request_.case
-    stored = _store_documents(case, request_, files, True, None, now)
-    with _files_removed_unless_committed(stored):
+    stored: list[Document] = []
+    with _files_removed_unless_committed(stored), unit_of_work(now=now, system=True) as work:
+        request_ = usable(token)
+        if request_ is None:
+            raise tenancy.NotFound()
+        case = request_.case
+        stored += _store_documents(case, request_, files, True, None, work.now)
         _fulfil(case, request_, f"{len(stored)} document(en) geüpload door de inwoner",
-                "inwoner", now)  # fmt: skip
+                "inwoner", work)  # fmt: skip
         db.session.add(
-            Notice(case=case, kind=NoticeKind.DOCUMENTS_RECEIVED, created_on=now,
+            Notice(case=case, kind=NoticeKind.DOCUMENTS_RECEIVED, created_on=work.now,
                    message=f"De inwoner heeft {len(stored)} document(en) geüpload.")
         )  # fmt: skip
-        db.session.commit()
     return request_
 
 
 def add_documents(case_id: int, files: list[tuple[str | None, bytes]], by_post: bool,
                   user: Any = None, now: dt.datetime | None = None) -> list[Document]:  # fmt: skip
     """A caseworker adds documents; `by_post` registers a paper answer and ends the request."""
-    user, now = user if user is not None else current_user(), now or utcnow()
-    case = tenancy.get_case(case_id, user)
-    if case.status in (CaseStatus.DECIDED, CaseStatus.ABORTED):
-        raise Conflict(f"Een zaak met status '{case.status.label}' kan niet meer worden gewijzigd.")
-    request_ = open_request(case) if by_post else None
-    if by_post and request_ is None:
-        raise Conflict("Er staat geen verzoek om aanvullende informatie open.")
-    stored = _store_documents(case, request_, files, False, user, now)
-    with _files_removed_unless_committed(stored):
+    stored: list[Document] = []
+    with (
+        _files_removed_unless_committed(stored),
+        workflow.case_action(case_id, user, now) as (case, work),
+    ):
+        if case.status in (CaseStatus.DECIDED, CaseStatus.ABORTED):
+            raise Conflict(
+                f"Een zaak met status '{case.status.label}' kan niet meer worden gewijzigd."
+            )
+        request_ = open_request(case) if by_post else None
+        if by_post and request_ is None:
+            raise Conflict("Er staat geen verzoek om aanvullende informatie open.")
+        stored += _store_documents(case, request_, files, False, work.user, work.now)
         if request_ is not None:
             _fulfil(case, request_, f"{len(stored)} document(en) per post ontvangen en "
-                    "geregistreerd", None, now)  # fmt: skip
+                    "geregistreerd", None, work)  # fmt: skip
         else:
-            records.add_event(case, "document", f"{len(stored)} document(en) toegevoegd", now=now)
-        audit.object_changed("case", case.id, "documents_added", commit=False)
-        db.session.commit()
+            records.add_event(case, "document", f"{len(stored)} document(en) toegevoegd",
+                              now=work.now)  # fmt: skip
+        audit.object_changed("case", case.id, "documents_added")
     return stored
 
 
 def document_for_download(document_id: int, user: Any = None) -> tuple[Document, bytes]:
     """A document of the user's organisation with its content; audited."""
-    user = user if user is not None else current_user()
-    document = db.session.scalar(
-        tenancy.scope(select(Document).where(Document.id == document_id), Document, user)
-    )
-    if document is None:
-        raise tenancy.NotFound()
-    try:
-        data = uploads.read(document.stored_name)
-    except FileNotFoundError:
-        raise tenancy.NotFound() from None
-    audit.object_changed("document", document.id, f"download:case={document.case_id}")
+    with unit_of_work(user, keep_loaded=True) as work:
+        document = db.session.scalar(
+            tenancy.scope(select(Document).where(Document.id == document_id), Document, work.user)
+        )
+        if document is None:
+            raise tenancy.NotFound()
+        try:
+            data = uploads.read(document.stored_name)
+        except FileNotFoundError:
+            raise tenancy.NotFound() from None
+        audit.object_changed("document", document.id, f"download:case={document.case_id}")
     return document, data
 
 
 def expire_deadlines(now: dt.datetime | None = None) -> int:
     """Raise one notice per request whose deadline has passed (the daily job)."""
-    now = now or utcnow()
-    today = workflow.today(now)
-    due = db.session.scalars(
-        select(InformationRequest).where(
-            InformationRequest.fulfilled_on.is_(None),
-            InformationRequest.expired_notice_on.is_(None),
-            InformationRequest.deadline < today,
-        )
-    ).all()
-    raised = 0
-    for request_ in due:
-        if request_.case.status in (CaseStatus.DECIDED, CaseStatus.ABORTED):
-            continue
-        claimed = db.session.execute(
-            update(InformationRequest)
-            .where(InformationRequest.id == request_.id,
-                   InformationRequest.expired_notice_on.is_(None))
-            .values(expired_notice_on=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount  # fmt: skip
-        if claimed != 1:
-            continue
-        db.session.add(
-            Notice(case_id=request_.case_id, kind=NoticeKind.DEADLINE_EXPIRED, created_on=now,
-                   message=f"De termijn voor aanvullende informatie is op "
-                           f"{request_.deadline:%d-%m-%Y} verstreken.")
-        )  # fmt: skip
-        raised += 1
-    db.session.commit()
+    with unit_of_work(now=now, system=True) as work:
+        due = db.session.scalars(
+            select(InformationRequest).where(
+                InformationRequest.fulfilled_on.is_(None),
+                InformationRequest.expired_notice_on.is_(None),
+                InformationRequest.deadline < workflow.today(work.now),
+            )
+        ).all()
+        raised = 0
+        for request_ in due:
+            if request_.case.status in (CaseStatus.DECIDED, CaseStatus.ABORTED):
+                continue
+            claimed = db.session.execute(
+                update(InformationRequest)
+                .where(InformationRequest.id == request_.id,
+                       InformationRequest.expired_notice_on.is_(None))
+                .values(expired_notice_on=work.now)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # fmt: skip
+            if claimed != 1:
+                continue
+            db.session.add(
+                Notice(case_id=request_.case_id, kind=NoticeKind.DEADLINE_EXPIRED,
+                       created_on=work.now,
+                       message=f"De termijn voor aanvullende informatie is op "
+                               f"{request_.deadline:%d-%m-%Y} verstreken.")
+            )  # fmt: skip
+            raised += 1
     return raised

@@ -5,36 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Case, CaseEvent, CaseKind, CaseStatus, ContactPreference, ImportRecord
-from ...models.types import utcnow
 from ...roles import current_user
 from .. import tenancy
-from ..errors import Refused
+from ..errors import Conflict, Refused
 from ..ockto import invitations
 from ..security import audit
-from . import records
+from ..unit import Work, unit_of_work
+from . import workflow
 
 
-def _invite(case: Case, now: dt.datetime) -> bool:
+def _invite(case: Case, work: Work) -> bool:
     """Move one case NEW → INVITED (conditionally, so a parallel start cannot double it)."""
     if case.kind != CaseKind.REASSESSMENT or not case.municipality.module_ockto:
         return False
-    moved = db.session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.status == CaseStatus.NEW)
-        .values(status=CaseStatus.INVITED, changed_on=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        return False
-    db.session.refresh(case)
-    invitations.issue(case, now=now)
-    records.add_event(
-        case, "invite", "Uitnodiging Ockto verzonden", CaseStatus.NEW, CaseStatus.INVITED
-    )
+    try:
+        workflow.transition(case, "invite", work, "Uitnodiging Ockto verzonden")
+    except Conflict:
+        return False  # no longer NEW: invited meanwhile, or another status
+    invitations.issue(case, now=work.now)
     return True
 
 
@@ -109,16 +101,15 @@ def start(
     Answers {"uitgenodigd": n, "geweigerd": m}; cases in another status (or another
     kind) are refused and counted, never changed.
     """
-    now = now or utcnow()
-    user = user if user is not None else current_user()
-    stmt = _selection(case_ids, cbs_code, import_id, user)
-    selected = list(db.session.scalars(tenancy.scope(stmt, Case, user).order_by(Case.id)))
-    invited = sum(1 for case in selected if _invite(case, now))
-    refused = len(selected) - invited
-    if case_ids is not None:
-        refused += len(set(case_ids) - {c.id for c in selected})
-    audit.object_changed("case", None, f"start_reassessment:{invited}", commit=False)
-    db.session.commit()
+    with unit_of_work(user, now) as work:
+        stmt = _selection(case_ids, cbs_code, import_id, work.user)
+        scoped = tenancy.scope(stmt, Case, work.user).order_by(Case.id)
+        selected = list(db.session.scalars(scoped))
+        invited = sum(1 for case in selected if _invite(case, work))
+        refused = len(selected) - invited
+        if case_ids is not None:
+            refused += len(set(case_ids) - {c.id for c in selected})
+        audit.object_changed("case", None, f"start_reassessment:{invited}")
     return {"uitgenodigd": invited, "geweigerd": refused}
 
 
@@ -131,12 +122,13 @@ class InviteRefused(Refused):
 
 def invite_case(case_id: int, user: Any = None, now: dt.datetime | None = None) -> Case:
     """Invite one NEW reassessment (the API's case action); refuse with 403/409 otherwise."""
-    case = tenancy.get_case(case_id, user)
-    if not case.municipality.module_ockto:
-        raise InviteRefused(403, "De module Ockto staat voor deze gemeente uit.")
-    counts = start(case_ids=[case_id], user=user, now=now)
-    if counts["uitgenodigd"] != 1:
-        raise InviteRefused(
-            409, "Alleen een nieuw heronderzoek (status Nieuw) kan worden uitgenodigd."
-        )
+    with unit_of_work(user, now) as work:  # a refusal leaves not even the audit entry
+        case = tenancy.get_case(case_id, work.user)
+        if not case.municipality.module_ockto:
+            raise InviteRefused(403, "De module Ockto staat voor deze gemeente uit.")
+        counts = start(case_ids=[case_id], user=work.user, now=work.now)
+        if counts["uitgenodigd"] != 1:
+            raise InviteRefused(
+                409, "Alleen een nieuw heronderzoek (status Nieuw) kan worden uitgenodigd."
+            )
     return tenancy.get_case(case_id, user)

@@ -33,6 +33,7 @@ from ...roles import current_user
 from .. import bsn, tenancy
 from ..errors import ValidationError
 from ..security import audit
+from ..unit import transactional
 
 
 @dataclass
@@ -156,6 +157,7 @@ def add_event(
     return event
 
 
+@transactional
 def add_memo(case_id: int, text: str, user: Any = None) -> Memo:
     """Add a caseworker's memo to a case of the user's organisation."""
     text = (text or "").strip()
@@ -171,8 +173,7 @@ def add_memo(case_id: int, text: str, user: Any = None) -> Memo:
     db.session.add(memo)
     add_event(case, "memo", "Memo toegevoegd")
     db.session.flush()
-    audit.object_changed("memo", memo.id, "create", commit=False)
-    db.session.commit()
+    audit.object_changed("memo", memo.id, "create")
     return memo
 
 

@@ -1,12 +1,18 @@
-"""The case's state machine (DESIGN.md 4.2): one transition table and the actions on it.
+"""The case's state machine (DESIGN.md 4.2): the one owner of every status change.
 
-Every action checks the table, then moves the status with a conditional UPDATE on
-the status it read, so two concurrent actions on one case cannot both succeed.
+`TRANSITIONS` lists every way a case's status can change — the caseworker's actions
+on the case page and the system's (an invitation, a delivery, documents received, an
+automatic decision, a hold that ends). `transition()` is the only code that writes a
+case's status: it checks the table, then moves the status with a conditional UPDATE
+on the status it read, so two concurrent changes of one case cannot both succeed.
+A structure test (tests/test_structure.py) fails if any other module writes it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,40 +21,60 @@ from sqlalchemy import select, update
 from ...extensions import db
 from ...formatting import AMSTERDAM
 from ...models import OPEN_STATUSES, Case, CaseStatus, Notice
-from ...models.types import utcnow
-from ...roles import ROLE_BEHEERDER, current_user, is_platform_admin, role_names
+from ...roles import ROLE_BEHEERDER, is_platform_admin, role_names
 from .. import tenancy
-from ..errors import Conflict, Forbidden, ValidationError
+from ..errors import Conflict, Forbidden, Refused, ValidationError
 from ..security import audit
-from . import reassessments, records
+from ..unit import Work, unit_of_work
+from . import records
 
 MAX_REASON = 2000
+S = CaseStatus
 
 
 @dataclass(frozen=True)
 class Transition:
-    """An action: the statuses it may start from and where it leads (None: back)."""
+    """A status change: where it may start, where it leads, who may make it.
+
+    `target` None: back to the status the case had before (a hold or an abort ends).
+    `system`: made by the product itself, never a button on the case page.
+    `follows_hold`: when it happens while the case is on hold, the hold returns to
+    `target` instead of to where it came from (data arriving during a hold).
+    """
 
     label: str
     sources: frozenset[CaseStatus]
     target: CaseStatus | None
     beheerder_only: bool = False
+    system: bool = False
+    follows_hold: bool = False
+
+
+def _from(*statuses: CaseStatus) -> frozenset[CaseStatus]:
+    return frozenset(statuses)
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "hold": Transition("In afwachting zetten", OPEN_STATUSES - {CaseStatus.ON_HOLD},
-                       CaseStatus.ON_HOLD),
-    "release": Transition("Vrijgeven", frozenset({CaseStatus.ON_HOLD}), None),
-    "abort": Transition("Afbreken", OPEN_STATUSES, CaseStatus.ABORTED),
-    "restore": Transition("Herstellen", frozenset({CaseStatus.ABORTED}), None,
-                          beheerder_only=True),
-    "request_info": Transition(
-        "Aanvullende informatie opvragen",
-        frozenset({CaseStatus.NEW, CaseStatus.INVITED, CaseStatus.DATA_RECEIVED}),
-        CaseStatus.INFO_REQUESTED,
-    ),
-    "decide": Transition("Besluiten", OPEN_STATUSES, CaseStatus.DECIDED),
+    # The caseworker's actions (the case page, the REST API, bulk actions).
+    "hold": Transition("In afwachting zetten", OPEN_STATUSES - {S.ON_HOLD}, S.ON_HOLD),
+    "release": Transition("Vrijgeven", _from(S.ON_HOLD), None),
+    "abort": Transition("Afbreken", OPEN_STATUSES, S.ABORTED),
+    "restore": Transition("Herstellen", _from(S.ABORTED), None, beheerder_only=True),
+    "request_info": Transition("Aanvullende informatie opvragen",
+                               _from(S.NEW, S.INVITED, S.DATA_RECEIVED), S.INFO_REQUESTED),
+    "decide": Transition("Besluiten", OPEN_STATUSES, S.DECIDED),
+    # The system's: an invitation sent, data or documents in, the policy, the clock.
+    "invite": Transition("Uitnodigen", _from(S.NEW), S.INVITED, system=True),
+    "data_received": Transition("Gegevens ontvangen", _from(S.NEW, S.INVITED, S.INFO_REQUESTED),
+                                S.DATA_RECEIVED, system=True, follows_hold=True),
+    "info_received": Transition("Informatie ontvangen", _from(S.INFO_REQUESTED),
+                                S.DATA_RECEIVED, system=True, follows_hold=True),
+    "auto_decide": Transition("Automatisch besluiten", _from(S.NEW), S.DECIDED, system=True),
+    "hold_expired": Transition("Wachttijd verstreken", _from(S.ON_HOLD), None, system=True),
 }  # fmt: skip
+
+# What a status change clears or keeps besides the status, per target.
+_LEAVING_HOLD = {"previous_status": None, "hold_reason": None, "hold_until": None}
 
 
 def is_beheerder(user: Any) -> bool:
@@ -62,16 +88,29 @@ def refusal(action: str, status: CaseStatus) -> str:
 
 
 def allowed_actions(case: Case, user: Any = None) -> list[str]:
-    """The actions this case's status and this user's role allow now (for the buttons)."""
+    """The caseworker actions this case's status and this user's role allow now (buttons)."""
+    from ...roles import current_user
+
     user = user if user is not None else current_user()
     return [
         name
         for name, t in TRANSITIONS.items()
-        if case.status in t.sources and (not t.beheerder_only or is_beheerder(user))
+        if not t.system
+        and case.status in t.sources
+        and (not t.beheerder_only or is_beheerder(user))
     ]
 
 
+def applies(case: Case, action: str) -> bool:
+    """Whether a system transition applies to the case now (also to the return of a hold)."""
+    t = TRANSITIONS[action]
+    if case.status in t.sources:
+        return True
+    return t.follows_hold and case.status == S.ON_HOLD and case.previous_status in t.sources
+
+
 def check(case: Case, action: str, user: Any) -> Transition:
+    """Refuse (403/409, in Dutch) an action this user or this status does not allow."""
     transition = TRANSITIONS[action]
     if transition.beheerder_only and not is_beheerder(user):
         raise Forbidden(f"Alleen een beheerder mag '{transition.label.lower()}'.")
@@ -82,6 +121,7 @@ def check(case: Case, action: str, user: Any) -> Transition:
 
 def move(case: Case, before: CaseStatus, values: dict[str, Any], now: dt.datetime) -> None:
     """The conditional UPDATE: only if the status is still the one we read."""
+    db.session.flush()  # pending changes of the case first: the refresh below reloads it
     moved = db.session.execute(
         update(Case)
         .where(Case.id == case.id, Case.status == before)
@@ -89,9 +129,53 @@ def move(case: Case, before: CaseStatus, values: dict[str, Any], now: dt.datetim
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
-        db.session.rollback()
         raise Conflict("De zaak is intussen door iemand anders gewijzigd. Laad de zaak opnieuw.")
     db.session.refresh(case)
+
+
+def transition(
+    case: Case, action: str, work: Work, description: str, *, values: dict[str, Any] | None = None,
+    actor: str | None = None, event: str | None = None,
+) -> CaseStatus:  # fmt: skip
+    """Make one status change of the table and put it on the timeline; answers the target.
+
+    A system transition that finds the case on hold with a status it starts from moves
+    the hold's return status instead (the case stays on hold); from any other status it
+    refuses with 409 like every action.
+    """
+    t = TRANSITIONS[action]
+    if t.beheerder_only and not is_beheerder(work.user):
+        raise Forbidden(f"Alleen een beheerder mag '{t.label.lower()}'.")
+    before = case.status
+    if before not in t.sources:
+        if t.follows_hold and before == S.ON_HOLD and case.previous_status in t.sources:
+            case.previous_status = t.target
+            records.add_event(case, event or action, f"{description} (na vrijgeven: "
+                              f"{t.target.label})", actor=actor, now=work.now)  # fmt: skip
+            return before
+        raise Conflict(refusal(action, before))
+    target = t.target or case.previous_status or S.NEW
+    changes = {"status": target, **(values or {})}
+    if before == S.ON_HOLD and target != S.ABORTED:
+        changes = {**_LEAVING_HOLD, **changes}
+    move(case, before, changes, work.now)
+    records.add_event(case, event or action, description, before, target, actor=actor,
+                      now=work.now)  # fmt: skip
+    return target
+
+
+@contextmanager
+def case_action(case_id: int, user: Any = None, now: dt.datetime | None = None,
+                system: bool = False) -> Iterator[tuple[Case, Work]]:  # fmt: skip
+    """One action on one case: loaded through tenancy (the system: by id), one commit."""
+    with unit_of_work(user, now, system=system) as work:
+        if system:
+            case = db.session.get(Case, case_id)
+            if case is None:
+                raise tenancy.NotFound()
+        else:
+            case = tenancy.get_case(case_id, work.user)
+        yield case, work
 
 
 def _reason(value: Any, field: str, what: str) -> str:
@@ -111,95 +195,71 @@ def today(now: dt.datetime) -> dt.date:
 def hold(case_id: int, reason: Any, until: Any = None, user: Any = None,
          now: dt.datetime | None = None) -> Case:  # fmt: skip
     """Put an open case on hold with a reason and an optional end date (ON_HOLD)."""
-    user, now = user if user is not None else current_user(), now or utcnow()
-    case = tenancy.get_case(case_id, user)
-    text = _reason(reason, "reden", "het in afwachting zetten")
-    end = None
-    if until not in (None, ""):
-        try:
-            end = until if isinstance(until, dt.date) else dt.date.fromisoformat(str(until))
-        except ValueError:
-            raise ValidationError(
-                [{"veld": "tot", "melding": "Geef een datum (JJJJ-MM-DD)."}]
-            ) from None
-        if end <= today(now):
-            raise ValidationError([{"veld": "tot", "melding": "Kies een datum na vandaag."}])
-    check(case, "hold", user)
-    before = case.status
-    move(case, before, {"status": CaseStatus.ON_HOLD, "previous_status": before,
-                         "hold_reason": text, "hold_until": end}, now)  # fmt: skip
-    until_text = f" tot {end:%d-%m-%Y}" if end else ""
-    records.add_event(case, "hold", f"In afwachting gezet{until_text}: {text}", before,
-                    CaseStatus.ON_HOLD, now=now)  # fmt: skip
-    audit.object_changed("case", case.id, "hold", commit=False)
-    db.session.commit()
+    with case_action(case_id, user, now) as (case, work):
+        text = _reason(reason, "reden", "het in afwachting zetten")
+        end = None
+        if until not in (None, ""):
+            try:
+                end = until if isinstance(until, dt.date) else dt.date.fromisoformat(str(until))
+            except ValueError:
+                raise ValidationError(
+                    [{"veld": "tot", "melding": "Geef een datum (JJJJ-MM-DD)."}]
+                ) from None
+            if end <= today(work.now):
+                raise ValidationError([{"veld": "tot", "melding": "Kies een datum na vandaag."}])
+        until_text = f" tot {end:%d-%m-%Y}" if end else ""
+        transition(case, "hold", work, f"In afwachting gezet{until_text}: {text}", values={
+            "previous_status": case.status, "hold_reason": text, "hold_until": end})  # fmt: skip
+        audit.object_changed("case", case.id, "hold")
     return case
 
 
-def release(case_id: int, user: Any = None, now: dt.datetime | None = None,
-            actor: str | None = None, why: str = "Vrijgegeven") -> Case:  # fmt: skip
+def release(case_id: int, user: Any = None, now: dt.datetime | None = None) -> Case:
     """End a hold: back to the status the case came from."""
-    user, now = user if user is not None else current_user(), now or utcnow()
-    case = tenancy.get_case(case_id, user) if user is not None else db.session.get(Case, case_id)
-    if case is None:
-        raise tenancy.NotFound()
-    check(case, "release", user)
-    target = case.previous_status or CaseStatus.NEW
-    move(case, CaseStatus.ON_HOLD, {"status": target, "previous_status": None,
-                                     "hold_reason": None, "hold_until": None}, now)  # fmt: skip
-    records.add_event(case, "release", why, CaseStatus.ON_HOLD, target, actor=actor, now=now)
-    audit.object_changed("case", case.id, "release", commit=False)
-    db.session.commit()
+    with case_action(case_id, user, now) as (case, work):
+        transition(case, "release", work, "Vrijgegeven")
+        audit.object_changed("case", case.id, "release")
     return case
 
 
 def abort(case_id: int, reason: Any, user: Any = None, now: dt.datetime | None = None) -> Case:
     """Abort an open case with a reason (ABORTED); a Beheerder can restore it."""
-    user, now = user if user is not None else current_user(), now or utcnow()
-    case = tenancy.get_case(case_id, user)
-    text = _reason(reason, "reden", "het afbreken")
-    check(case, "abort", user)
-    before = case.status
-    # A held case is aborted from where its hold would have returned it.
-    back = case.previous_status if before == CaseStatus.ON_HOLD else before
-    move(case, before, {"status": CaseStatus.ABORTED, "previous_status": back,
-                         "abort_reason": text, "hold_reason": None, "hold_until": None},
-          now)  # fmt: skip
-    records.add_event(case, "abort", f"Afgebroken: {text}", before, CaseStatus.ABORTED, now=now)
-    audit.object_changed("case", case.id, "abort", commit=False)
-    db.session.commit()
+    with case_action(case_id, user, now) as (case, work):
+        text = _reason(reason, "reden", "het afbreken")
+        # A held case is aborted from where its hold would have returned it.
+        back = case.previous_status if case.status == S.ON_HOLD else case.status
+        transition(case, "abort", work, f"Afgebroken: {text}", values={
+            "previous_status": back, "abort_reason": text, "hold_reason": None,
+            "hold_until": None})  # fmt: skip
+        audit.object_changed("case", case.id, "abort")
     return case
 
 
 def restore(case_id: int, user: Any = None, now: dt.datetime | None = None) -> Case:
     """Undo an abort (Beheerder): back to the status before it."""
-    user, now = user if user is not None else current_user(), now or utcnow()
-    case = tenancy.get_case(case_id, user)
-    check(case, "restore", user)
-    target = case.previous_status or CaseStatus.NEW
-    move(case, CaseStatus.ABORTED, {"status": target, "previous_status": None,
-                                     "abort_reason": None}, now)  # fmt: skip
-    records.add_event(case, "restore", "Hersteld na afbreken", CaseStatus.ABORTED, target, now=now)
-    audit.object_changed("case", case.id, "restore", commit=False)
-    db.session.commit()
+    with case_action(case_id, user, now) as (case, work):
+        transition(case, "restore", work, "Hersteld na afbreken",
+                   values={"previous_status": None, "abort_reason": None})  # fmt: skip
+        audit.object_changed("case", case.id, "restore")
     return case
 
 
 def release_due_holds(now: dt.datetime | None = None) -> int:
     """Release every hold whose end date has passed (the daily job); safe to run twice."""
-    now = now or utcnow()
-    due = db.session.scalars(
-        select(Case.id).where(
-            Case.status == CaseStatus.ON_HOLD,
-            Case.hold_until.is_not(None),
-            Case.hold_until < today(now),
-        )
-    ).all()
+    with unit_of_work(now=now, system=True) as work:
+        due = db.session.scalars(
+            select(Case.id).where(
+                Case.status == S.ON_HOLD,
+                Case.hold_until.is_not(None),
+                Case.hold_until < today(work.now),
+            )
+        ).all()
     released = 0
     for case_id in due:
         try:
-            release(case_id, user=None, now=now, actor="systeem",
-                    why="Vrijgegeven: de datum van de wachttijd is verstreken")  # fmt: skip
+            with case_action(case_id, now=work.now, system=True) as (case, each):
+                transition(case, "hold_expired", each, "Vrijgegeven: de datum van de wachttijd "
+                           "is verstreken", actor="systeem", event="release")  # fmt: skip
             released += 1
         except Conflict:
             continue  # released or changed meanwhile by someone else
@@ -209,28 +269,30 @@ def release_due_holds(now: dt.datetime | None = None) -> int:
 def resolve_notice(case_id: int, notice_id: int, user: Any = None,
                    now: dt.datetime | None = None) -> Case:  # fmt: skip
     """Mark a notice on a case as handled ("afhandelen"); once only."""
-    user, now = user if user is not None else current_user(), now or utcnow()
-    case = tenancy.get_case(case_id, user)
-    done = db.session.execute(
-        update(Notice)
-        .where(Notice.id == notice_id, Notice.case_id == case.id, Notice.resolved_on.is_(None))
-        .values(resolved_on=now, resolved_by_id=getattr(user, "id", None))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if done != 1:
-        db.session.rollback()
-        raise Conflict("Deze melding is al afgehandeld of bestaat niet.")
-    notice = db.session.get(Notice, notice_id)
-    records.add_event(case, "notice", f"Melding afgehandeld: {notice.kind.label}", now=now)
-    audit.object_changed("case", case.id, f"notice_resolved:{notice_id}", commit=False)
-    db.session.commit()
+    with case_action(case_id, user, now) as (case, work):
+        done = db.session.execute(
+            update(Notice)
+            .where(Notice.id == notice_id, Notice.case_id == case.id,
+                   Notice.resolved_on.is_(None))
+            .values(resolved_on=work.now, resolved_by_id=getattr(work.user, "id", None))
+            .execution_options(synchronize_session=False)
+        ).rowcount  # fmt: skip
+        if done != 1:
+            raise Conflict("Deze melding is al afgehandeld of bestaat niet.")
+        notice = db.session.get(Notice, notice_id)
+        records.add_event(case, "notice", f"Melding afgehandeld: {notice.kind.label}",
+                          now=work.now)  # fmt: skip
+        audit.object_changed("case", case.id, f"notice_resolved:{notice_id}")
     db.session.refresh(case)
     return case
 
 
 def bulk(action: str, case_ids: list[int], user: Any = None, **params: Any) -> dict[str, Any]:
     """Run one action on many cases, each re-checked on its own (organisation, module,
-    status); answers what was done and what was skipped, with the reason per case."""
+    status) and each its own unit of work; answers what was done and what was skipped."""
+    from ...roles import current_user
+    from . import reassessments
+
     user = user if user is not None else current_user()
     if action == "hold":
         _reason(params.get("reden"), "reden", "het in afwachting zetten")
@@ -247,10 +309,8 @@ def bulk(action: str, case_ids: list[int], user: Any = None, **params: Any) -> d
             done.append(case_id)
         except tenancy.NotFound:
             skipped.append({"id": case_id, "reden": "Zaak niet gevonden."})
-        except (Conflict, Forbidden) as exc:
-            skipped.append({"id": case_id, "reden": exc.message})
-        except reassessments.InviteRefused as exc:
-            skipped.append({"id": case_id, "reden": exc.message})
         except ValidationError as exc:
             skipped.append({"id": case_id, "reden": str(exc)})
+        except Refused as exc:  # a status, a role or a module refused this one case
+            skipped.append({"id": case_id, "reden": exc.message})
     return {"gedaan": done, "overgeslagen": skipped}

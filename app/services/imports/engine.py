@@ -37,6 +37,7 @@ from ...models import (
 from ...models.types import utcnow
 from .. import tenancy
 from ..security import audit
+from ..unit import transactional, unit_of_work
 from . import progress, storage
 from .outcomes import RowOutcome, Summary
 from .reader import FileRefusedError, Table, cell_text, header_key
@@ -357,6 +358,7 @@ def _finish_summary(record: ImportRecord, summary: Summary) -> None:
     record.refused_rows = summary.refused_rows[:KEPT_REFUSED_ROWS]
 
 
+@transactional
 def preview(record: ImportRecord) -> Summary:
     """Validate every row and record the counts; nothing else is written."""
     summary, rows = evaluate(
@@ -367,7 +369,6 @@ def preview(record: ImportRecord) -> Summary:
     record = db.session.get(ImportRecord, record.id)
     _finish_summary(record, summary)
     record.status = ImportStatus.PREVIEWED
-    db.session.commit()
     return summary
 
 
@@ -403,7 +404,7 @@ def confirm(
                 db.session.expunge(obj)
         batch.clear()
 
-    try:
+    with unit_of_work(now=now, system=True):  # on any failure nothing is written
         for row in rows:
             if fail_at is not None and row.line == fail_at:
                 raise RuntimeError(f"injected failure at line {fail_at}")
@@ -446,13 +447,7 @@ def confirm(
         _finish_summary(record, summary)
         record.status = ImportStatus.DONE
         record.confirmed_on = now
-        audit.object_changed(
-            "import", record.id, f"{record.kind.name.lower()}.confirm", commit=False
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        audit.object_changed("import", record.id, f"{record.kind.name.lower()}.confirm")
     return summary
 
 
@@ -496,6 +491,7 @@ def _error_text(errors: list[dict[str, str]]) -> str:
 # --- entry points ----------------------------------------------------------------------
 
 
+@transactional
 def start(
     kind: ImportKind,
     cbs_code: str,
@@ -526,26 +522,26 @@ def start(
         created_by_id=getattr(user, "id", None),
     )
     db.session.add(record)
-    audit.object_changed("import", None, f"{kind.name.lower()}.upload", commit=False)
-    db.session.commit()
+    audit.object_changed("import", None, f"{kind.name.lower()}.upload")
     return record
 
 
+@transactional
 def refuse(record: ImportRecord, exc: FileRefusedError) -> None:
     """Mark an import whose file was refused, and drop the file."""
     record.status = ImportStatus.REFUSED
     record.message = exc.message
     storage.drop_file(record)
-    db.session.commit()
 
 
+@transactional
 def discard(record: ImportRecord) -> None:
     """Remove an import that must leave no trace (a refused or dry-run API request)."""
     storage.drop_file(record)
     db.session.delete(record)
-    db.session.commit()
 
 
+@transactional
 def begin_confirm(record: ImportRecord) -> bool:
     """Move a previewed import to IMPORTING (conditionally: a double click confirms once)."""
     moved = db.session.execute(
@@ -554,7 +550,6 @@ def begin_confirm(record: ImportRecord) -> bool:
         .values(status=ImportStatus.IMPORTING)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return moved == 1
 
 
@@ -580,20 +575,19 @@ def run_confirm(
     record.confirmed_by_id = user_id
     summary = None
     try:
-        summary = confirm(record, fail_at=fail_at)
-        record = db.session.get(ImportRecord, record_id)
-        storage.drop_file(record)
-        db.session.commit()
+        with unit_of_work(system=True):
+            summary = confirm(record, fail_at=fail_at)
+            record = db.session.get(ImportRecord, record_id)
+            storage.drop_file(record)
     except FileRefusedError as exc:
         db.session.rollback()
         refuse(db.session.get(ImportRecord, record_id), exc)
     except Exception:
         log.exception("import %s failed", record_id)
-        db.session.rollback()
-        record = db.session.get(ImportRecord, record_id)
-        record.status = ImportStatus.FAILED
-        record.message = "De import is mislukt; er is niets opgeslagen. Probeer het opnieuw."
-        db.session.commit()
+        with unit_of_work(system=True):  # the failed unit rolled back; only this is stored
+            record = db.session.get(ImportRecord, record_id)
+            record.status = ImportStatus.FAILED
+            record.message = "De import is mislukt; er is niets opgeslagen. Probeer het opnieuw."
     finally:
         progress.clear(record_id)
     return db.session.get(ImportRecord, record_id), summary

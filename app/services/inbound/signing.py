@@ -14,6 +14,7 @@ from flask import current_app
 
 from ...extensions import db
 from ...models import RefusedRequest
+from ..unit import transactional
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def reference_of(payload: Any, key: str) -> str | None:
     return value[:64] if isinstance(value, str) else None
 
 
+@transactional
 def log_refusal(
     endpoint: str,
     refused: RequestRefused,
@@ -101,7 +103,6 @@ def log_refusal(
     if refused.status in (401, 503):
         log.warning("%s refused with %s: %s", endpoint, refused.status, reason)
         return
-    db.session.rollback()
     db.session.add(
         RefusedRequest(
             endpoint=endpoint,
@@ -111,4 +112,3 @@ def log_refusal(
             municipality_id=municipality_id,
         )
     )
-    db.session.commit()

@@ -11,6 +11,7 @@ from ...models import AllowlistEntry, ImportKind, ImportRecord, ImportStatus, Mu
 from .. import bsn, tenancy
 from ..imports import storage
 from ..security import audit
+from ..unit import transactional
 
 
 def is_listed(municipality: Municipality, number: str) -> bool:
@@ -66,9 +67,9 @@ def last_import(municipality: Municipality) -> ImportRecord | None:
     )
 
 
+@transactional
 def cancel_import(record: ImportRecord) -> None:
     """Abandon a previewed import: nothing is written and the upload is deleted."""
     if record.status in (ImportStatus.PREVIEWED, ImportStatus.REFUSED):
         record.status = ImportStatus.CANCELLED
         storage.drop_file(record)
-        db.session.commit()

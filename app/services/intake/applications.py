@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import (
@@ -24,12 +23,13 @@ from ...models import (
     Resident,
     TemplateEvent,
 )
-from ...models.types import utcnow
-from ..cases import records
-from ..inbound.signing import RequestRefused, log_refusal, parse_json, reference_of, verify
+from ..cases import records, workflow
+from ..inbound import webhook
+from ..inbound.signing import RequestRefused
 from ..inbound.validation import Checker
 from ..messaging import outbox
 from ..ockto import invitations
+from ..unit import Work, unit_of_work
 
 ENDPOINT = "intake"
 _CBS = re.compile(r"^\d{4}$")
@@ -158,21 +158,20 @@ def _resident(municipality: Municipality, person: dict[str, Any]) -> Resident:
     return resident
 
 
-def apply_policy(case: Case, now: dt.datetime) -> None:
+def apply_policy(case: Case, work: Work) -> None:
     """DESIGN.md 5.1: allowlist, check before or after; without the ockto module: stays NEW."""
     municipality = case.municipality
-    outbox.queue(case, TemplateEvent.CONFIRMATION, now=now)
-    records.add_event(
-        case, "confirmation", "Bevestiging van de aanvraag verzonden", actor="systeem"
-    )
+    outbox.queue(case, TemplateEvent.CONFIRMATION, now=work.now)
+    records.add_event(case, "confirmation", "Bevestiging van de aanvraag verzonden",
+                      actor="systeem", now=work.now)  # fmt: skip
     if not municipality.module_ockto:
         records.add_event(
             case, "manual", "Geen module Ockto: de aanvraag wacht op handmatige behandeling",
-            actor="systeem",
+            actor="systeem", now=work.now,
         )  # fmt: skip
         return
     if municipality.check_mode == CheckMode.AFTER:
-        _decide(case, Decision.GRANTED_UNCHECKED, now)
+        _decide(case, Decision.GRANTED_UNCHECKED, work)
         return
     on_list = municipality.uses_allowlist and db.session.scalar(
         select(AllowlistEntry.id).where(
@@ -181,23 +180,16 @@ def apply_policy(case: Case, now: dt.datetime) -> None:
         )
     )
     if on_list:
-        _decide(case, Decision.GRANTED_ALLOWLIST, now)
+        _decide(case, Decision.GRANTED_ALLOWLIST, work)
         return
-    invitations.issue(case, now=now)
-    case.status = CaseStatus.INVITED
-    records.add_event(
-        case, "invite", "Uitnodiging Ockto verzonden", CaseStatus.NEW, CaseStatus.INVITED,
-        actor="systeem",
-    )  # fmt: skip
+    workflow.transition(case, "invite", work, "Uitnodiging Ockto verzonden", actor="systeem")
+    invitations.issue(case, now=work.now)
 
 
-def _decide(case: Case, decision: Decision, now: dt.datetime) -> None:
-    case.status = CaseStatus.DECIDED
-    case.decision = decision
-    case.decided_on = now
-    records.add_event(
-        case, "decide", f"Besluit: {decision.label}", CaseStatus.NEW, CaseStatus.DECIDED,
-        actor="systeem",
+def _decide(case: Case, decision: Decision, work: Work) -> None:
+    workflow.transition(
+        case, "auto_decide", work, f"Besluit: {decision.label}", actor="systeem", event="decide",
+        values={"decision": decision, "decided_on": work.now},
     )  # fmt: skip
 
 
@@ -226,7 +218,7 @@ def _existing(application_number: str, digest: str) -> tuple[int, dict[str, Any]
     return 200, case.intake_answer
 
 
-def _create(clean: dict[str, Any], digest: str, now: dt.datetime) -> tuple[int, dict[str, Any]]:
+def _create(clean: dict[str, Any], digest: str, work: Work) -> tuple[int, dict[str, Any]]:
     municipality = clean["municipality"]
     applicant = _resident(municipality, clean["applicant"])
     partner = _resident(municipality, clean["partner"]) if clean["partner"] else None
@@ -247,17 +239,17 @@ def _create(clean: dict[str, Any], digest: str, now: dt.datetime) -> tuple[int, 
         insurer=insurance.get("insurer"),
         insurance_package=insurance.get("package"),
         insurance_start=insurance.get("start"),
-        created_on=now,
-        changed_on=now,
+        created_on=work.now,
+        changed_on=work.now,
     )
     db.session.add(case)
     db.session.flush()  # the unique application number decides here who was first
     records.add_event(
-        case, "create", "Aanvraag ontvangen", None, CaseStatus.NEW, actor="aanvraagsite"
-    )
-    apply_policy(case, now)
+        case, "create", "Aanvraag ontvangen", None, CaseStatus.NEW, actor="aanvraagsite",
+        now=work.now,
+    )  # fmt: skip
+    apply_policy(case, work)
     case.intake_answer = _answer(case)
-    db.session.commit()
     return 201, case.intake_answer
 
 
@@ -265,31 +257,19 @@ def receive(
     raw_body: bytes, signature: str | None, now: dt.datetime | None = None
 ) -> tuple[int, dict[str, Any]]:
     """Handle one POST of the application site: (HTTP status, JSON body)."""
-    now = now or utcnow()
-    reference = None
-    municipality_id = None
-    try:
-        verify("INTAKE_HMAC_SECRET", signature, raw_body)
-        payload = parse_json(raw_body)
-        reference = reference_of(payload, "aanvraagnummer")
-        clean, errors = validate(payload)
+
+    def attempt(post: webhook.Post) -> tuple[int, dict[str, Any]]:
+        clean, errors = validate(post.payload)
         if clean.get("municipality") is not None:
-            municipality_id = clean["municipality"].id
+            post.municipality_id = clean["municipality"].id
         if errors:
             raise RequestRefused(422, errors)
-        digest = body_hash(payload)
-        for _attempt in range(3):
-            found = _existing(clean["application_number"], digest)
-            if found:
-                return found
-            try:
-                return _create(clean, digest, now)
-            except IntegrityError:
-                # A concurrent retry stored the same application (or resident) first.
-                db.session.rollback()
-                clean, _ = validate(payload)
-        raise RuntimeError("application could not be stored after three attempts")
-    except RequestRefused as refused:
-        db.session.rollback()
-        log_refusal(ENDPOINT, refused, reference, municipality_id)
-        return refused.status, {"fouten": refused.errors}
+        digest = body_hash(post.payload)
+        found = _existing(clean["application_number"], digest)
+        if found:
+            return found
+        with unit_of_work(now=now, system=True) as work:
+            return _create(clean, digest, work)
+
+    return webhook.receive(ENDPOINT, "INTAKE_HMAC_SECRET", "aanvraagnummer", raw_body,
+                           signature, attempt)  # fmt: skip

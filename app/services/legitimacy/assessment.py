@@ -39,6 +39,7 @@ from ...models.types import utcnow
 from ..errors import Forbidden, ValidationError
 from ..onboarding import municipalities
 from ..security import audit
+from ..unit import transactional
 from . import advice as engine
 
 AOW_TABLE = Path(__file__).resolve().parents[2] / "data" / "aow_ages.csv"
@@ -305,7 +306,8 @@ def _open_cases(municipality_ids: list[int] | None) -> list[OpenCase]:
     return found
 
 
-def recompute_open(municipality_ids: list[int] | None, reason: str, commit: bool = True) -> int:
+@transactional
+def recompute_open(municipality_ids: list[int] | None, reason: str) -> int:
     """Recompute the advice of every open case with data (decided cases keep theirs).
 
     Runs in one transaction with the caller's change; returns how many cases were
@@ -376,8 +378,6 @@ def recompute_open(municipality_ids: list[int] | None, reason: str, commit: bool
     if events:
         db.session.execute(insert(CaseEvent), events)
     db.session.expire_all()
-    if commit:
-        db.session.commit()
     return len(updates)
 
 
@@ -452,7 +452,7 @@ def save_policy(municipality: Municipality, values: dict[str, Any]) -> int:
     for name in POLICY_FIELDS:
         if name in values:
             setattr(municipality, name, values[name])
-    audit.object_changed("municipality", municipality.id, "policy", commit=False)
+    audit.object_changed("municipality", municipality.id, "policy")
     db.session.flush()
     return recompute_open([municipality.id], "beleid gewijzigd")
 

@@ -19,6 +19,7 @@ from ...roles import current_user, is_platform_admin
 from .. import tenancy
 from ..errors import Forbidden, ValidationError
 from ..security import audit
+from ..unit import transactional
 from . import advice, assessment
 
 _AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
@@ -77,6 +78,7 @@ def guard_national(municipality_id: int | None, user: Any) -> None:
         raise Forbidden("Alleen de platformbeheerder wijzigt landelijke vermogensgrenzen.")
 
 
+@transactional
 def save_asset_limit(data: Any, limit_id: int | None = None, user: Any = None) -> AssetLimit:
     """Create (limit_id None) or change an asset limit; Dutch errors per field."""
     user = user if user is not None else current_user()
@@ -104,13 +106,11 @@ def save_asset_limit(data: Any, limit_id: int | None = None, user: Any = None) -
                 }
             ]
         ) from exc
-    audit.object_changed("asset_limit", limit.id, "update" if limit_id else "create", commit=False)
+    audit.object_changed("asset_limit", limit.id, "update" if limit_id else "create")
     assessment.recompute_open(
         [limit.municipality_id] if limit.municipality_id else None,
         "vermogensgrens gewijzigd",
-        commit=False,
     )
-    db.session.commit()
     return limit
 
 
@@ -123,6 +123,7 @@ def get_asset_limit(limit_id: int, user: Any = None) -> AssetLimit:
     return limit
 
 
+@transactional
 def delete_asset_limit(limit_id: int, user: Any = None) -> None:
     """Delete a municipal override (or, for the Admin, a national row)."""
     user = user if user is not None else current_user()
@@ -130,10 +131,9 @@ def delete_asset_limit(limit_id: int, user: Any = None) -> None:
     guard_national(limit.municipality_id, user)
     scope = [limit.municipality_id] if limit.municipality_id else None
     db.session.delete(limit)
-    audit.object_changed("asset_limit", limit_id, "delete", commit=False)
+    audit.object_changed("asset_limit", limit_id, "delete")
     db.session.flush()
-    assessment.recompute_open(scope, "vermogensgrens verwijderd", commit=False)
-    db.session.commit()
+    assessment.recompute_open(scope, "vermogensgrens verwijderd")
 
 
 # --- National norms: periods, warnings ----------------------------------------------------
@@ -163,6 +163,7 @@ def _amount(value: Any, field: str, errors: list[dict[str, str | None]]) -> Deci
     return amount
 
 
+@transactional
 def add_norm_period(data: Any, user: Any = None) -> tuple[list[NationalNorm], int]:
     """Add a period of national norms (all five household types) and recompute open cases.
 
@@ -219,9 +220,8 @@ def add_norm_period(data: Any, user: Any = None) -> tuple[list[NationalNorm], in
     ]
     db.session.add_all(rows)
     db.session.flush()
-    audit.object_changed("national_norm", valid_from.isoformat(), "add_period", commit=False)
-    recomputed = assessment.recompute_open(None, "nieuwe normen", commit=False)
-    db.session.commit()
+    audit.object_changed("national_norm", valid_from.isoformat(), "add_period")
+    recomputed = assessment.recompute_open(None, "nieuwe normen")
     return rows, recomputed
 
 

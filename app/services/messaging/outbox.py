@@ -29,6 +29,7 @@ from ...models import (
 )
 from ...models.types import utcnow
 from .. import tenancy
+from ..unit import transactional, unit_of_work
 from . import documents, short_links, templating
 
 log = logging.getLogger(__name__)
@@ -272,6 +273,7 @@ def smtp_problem_nl(exc: BaseException) -> str:
     return f"De e-mail kon niet worden verstuurd ({type(exc).__name__})."
 
 
+@transactional
 def _claim(message_id: int, attempts: int, now: dt.datetime) -> bool:
     """Take one message for this run; a concurrent run that lost the race skips it."""
     result = db.session.execute(
@@ -285,7 +287,6 @@ def _claim(message_id: int, attempts: int, now: dt.datetime) -> bool:
         .values(attempts=attempts + 1, next_attempt_on=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return result.rowcount == 1
 
 
@@ -304,36 +305,41 @@ def send_pending(now: dt.datetime | None = None) -> dict[str, int]:
         )
         .order_by(Message.id)
     ).all()
-    db.session.commit()
+    db.session.rollback()  # end the read: each message is its own unit of work below
     for message_id, attempts in due:
         if not _claim(message_id, attempts, now):
             continue
-        message = db.session.get(Message, message_id)
-        try:
-            _smtp_send(_email(message))
-        except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if now - message.created_on >= RETRY_FOR:
-                message.status = MessageStatus.FAILED
-                message.next_attempt_on = None
-                _raise_notice(
-                    message.case_id,
-                    f"{message.event.label} per e-mail kon na 24 uur niet worden verzonden.",
-                    now,
-                )
-                counts["failed"] += 1
-            else:
-                message.next_attempt_on = now + backoff(message.attempts)
-                counts["retry"] += 1
-            log.warning("outbox: message %s not sent (%s)", message_id, message.last_error)
-        else:
-            message.status = MessageStatus.SENT
-            message.sent_on = now
-            message.next_attempt_on = None
-            message.last_error = None
-            counts["sent"] += 1
-        db.session.commit()
+        with unit_of_work(now=now, system=True):  # its outcome is stored at once
+            _send_one(message_id, now, counts)
     return counts
+
+
+def _send_one(message_id: int, now: dt.datetime, counts: dict[str, int]) -> None:
+    """Send one claimed message and record what happened (sent, retry later, failed)."""
+    message = db.session.get(Message, message_id)
+    try:
+        _smtp_send(_email(message))
+    except (OSError, smtplib.SMTPException) as exc:
+        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if now - message.created_on >= RETRY_FOR:
+            message.status = MessageStatus.FAILED
+            message.next_attempt_on = None
+            _raise_notice(
+                message.case_id,
+                f"{message.event.label} per e-mail kon na 24 uur niet worden verzonden.",
+                now,
+            )
+            counts["failed"] += 1
+        else:
+            message.next_attempt_on = now + backoff(message.attempts)
+            counts["retry"] += 1
+        log.warning("outbox: message %s not sent (%s)", message_id, message.last_error)
+    else:
+        message.status = MessageStatus.SENT
+        message.sent_on = now
+        message.next_attempt_on = None
+        message.last_error = None
+        counts["sent"] += 1
 
 
 def for_case(case: Case, user: Any = None) -> list[Message]:
@@ -363,6 +369,7 @@ def print_batch(message_ids: list[int], user: Any = None) -> bytes:
     return documents.merge_pdfs([m.pdf for m in letters if m.pdf])
 
 
+@transactional
 def mark_printed(message_ids: list[int], user: Any = None, now: dt.datetime | None = None) -> int:
     """Mark letters of the batch as printed; answer how many changed."""
     now = now or utcnow()
@@ -378,10 +385,7 @@ def mark_printed(message_ids: list[int], user: Any = None, now: dt.datetime | No
     )
     from ..security import audit
 
-    audit.object_changed(
-        "message", ",".join(map(str, sorted(message_ids)))[:60], "printed", commit=False
-    )
-    db.session.commit()
+    audit.object_changed("message", ",".join(map(str, sorted(message_ids)))[:60], "printed")
     return result.rowcount
 
 

@@ -21,6 +21,7 @@ from ...models import (
 from ...models.types import utcnow
 from ..cases import records
 from ..ockto import invitations
+from ..unit import unit_of_work
 from . import outbox
 
 REMINDER_EVENTS = [TemplateEvent.REMINDER_1, TemplateEvent.REMINDER_2, TemplateEvent.REMINDER_3]
@@ -74,22 +75,21 @@ def send_reminders(now: dt.datetime | None = None) -> int:
         for case_id, number in sorted(due.items()):
             if stored.get(case_id, 0) >= number:
                 continue  # this reminder or a later one was sent already
-            case = db.session.get(Case, case_id)
-            invitation = invitations.current(case, now)
-            message = outbox.queue(
-                case,
-                REMINDER_EVENTS[number - 1],
-                link=invitations.start_link(invitation) if invitation else "",
-                deadline=invitation.expires_on.date() if invitation else None,
-                dedupe_key=f"reminder-{number}",
-                now=now,
-            )
-            if message is not None:
-                records.add_event(
-                    case, "reminder", f"Herinnering {number} verzonden", actor="systeem"
+            with unit_of_work(now=now, system=True):  # each case its own unit: one reminder
+                case = db.session.get(Case, case_id)
+                invitation = invitations.current(case, now)
+                message = outbox.queue(
+                    case,
+                    REMINDER_EVENTS[number - 1],
+                    link=invitations.start_link(invitation) if invitation else "",
+                    deadline=invitation.expires_on.date() if invitation else None,
+                    dedupe_key=f"reminder-{number}",
+                    now=now,
                 )
-                queued += 1
-            db.session.commit()
+                if message is not None:
+                    records.add_event(case, "reminder", f"Herinnering {number} verzonden",
+                                      actor="systeem", now=now)  # fmt: skip
+                    queued += 1
     return queued
 
 

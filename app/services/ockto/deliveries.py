@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import (
     OPEN_STATUSES,
     Case,
-    CaseStatus,
     Channel,
     Delivery,
     DeliveryAsset,
@@ -26,18 +24,19 @@ from ...models import (
     Resident,
     TemplateEvent,
 )
-from ...models.types import utcnow
-from ..cases import records
-from ..inbound.signing import RequestRefused, log_refusal, parse_json, reference_of, verify
+from ..cases import records, workflow
+from ..errors import Conflict
+from ..inbound import webhook
+from ..inbound.signing import RequestRefused
 from ..inbound.validation import Checker
 from ..legitimacy import assessment
 from ..messaging import outbox
+from ..unit import Work, unit_of_work
 from . import invitations, wire
 
 ENDPOINT = "ockto"
 ACTOR = "Ockto"
 # A complete delivery moves these to DATA_RECEIVED (DESIGN.md 4.2).
-TO_DATA_RECEIVED = frozenset({CaseStatus.NEW, CaseStatus.INVITED, CaseStatus.INFO_REQUESTED})
 UNKNOWN_INVITATION = "Onbekende of verlopen uitnodiging."
 
 
@@ -368,34 +367,24 @@ def _partner_missing(case: Case, delivery: Delivery, now: dt.datetime) -> None:
     )
 
 
-def _move_status(case: Case, delivery: Delivery, now: dt.datetime) -> None:
+def _move_status(case: Case, delivery: Delivery, work: Work) -> None:
     """A complete delivery (or a second incomplete one) ends the wait for data."""
     settled = delivery.complete or delivery.partner_missing_again
     what = "Ockto-levering ontvangen" + (
         "" if delivery.complete else " zonder de gegevens van de partner"
     )
-    if settled and case.status in TO_DATA_RECEIVED:
-        before = case.status
-        # Conditional on the status read, so a concurrent action cannot be overwritten.
-        moved = db.session.execute(
-            update(Case)
-            .where(Case.id == case.id, Case.status == before)
-            .values(status=CaseStatus.DATA_RECEIVED, changed_on=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved:
-            case.status = CaseStatus.DATA_RECEIVED
-            records.add_event(case, "delivery", what, before, CaseStatus.DATA_RECEIVED,
-                            actor=ACTOR, now=now)  # fmt: skip
+    if settled and workflow.applies(case, "data_received"):
+        try:
+            workflow.transition(case, "data_received", work, what, actor=ACTOR, event="delivery")
             return
-    if settled and case.status == CaseStatus.ON_HOLD and case.previous_status in TO_DATA_RECEIVED:
-        case.previous_status = CaseStatus.DATA_RECEIVED
-        what += " (na vrijgeven: Gegevens ontvangen)"
-    records.add_event(case, "delivery", what, actor=ACTOR, now=now)
+        except Conflict:
+            pass  # changed meanwhile by a caseworker: the delivery is kept, the status is theirs
+    records.add_event(case, "delivery", what, actor=ACTOR, now=work.now)
 
 
-def accept(clean: dict[str, Any], payload: dict[str, Any], now: dt.datetime) -> Delivery:
-    """Store a validated delivery and apply its consequences, in the caller's transaction."""
+def accept(clean: dict[str, Any], payload: dict[str, Any], work: Work) -> Delivery:
+    """Store a validated delivery and apply its consequences, in the caller's unit of work."""
+    now = work.now
     invitation: Invitation = clean["invitation"]
     case = invitation.case
     delivery = Delivery(
@@ -410,7 +399,7 @@ def accept(clean: dict[str, Any], payload: dict[str, Any], now: dt.datetime) -> 
     db.session.add(delivery)
     db.session.flush()  # the unique levering_id decides here who was first
     _apply_partner_rules(case, delivery, clean["persons"], now)
-    _move_status(case, delivery, now)
+    _move_status(case, delivery, work)
     assessment.apply_to_delivery(case, delivery, now)
     case.changed_on = now
     delivery.answer = {
@@ -433,32 +422,20 @@ def receive(
     raw_body: bytes, signature: str | None, now: dt.datetime | None = None
 ) -> tuple[int, dict[str, Any]]:
     """Handle one POST of Ockto: (HTTP status, JSON body) per the delivery contract."""
-    now = now or utcnow()
-    reference = None
-    municipality_id = None
-    try:
-        verify("OCKTO_HMAC_SECRET", signature, raw_body)
-        payload = parse_json(raw_body)
-        reference = reference_of(payload, "levering_id")
-        for _attempt in range(3):
-            # The full id, not the log's shortened reference: a longer id is refused below.
-            found = _existing(payload.get("levering_id") if isinstance(payload, dict) else None)
-            if found:
-                return found
-            clean, errors = validate(payload, now)
+
+    def attempt(post: webhook.Post) -> tuple[int, dict[str, Any]]:
+        payload = post.payload
+        # The full id, not the log's shortened reference: a longer id is refused below.
+        found = _existing(payload.get("levering_id") if isinstance(payload, dict) else None)
+        if found:
+            return found
+        with unit_of_work(now=now, system=True) as work:
+            clean, errors = validate(payload, work.now)
             if clean.get("invitation") is not None:
-                municipality_id = clean["invitation"].case.municipality_id
+                post.municipality_id = clean["invitation"].case.municipality_id
             if errors:
                 raise RequestRefused(422, errors)
-            try:
-                delivery = accept(clean, payload, now)
-                db.session.commit()
-                return 201, delivery.answer
-            except IntegrityError:
-                # A concurrent post of the same delivery (or partner resident) came first.
-                db.session.rollback()
-        raise RuntimeError("delivery could not be stored after three attempts")
-    except RequestRefused as refused:
-        db.session.rollback()
-        log_refusal(ENDPOINT, refused, reference, municipality_id)
-        return refused.status, {"fouten": refused.errors}
+            return 201, accept(clean, payload, work).answer
+
+    return webhook.receive(ENDPOINT, "OCKTO_HMAC_SECRET", "levering_id", raw_body, signature,
+                           attempt)  # fmt: skip

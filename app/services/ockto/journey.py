@@ -11,6 +11,7 @@ from ...formatting import local
 from ...models import Case, CaseStatus, Delivery, Invitation
 from ...models.types import utcnow
 from ..cases import records
+from ..unit import transactional
 from . import invitations
 
 # A journey can start while the case waits for data; not once it has it, or is closed.
@@ -42,6 +43,7 @@ def addressee(invitation: Invitation) -> str:
     return invitation.case.applicant.full_name
 
 
+@transactional
 def record_opened(invitation: Invitation, now: dt.datetime | None = None) -> None:
     """Note the opening on the invitation; on the timeline once per day, not per reload."""
     now = now or utcnow()
@@ -58,7 +60,6 @@ def record_opened(invitation: Invitation, now: dt.datetime | None = None) -> Non
             actor="inwoner",
             now=now,
         )
-    db.session.commit()
 
 
 def open_invitation(case: Case, now: dt.datetime | None = None) -> Invitation | None:

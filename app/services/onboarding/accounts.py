@@ -18,6 +18,7 @@ from ...models.types import utcnow
 from ...roles import ORG_ROLES
 from ..errors import ValidationError
 from ..security import audit, passwords
+from ..unit import transactional
 from . import organisations
 
 LINK_VALID = dt.timedelta(hours=72)
@@ -65,6 +66,7 @@ def _new_user_problems(data: dict[str, Any]) -> list[dict[str, str | None]]:
     return found
 
 
+@transactional
 def invite(actor: Any, organisation_id: Any, data: dict[str, Any]) -> User:
     """Create a Beheerder or Medewerker of an organisation and email them a one-time link.
 
@@ -82,13 +84,11 @@ def invite(actor: Any, organisation_id: Any, data: dict[str, Any]) -> User:
         last_name=data["last_name"].strip(),
         email=data["email"],
         role=sm.find_role(data["role"]),
-        commit=False,
     )
     user.organisation = organisation
     db.session.flush()
-    audit.object_changed("user", user.id, "create", commit=False)
-    send_link(user, actor, commit=False)
-    db.session.commit()
+    audit.object_changed("user", user.id, "create")
+    send_link(user, actor)
     return user
 
 
@@ -117,9 +117,8 @@ def new_link(user: User, actor: Any = None, now: dt.datetime | None = None) -> s
     return token
 
 
-def send_link(
-    user: User, actor: Any = None, commit: bool = True, now: dt.datetime | None = None
-) -> None:
+@transactional
+def send_link(user: User, actor: Any = None, now: dt.datetime | None = None) -> None:
     """Queue an email with a fresh one-time link (72 h) to choose a password; older links die."""
     now = now or utcnow()
     token = new_link(user, actor, now)
@@ -144,19 +143,25 @@ def send_link(
             next_attempt_on=now,
         )
     )
-    audit.object_changed("user", user.id, "link_sent", commit=False)
-    if commit:
-        db.session.commit()
+    audit.object_changed("user", user.id, "link_sent")
 
 
+@transactional
+def send_links(users: list[User], actor: Any = None) -> int:
+    """Fresh one-time links for several users at once (one unit of work)."""
+    for user in users:
+        send_link(user, actor)
+    return len(users)
+
+
+@transactional
 def link_for_operator(username: str) -> str:
     """A fresh link printed on the server's console (no mail server yet); audited."""
     user = current_app.appbuilder.sm.find_user(username=username)
     if user is None:
         raise LookupError(f"Onbekende gebruiker '{username}'.")
     token = new_link(user)
-    audit.object_changed("user", user.id, "link_printed", commit=False)
-    db.session.commit()
+    audit.object_changed("user", user.id, "link_printed")
     return link_url(token)
 
 
@@ -176,6 +181,7 @@ def find_link(token: str, now: dt.datetime | None = None) -> AccountLink:
     return link
 
 
+@transactional
 def choose_password(token: str, password: str, confirmation: str,
                     now: dt.datetime | None = None) -> User:  # fmt: skip
     """Set the user's own password through their link; the link is then used up."""
@@ -192,10 +198,10 @@ def choose_password(token: str, password: str, confirmation: str,
     user.active = True
     link.used_on = now
     audit.password_chosen(user)
-    db.session.commit()
     return user
 
 
+@transactional
 def send_system_mails(now: dt.datetime | None = None) -> dict[str, int]:
     """Send pending account emails (part of the outbox job); retry with back-off."""
     from ..messaging import outbox
@@ -225,5 +231,4 @@ def send_system_mails(now: dt.datetime | None = None) -> dict[str, int]:
             mail.sent_on = now
             mail.body_text = SENT_NOTE
             counts["sent"] += 1
-    db.session.commit()
     return counts

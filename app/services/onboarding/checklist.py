@@ -19,6 +19,7 @@ from ...roles import ROLE_MEDEWERKER
 from ..errors import Refused
 from ..messaging import outbox
 from ..security import audit
+from ..unit import transactional
 
 TEMPLATE_PREFIX = "TEMPLATE:"
 TRIAL_SALT = "proefuitnodiging"
@@ -44,7 +45,8 @@ def _marks(municipality: Municipality) -> set[str]:
     )
 
 
-def mark(municipality: Municipality, item: str, user: Any = None, commit: bool = True) -> bool:
+@transactional
+def mark(municipality: Municipality, item: str, user: Any = None) -> bool:
     """Record one done item (once; a second time changes nothing); True when it is new."""
     exists = db.session.scalar(
         select(SetupProgress.id).where(
@@ -66,8 +68,6 @@ def mark(municipality: Municipality, item: str, user: Any = None, commit: bool =
     except IntegrityError:
         return False  # a concurrent request recorded it first
     audit.setup_done(municipality.id, item)
-    if commit:
-        db.session.commit()
     return True
 
 
@@ -213,6 +213,7 @@ def trial_link(municipality: Municipality) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/inwoner/proef/{token}"
 
 
+@transactional
 def send_test_invitation(municipality: Municipality, user: Any) -> str:
     """Email the invitation template to the Beheerder, with a link to a trial start page."""
     recipient = getattr(user, "email", "") or ""
@@ -236,7 +237,6 @@ def send_test_invitation(municipality: Municipality, user: Any) -> str:
     except Exception as exc:
         raise Refused(outbox.smtp_problem_nl(exc), status=502) from exc
     audit.setup_done(municipality.id, "proefuitnodiging verstuurd")
-    db.session.commit()
     return recipient
 
 

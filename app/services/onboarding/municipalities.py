@@ -9,6 +9,7 @@ from typing import Any
 from ...extensions import db
 from ...models import Municipality, Organisation, Template
 from ..messaging.template_defaults import DEFAULT_TEMPLATES
+from ..unit import transactional
 
 # The fields a Beheerder sets on "Beheer > Algemeen" and the house style, shared by the
 # settings screen and the REST API so both offer exactly the same.
@@ -140,8 +141,9 @@ def add_default_templates(municipality: Municipality) -> None:
             db.session.add(Template(municipality=municipality, event=event, **texts))
 
 
+@transactional
 def create_municipality(
-    organisation: Organisation, cbs_code: str, name: str, commit: bool = True, **settings: Any
+    organisation: Organisation, cbs_code: str, name: str, **settings: Any
 ) -> Municipality:
     """Create a municipality with its settings and the default templates."""
     municipality = Municipality(
@@ -153,11 +155,10 @@ def create_municipality(
     municipality.sender_name = municipality.sender_name or f"Gemeente {name}"
     db.session.add(municipality)
     add_default_templates(municipality)
-    if commit:
-        db.session.commit()
     return municipality
 
 
+@transactional
 def set_logo(municipality: Municipality, data: bytes) -> None:
     """Store an uploaded logo for the municipality's letters and audit the change."""
     from ..messaging import documents
@@ -166,10 +167,10 @@ def set_logo(municipality: Municipality, data: bytes) -> None:
     if not data:
         raise ValueError("Kies een bestand (PNG of JPEG).")
     municipality.logo_file = documents.store_logo(municipality, data)
-    audit.object_changed("municipality", municipality.id, "logo", commit=False)
-    db.session.commit()
+    audit.object_changed("municipality", municipality.id, "logo")
 
 
+@transactional
 def created(municipality: Municipality) -> None:
     """After a municipality was added (screen or API): default templates, audit, commit."""
     from ..security import audit
@@ -178,8 +179,7 @@ def created(municipality: Municipality) -> None:
         if not getattr(municipality, field):
             setattr(municipality, field, value)
     add_default_templates(municipality)
-    audit.object_changed("municipality", municipality.id, "create", commit=False)
-    db.session.commit()
+    audit.object_changed("municipality", municipality.id, "create")
 
 
 def house_style_sample(municipality: Municipality, unsaved: dict[str, Any] | None = None) -> bytes:

@@ -10,6 +10,7 @@ from flask_login import user_logged_out
 from ...extensions import db
 from ...models import AuditLog
 from ...roles import current_user
+from ..unit import unit_of_work
 
 
 def _write(
@@ -19,37 +20,31 @@ def _write(
     result: str = "ok",
     detail: str | None = None,
     user: Any = None,
-    commit: bool = True,
     reading: bool = False,
 ) -> AuditLog:
-    """The one writer: append an entry; commit unless it joins the caller's transaction.
+    """The one writer: append an entry to the running unit of work, never committing itself.
 
+    Inside an action the entry joins its transaction (stored with the change, or not at
+    all); an event that is an action of its own (a login, a read) is its own unit.
     `reading`: the entry records a read, so what the request loaded stays loaded after
     the commit (expiring it would reload every row of a list page, one query each).
     """
-    user = user if user is not None else current_user()
-    entry = AuditLog(
-        user_id=getattr(user, "id", None),
-        username=getattr(user, "username", None),
-        organisation_id=getattr(user, "organisation_id", None),
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        result=result,
-        detail=detail,
-        ip_address=request.remote_addr if has_request_context() else None,
-    )
-    db.session.add(entry)
-    if has_request_context():
-        g.audit_written = True
-    if commit:
-        session = db.session()
-        keep = session.expire_on_commit
-        session.expire_on_commit = keep and not reading
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = keep
+    with unit_of_work(system=True, keep_loaded=reading):
+        user = user if user is not None else current_user()
+        entry = AuditLog(
+            user_id=getattr(user, "id", None),
+            username=getattr(user, "username", None),
+            organisation_id=getattr(user, "organisation_id", None),
+            action=action,
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id),
+            result=result,
+            detail=detail,
+            ip_address=request.remote_addr if has_request_context() else None,
+        )
+        db.session.add(entry)
+        if has_request_context():
+            g.audit_written = True
     return entry
 
 
@@ -81,13 +76,12 @@ def retention_proposed(run_id: int, count: int, cutoff: Any, user: Any = None) -
         run_id,
         detail=f"zaken={count}; peildatum={cutoff.isoformat()}",
         user=user,
-        commit=False,
     )
 
 
 def retention_removed(run_id: int, count: int) -> None:
     """A Beheerder confirmed a retention report: `count` cases removed."""
-    _write("retention.removed", "retention_run", run_id, detail=f"zaken={count}", commit=False)
+    _write("retention.removed", "retention_run", run_id, detail=f"zaken={count}")
 
 
 def login_attempt(user: Any, success: bool) -> None:
@@ -175,20 +169,19 @@ def export_made(what: str, fmt: str, count: int, filters: str, channel: str = "s
     )
 
 
-def object_changed(object_type: str, object_id: Any, change: str, commit: bool = True) -> None:
+def object_changed(object_type: str, object_id: Any, change: str) -> None:
     """A created, changed or deleted object."""
-    _write(f"{object_type}.{change}", object_type, object_id, commit=commit)
+    _write(f"{object_type}.{change}", object_type, object_id)
 
 
 def setup_done(municipality_id: int, item: str) -> None:
-    """One item of a municipality's set-up checklist done (joins the caller's commit)."""
-    _write("municipality.setup", "municipality", municipality_id, detail=f"stap={item}",
-           commit=False)  # fmt: skip
+    """One item of a municipality's set-up checklist done (joins the caller's unit)."""
+    _write("municipality.setup", "municipality", municipality_id, detail=f"stap={item}")
 
 
 def password_chosen(user: Any) -> None:
-    """A new user chose their password through their one-time link (joins that commit)."""
-    _write("user.password_chosen", "user", user.id, user=user, commit=False)
+    """A new user chose their password through their one-time link (joins that unit)."""
+    _write("user.password_chosen", "user", user.id, user=user)
 
 
 def access_refused(object_type: str, object_id: Any) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from ...extensions import db
 from ...models import LoginFailure
 from ...models.types import utcnow
+from ..unit import transactional
 
 THROTTLED_MESSAGE = (
     "Te veel mislukte inlogpogingen. Probeer het over {minutes} minuten opnieuw "
@@ -59,6 +60,7 @@ def check(username: str, address: str | None) -> None:
             raise Throttled(current_app.config["LOGIN_LOCK_MINUTES"])
 
 
+@transactional
 def failed(username: str, address: str | None) -> None:
     """Count a refused login (wrong password, unknown user, wrong second-factor code)."""
     at = now()
@@ -67,10 +69,9 @@ def failed(username: str, address: str | None) -> None:
         db.session.add(LoginFailure(key=_key("addr", address), at=at))
     # Old rows serve no purpose; removing them here keeps the table small without a job.
     db.session.execute(delete(LoginFailure).where(LoginFailure.at < at - 4 * _window()))
-    db.session.commit()
 
 
+@transactional
 def succeeded(username: str) -> None:
     """A successful login clears the user name's failures (not the address's)."""
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == _key("user", username)))
-    db.session.commit()

@@ -40,12 +40,12 @@ from ...models import (
     ShortLink,
 )
 from ...models.case import case_child
-from ...models.types import utcnow
 from ...roles import current_user
 from .. import tenancy
 from ..cases import uploads
 from ..errors import Conflict, Forbidden, ValidationError
 from ..legitimacy.advice import add_months
+from ..unit import transactional, unit_of_work
 from . import audit
 
 PROPOSED, DONE, SUPERSEDED = "voorstel", "uitgevoerd", "vervangen"
@@ -96,6 +96,7 @@ def _summary(case_ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
+@transactional
 def propose(organisation_id: int, today: dt.date | None = None, user: Any = None) -> RetentionRun:
     """Make the dry-run report of the cases past the period; nothing is removed.
 
@@ -122,7 +123,6 @@ def propose(organisation_id: int, today: dt.date | None = None, user: Any = None
     db.session.add(run)
     db.session.flush()
     audit.retention_proposed(run.id, len(ids), cutoff, user)
-    db.session.commit()
     return run
 
 
@@ -143,6 +143,7 @@ def propose_all(today: dt.date | None = None) -> int:
 RETENTION_BOUNDS = (2, 20)
 
 
+@transactional
 def set_period(years: Any, user: Any = None) -> Organisation:
     """Change the own organisation's retention period (whole years)."""
     user = user if user is not None else current_user()
@@ -164,8 +165,7 @@ def set_period(years: Any, user: Any = None) -> Organisation:
         )
     organisation = db.session.get(Organisation, user.organisation_id)
     organisation.retention_years = value
-    audit.object_changed("organisation", organisation.id, "retention", commit=False)
-    db.session.commit()
+    audit.object_changed("organisation", organisation.id, "retention")
     return organisation
 
 
@@ -181,19 +181,18 @@ def latest(organisation_id: int) -> RetentionRun | None:
 
 def confirm(run_id: int, user: Any = None) -> int:
     """Remove the report's cases that are still due; return how many were removed."""
-    user = user if user is not None else current_user()
-    run = db.session.get(RetentionRun, run_id)
-    if run is None or user is None or run.organisation_id != user.organisation_id:
-        raise tenancy.NotFound()
-    if run.status != PROPOSED:
-        raise Conflict("Dit rapport is al uitgevoerd of vervangen door een nieuwer rapport.")
-    # A case restored or changed since the report is no longer due and stays.
-    ids = due_case_ids(run.organisation_id, run.cutoff, among=run.case_ids)
-    files = _remove(ids)
-    run.status, run.removed = DONE, len(ids)
-    run.confirmed_by_id, run.confirmed_on = user.id, utcnow()
-    audit.retention_removed(run.id, len(ids))
-    db.session.commit()
+    with unit_of_work(user) as work:
+        run = db.session.get(RetentionRun, run_id)
+        if run is None or work.user is None or run.organisation_id != work.user.organisation_id:
+            raise tenancy.NotFound()
+        if run.status != PROPOSED:
+            raise Conflict("Dit rapport is al uitgevoerd of vervangen door een nieuwer rapport.")
+        # A case restored or changed since the report is no longer due and stays.
+        ids = due_case_ids(run.organisation_id, run.cutoff, among=run.case_ids)
+        files = _remove(ids)
+        run.status, run.removed = DONE, len(ids)
+        run.confirmed_by_id, run.confirmed_on = work.user.id, work.now
+        audit.retention_removed(run.id, len(ids))
     for name in files:  # only once the removal is committed
         uploads.remove(name)
     return len(ids)

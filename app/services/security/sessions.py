@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from ...extensions import db
 from ...models import UserSession
 from ...models.types import utcnow
+from ..unit import transactional, unit_of_work
 
 # last_seen is written at most this often, so not every click is a database write.
 TOUCH_EVERY = dt.timedelta(seconds=60)
@@ -26,12 +27,12 @@ def _hash(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
+@transactional
 def start(user_id: int) -> str:
     """Open a session for a user who just logged in; return the id the cookie carries."""
     sid = secrets.token_urlsafe(32)
     at = now()
     db.session.add(UserSession(sid_hash=_hash(sid), user_id=user_id, started_on=at, last_seen=at))
-    db.session.commit()
     return sid
 
 
@@ -53,15 +54,16 @@ def check(sid: str | None, user_id: int) -> str | None:
     elif at - row.last_seen > idle:
         reason = "idle"
     if reason:
-        row.ended_on, row.end_reason = at, reason
-        db.session.commit()
+        with unit_of_work(system=True):
+            row.ended_on, row.end_reason = at, reason
         return reason
     if at - row.last_seen > TOUCH_EVERY:
-        row.last_seen = at
-        db.session.commit()
+        with unit_of_work(system=True):
+            row.last_seen = at
     return None
 
 
+@transactional
 def end(sid: str | None, reason: str = "logout") -> None:
     """End one session (logout); its cookie is worthless from now on."""
     if not sid:
@@ -71,9 +73,9 @@ def end(sid: str | None, reason: str = "logout") -> None:
         .where(UserSession.sid_hash == _hash(sid), UserSession.ended_on.is_(None))
         .values(ended_on=now(), end_reason=reason)
     )
-    db.session.commit()
 
 
+@transactional
 def end_all(user_id: int, reason: str) -> int:
     """End every open session of a user (password or second factor reset); return the count."""
     result = db.session.execute(
@@ -81,5 +83,4 @@ def end_all(user_id: int, reason: str) -> int:
         .where(UserSession.user_id == user_id, UserSession.ended_on.is_(None))
         .values(ended_on=now(), end_reason=reason)
     )
-    db.session.commit()
     return result.rowcount

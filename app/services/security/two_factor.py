@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from ...extensions import db
 from ...models import RecoveryCode, User
 from ...models.types import utcnow
+from ..unit import transactional
 from . import sessions
 
 STEP_SECONDS = 30
@@ -124,20 +125,20 @@ def _accept_recovery(user: User, code: str) -> bool:
     return True
 
 
+@transactional
 def verify(user: User, code: str) -> bool:
     """Accept a current TOTP code or an unused recovery code, each only once."""
     code = (code or "").strip()
     accepted = _accept_totp(user, code) or _accept_recovery(user, code)
-    db.session.commit()
     return accepted
 
 
+@transactional
 def begin_enrolment(user: User) -> str:
     """Give the user a new secret, not yet active; return it for the QR code."""
     user.totp_secret = new_secret()
     user.totp_enabled_on = None
     user.totp_last_step = None
-    db.session.commit()
     return user.totp_secret
 
 
@@ -152,6 +153,7 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+@transactional
 def confirm_enrolment(user: User, code: str) -> list[str] | None:
     """Activate the second factor when `code` matches; return the recovery codes (shown once)."""
     if user.totp_secret is None or not _accept_totp(user, (code or "").strip()):
@@ -159,7 +161,6 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
         return None
     user.totp_enabled_on = now()
     codes = _new_recovery_codes(user)
-    db.session.commit()
     return codes
 
 
@@ -170,12 +171,12 @@ def remaining_recovery_codes(user: User) -> int:
     )
 
 
+@transactional
 def reset(user: User, end_sessions: bool = True) -> None:
     """Remove a user's second factor (lost phone); they enrol again at their next login."""
     user.totp_secret = None
     user.totp_enabled_on = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.session.commit()
     if end_sessions:
         sessions.end_all(user.id, "reset")
