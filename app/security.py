@@ -33,11 +33,10 @@ from .views.base import (
     AuditedChangesMixin,
     ReadableValuesMixin,
     ReturnToRecordMixin,
-    TenantFilter,
     TenantGuardMixin,
-    guard_related_queries,
 )
 from .views.login import LoginView
+from .web.tenancy import TenantFilter, guard_related_queries
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tempfile
@@ -21,6 +22,7 @@ from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db as _db
 from config import TestConfig
+from tests.smtp import SmtpServer
 
 ADMIN_PASSWORD = "Admin-Test-2026!"
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
@@ -187,3 +189,37 @@ def isd_medewerker_client(app: Flask) -> FlaskClient:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture()
+def smtp(app):
+    """A real SMTP server (aiosmtpd) on a free port; the app sends its mail there."""
+    server = SmtpServer().start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port)
+    yield server
+    server.stop()
+    app.config.update(SMTP_HOST="", SMTP_PORT=25)
+
+
+class Clock:
+    """The clock of the login guard, the sessions and the two-factor codes, in a test's hand."""
+
+    def __init__(self) -> None:
+        self.moment = dt.datetime.now(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += dt.timedelta(**delta)
+
+
+@pytest.fixture()
+def clock(monkeypatch) -> Clock:
+    """A controllable clock for throttling, session timeouts and two-factor codes."""
+    from app.services.security import login_guard, sessions, two_factor
+
+    state = Clock()
+    for module in (login_guard, sessions, two_factor):
+        monkeypatch.setattr(module, "now", state.now)
+    return state

@@ -23,8 +23,7 @@ from app.models import (
 )
 from app.services.legitimacy import assessment
 from tests.conftest import ADMIN_PASSWORD, api_token, bearer, csrf_token, login
-from tests.factories import invited_case
-from tests.test_ockto_delivery import SECRET, delivery, income, post  # noqa: F401
+from tests.helpers import delivered_case, income
 
 ZWOLLE = "0193"
 
@@ -55,16 +54,6 @@ def july_norms(app, db):
         )
         db.session.flush()
         assessment.recompute_open(None, "test hersteld")
-
-
-def delivered_case(client, partner: bool = True, cbs: str = ZWOLLE, **changes) -> Case:
-    case, token = invited_case(cbs, partner=partner)
-    body = delivery(token, case, case.partner.bsn if partner else None)
-    for key, value in changes.items():
-        body["personen"][0][key] = value
-    response = post(client, body)
-    assert response.status_code == 201, response.get_json()
-    return case
 
 
 def open_with_data_counts(municipality_id: int) -> Counter:

@@ -123,7 +123,7 @@ def test_odd_input_found_by_the_spec_fuzzer_gets_the_contracts_errors(app, clien
     """Every item of a JSON list is type-checked; a body that is not JSON and a key that is
     not a number answer in the contract's shape (schemathesis found a 500, FAB's own
     {"message"} and an undocumented 405)."""
-    from tests.test_advice import delivered_case
+    from tests.helpers import delivered_case
 
     with app.app_context():
         case_id = delivered_case(client).id
@@ -154,7 +154,7 @@ def test_text_that_is_not_valid_unicode_is_a_dutch_422_on_every_api_and_stores_n
 
     from app.models import Case
     from app.services.inbound.signing import sign
-    from tests.test_intake import payload
+    from tests.helpers import payload
 
     headers = bearer(api_token(client, "beheerder.zwolle"))
     with app.app_context():

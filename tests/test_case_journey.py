@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.models import Case, CaseStatus, Message, TemplateEvent
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import invited_case
-from tests.test_ockto_delivery import delivery, post
-from tests.test_resident_journey import journey
+from tests.helpers import delivery, journey
+from tests.helpers import post_delivery as post
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 

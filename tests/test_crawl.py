@@ -15,7 +15,7 @@ from collections import deque
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD, login
-from tests.e2e.test_dutch_menus import CODES, ENGLISH
+from tests.helpers import CODES, ENGLISH
 
 LINK = re.compile(r'href="(/[^"#]*)"')
 SKIP = re.compile(

@@ -19,9 +19,7 @@ from app.models import (
     User,
 )
 from tests.conftest import api_token, bearer, csrf_token, login
-from tests.test_advice import delivered_case
-from tests.test_ockto_delivery import run_job
-from tests.test_ockto_delivery import smtp as smtp  # the fixture
+from tests.helpers import delivered_case, run_job
 
 
 def decide(app, case_id: int, body: dict, user: str = "medewerker.zwolle"):

@@ -91,7 +91,7 @@ def test_sources_file_types_and_sizes_are_named_as_people_name_them():
 
 def test_the_case_page_names_the_source_of_each_income(app):
     from tests.conftest import login
-    from tests.test_advice import delivered_case
+    from tests.helpers import delivered_case
 
     with app.app_context():
         client = app.test_client()

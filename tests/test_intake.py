@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import os
-import random
 import threading
 import time
 
@@ -15,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.demo import make_bsn
 from app.extensions import db as _db
 from app.models import (
     AllowlistEntry,
@@ -28,69 +25,10 @@ from app.models import (
     TemplateEvent,
 )
 from app.services.inbound.signing import RequestRefused, sign, verify
-from tests.helpers import municipality
-
-SECRET = "test-intake-secret"
-RNG = random.Random(5150)
-TAKEN: set[str] = set()
-SEQ = itertools.count(1)
-
-
-def bsn() -> str:
-    return make_bsn(RNG, TAKEN)
-
-
-def payload(cbs: str = "0534", applicant_bsn: str | None = None) -> dict:
-    return {
-        "aanvraagnummer": f"GV-2026-{900000 + next(SEQ)}",
-        "gemeentecode": cbs,
-        "ingediend_op": "2026-11-20T10:15:00+01:00",
-        "aanvrager": {
-            "bsn": applicant_bsn or bsn(),
-            "voorletters": "J.",
-            "tussenvoegsel": "van",
-            "achternaam": "Dijk",
-            "geboortedatum": "1980-02-01",
-            "email": "j.vandijk@example.nl",
-            "telefoon": "0612345678",
-            "adres": {
-                "straat": "Kerkstraat",
-                "huisnummer": "12",
-                "huisnummer_toevoeging": "A",
-                "postcode": "2181 AB",
-                "woonplaats": "Hillegom",
-            },
-        },
-        "partner": {
-            "bsn": bsn(),
-            "voorletters": "M.",
-            "tussenvoegsel": None,
-            "achternaam": "Jansen",
-            "geboortedatum": "1982-07-14",
-        },
-        "kinderen": [
-            {
-                "bsn": bsn(),
-                "voorletters": "S.",
-                "achternaam": "van Dijk",
-                "geboortedatum": "2014-03-02",
-            }
-        ],
-        "verzekering": {
-            "verzekeraar": "Zilveren Kruis",
-            "pakket": "AV Gemeente Compleet",
-            "ingangsdatum": "2027-01-01",
-        },
-    }
-
-
-def post(
-    client, body, secret: str = SECRET, timestamp: int | None = None, header: str | None = None
-):
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    headers["X-Signature"] = header if header is not None else sign(secret, raw, timestamp)
-    return client.post("/api/v1/intake/aanvraag", data=raw, headers=headers)
+from tests.helpers import INTAKE_SECRET as SECRET
+from tests.helpers import municipality, payload
+from tests.helpers import new_bsn as bsn
+from tests.helpers import post_application as post
 
 
 def counts() -> tuple[int, int, int, int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import jwt
@@ -11,22 +10,9 @@ from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import AuditLog, SystemMail
-from app.services.security import login_guard, passwords, sessions
+from app.services.security import passwords
 from tests.conftest import DEMO_PASSWORD, api_token, bearer, csrf_token, login
 from tests.helpers import PASSWORD, form_login, make_user
-
-
-@pytest.fixture()
-def clock(monkeypatch):
-    """A controllable clock for the throttle and the sessions."""
-    state = {"now": dt.datetime.now(dt.UTC)}
-    monkeypatch.setattr(login_guard, "now", lambda: state["now"])
-    monkeypatch.setattr(sessions, "now", lambda: state["now"])
-
-    def advance(**delta):
-        state["now"] += dt.timedelta(**delta)
-
-    return advance
 
 
 def test_five_wrong_passwords_lock_the_user_name_for_fifteen_minutes(app, clock):
@@ -40,7 +26,7 @@ def test_five_wrong_passwords_lock_the_user_name_for_fifteen_minutes(app, clock)
     assert "Te veel mislukte inlogpogingen" in locked.get_data(as_text=True)
     other = form_login(app.test_client(), make_user(app), PASSWORD)
     assert other.status_code == 302 and other.headers["Location"].endswith("/")
-    clock(minutes=16)
+    clock.advance(minutes=16)
     assert form_login(app.test_client(), name, PASSWORD).headers["Location"].endswith("/")
     with app.app_context():
         results = _db.session.scalars(
@@ -149,9 +135,9 @@ def test_a_new_user_cannot_choose_a_weak_password_through_the_link(app, beheerde
 
 def test_a_session_ends_after_thirty_idle_minutes(app, clock):
     client = login(app, make_user(app), PASSWORD)
-    clock(minutes=29)
+    clock.advance(minutes=29)
     assert client.get("/zaken/list/").status_code == 200
-    clock(minutes=31)
+    clock.advance(minutes=31)
     response = client.get("/zaken/list/")
     assert response.status_code == 302 and "/login/" in response.headers["Location"]
     assert "Uw sessie is verlopen" in client.get(response.headers["Location"]).get_data(
@@ -163,9 +149,9 @@ def test_a_session_ends_after_thirty_idle_minutes(app, clock):
 def test_a_session_ends_twelve_hours_after_login_even_when_active(app, clock):
     client = login(app, make_user(app), PASSWORD)
     for _ in range(35):  # 11 h 40 min of steady work
-        clock(minutes=20)
+        clock.advance(minutes=20)
         assert client.get("/zaken/list/").status_code == 200
-    clock(minutes=21)
+    clock.advance(minutes=21)
     assert client.get("/zaken/list/").status_code == 302
 
 

@@ -26,30 +26,10 @@ from app.models import (
 from app.services.messaging import outbox, reminders
 from app.services.ockto import invitations
 from tests.factories import new_case
-from tests.helpers import municipality
+from tests.helpers import municipality, run_job
 from tests.smtp import SmtpServer, free_port
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture()
-def smtp(app):
-    server = SmtpServer().start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port)
-    yield server
-    server.stop()
-    app.config.update(SMTP_HOST="", SMTP_PORT=25)
-
-
-def run_job(app, name: str, now: dt.datetime) -> str:
-    """Run a job through the real CLI, as cron or an operator would."""
-    from app.cli import register_cli  # noqa: F401 - the commands are on app.cli
-
-    result = app.test_cli_runner().invoke(
-        args=["jobs", "run", name, "--now", now.astimezone(dt.UTC).isoformat()]
-    )
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def _messages(case_id: int) -> list[Message]:

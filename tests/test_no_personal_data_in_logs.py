@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.models import Case
 from tests.conftest import DEMO_PASSWORD, api_token, bearer, csrf_token
-from tests.test_intake import payload, post
+from tests.helpers import payload
+from tests.helpers import post_application as post
 
 
 def test_flows_with_known_bsns_leave_them_out_of_urls_and_logs(app, beheerder_client, caplog):

@@ -7,7 +7,6 @@ import json
 import random
 import threading
 import time
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -36,81 +35,10 @@ from app.services.cases import decisions
 from app.services.inbound.signing import sign
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import invited_case, new_case, person
-from tests.smtp import SmtpServer
-
-SECRET = "test-ockto-secret"
-PATH = "/api/v1/ockto/levering"
-
-
-def income(kind="loon", amount="1650.00", period="maand", gross="netto", **extra) -> dict:
-    item = {
-        "bron": "uwv", "soort": kind, "omschrijving": "Bakkerij De Korenschoof B.V.",
-        "bedrag": amount, "bruto_netto": gross, "periode": period,
-        "inclusief_vakantiegeld": False, "van": "2026-10-01", "tot": "2026-10-31",
-    }  # fmt: skip
-    item.update(extra)
-    return item
-
-
-def applicant_of(case: Case, partner_bsn: str | None = None) -> dict:
-    return {
-        "rol": "aanvrager",
-        "bsn": case.applicant.bsn,
-        "brp": {
-            "voornamen": "Johannes", "tussenvoegsel": "van", "achternaam": "Dijk",
-            "geboortedatum": "1980-02-01",
-            "burgerlijke_staat": "gehuwd" if partner_bsn else "ongehuwd",
-            "partner_bsn": partner_bsn, "partner_bron": "mijnoverheid" if partner_bsn else None,
-            "kinderen": [],
-            "adres": {"straat": "Kerkstraat", "huisnummer": "12", "huisnummer_toevoeging": "A",
-                      "postcode": "8011 AB", "woonplaats": "Zwolle"},
-        },
-        "inkomsten": [income(), income("zorgtoeslag", "131.00")],
-        "vermogen": [
-            {"soort": "betaalrekening", "omschrijving": "NL91 ABNA 0417 1643 00",
-             "waarde": "-12.45", "peildatum": "2026-11-24"},
-            {"soort": "spaarrekening", "omschrijving": "Spaarrekening",
-             "waarde": "3100.00", "peildatum": "2026-11-24"},
-        ],
-        "schulden": [{"soort": "studieschuld", "omschrijving": "DUO", "bedrag": "4200.00",
-                      "peildatum": "2026-11-24"}],
-    }  # fmt: skip
-
-
-def partner_person(bsn: str, applicant_bsn: str) -> dict:
-    return {
-        "rol": "partner",
-        "bsn": bsn,
-        "brp": {"voornamen": "Maria", "tussenvoegsel": None, "achternaam": "Jansen",
-                "geboortedatum": "1982-07-14", "burgerlijke_staat": "gehuwd",
-                "partner_bsn": applicant_bsn, "partner_bron": "mijnoverheid",
-                "kinderen": [], "adres": None},
-        "inkomsten": [income("uitkering", "412.30", "4weken", omschrijving="WW-uitkering",
-                             van="2026-10-06", tot="2026-11-02")],
-        "vermogen": [],
-        "schulden": [],
-    }  # fmt: skip
-
-
-def delivery(
-    token: str, case: Case, partner_bsn: str | None = None, delivered: bool = True
-) -> dict:
-    persons = [applicant_of(case, partner_bsn)]
-    if partner_bsn and delivered:
-        persons.append(partner_person(partner_bsn, case.applicant.bsn))
-    return {
-        "levering_id": str(uuid.uuid4()),
-        "uitnodiging": token,
-        "afgerond_op": "2026-11-24T19:42:10+01:00",
-        "personen": persons,
-    }
-
-
-def post(client, body, secret: str = SECRET, timestamp: int | None = None, header=None):
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    headers["X-Signature"] = header if header is not None else sign(secret, raw, timestamp)
-    return client.post(PATH, data=raw, headers=headers)
+from tests.helpers import DELIVERY_PATH as PATH
+from tests.helpers import OCKTO_SECRET as SECRET
+from tests.helpers import delivery, income, run_job
+from tests.helpers import post_delivery as post
 
 
 def table_counts() -> dict[str, int]:
@@ -119,21 +47,6 @@ def table_counts() -> dict[str, int]:
         name: _db.session.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar()
         for name in Model.metadata.tables
     }
-
-
-@pytest.fixture()
-def smtp(app):
-    server = SmtpServer().start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port)
-    yield server
-    server.stop()
-    app.config.update(SMTP_HOST="", SMTP_PORT=25)
-
-
-def run_job(app, name: str, now: dt.datetime | None = None) -> None:
-    now = now or dt.datetime.now(dt.UTC)
-    result = app.test_cli_runner().invoke(args=["jobs", "run", name, "--now", now.isoformat()])
-    assert result.exit_code == 0, result.output
 
 
 def test_a_complete_delivery_is_stored_as_rows_and_moves_the_case_on(app, db, client):

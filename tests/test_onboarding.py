@@ -29,7 +29,7 @@ from config import Config, TestConfig, base_url_problem
 from tests.conftest import ADMIN_PASSWORD, api_token, bearer, csrf_token, login
 from tests.factories import new_case
 from tests.helpers import municipality, org
-from tests.smtp import SmtpServer, free_port
+from tests.smtp import free_port
 
 LINK = re.compile(r"http://[^/\s]+/account/activeren/(\S+)")
 
@@ -37,15 +37,6 @@ LINK = re.compile(r"http://[^/\s]+/account/activeren/(\S+)")
 @pytest.fixture()
 def admin_api(client):
     return bearer(api_token(client, "admin", ADMIN_PASSWORD))
-
-
-@pytest.fixture()
-def smtp(app):
-    server = SmtpServer().start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port)
-    yield server
-    app.config.update(SMTP_HOST="", SMTP_PORT=25)
-    server.stop()
 
 
 def counts() -> tuple[int, ...]:

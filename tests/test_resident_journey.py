@@ -14,27 +14,13 @@ from app.models import Case as CaseModel
 from app.models import CaseEvent, CaseStatus, Delivery, IncomeKind, Invitation, NoticeKind
 from tests.conftest import CSRF_RE, login, make_config
 from tests.factories import invited_case
-from tests.helpers import dutch_today
+from tests.helpers import dutch_today, journey
 
 SCENARIOS = [
     "SINGLE", "COUPLE", "PARTNER_NOT_DELIVERED", "OTHER_PARTNER", "HIGH_INCOME", "HIGH_ASSETS",
     "PENSION_AGE", "SINGLE_PARENT", "STALE_INCOME", "GROSS_ONLY",
 ]  # fmt: skip
 WITH_PARTNER = {"COUPLE", "PARTNER_NOT_DELIVERED", "OTHER_PARTNER"}
-
-
-def journey(client, token: str, scenario: str):
-    """Open the start page, press start, pick the situation in the sandbox: the last page."""
-    start = client.get(f"/inwoner/start/{token}")
-    assert start.status_code == 200
-    csrf = CSRF_RE.search(start.get_data(as_text=True)).group(1)
-    begun = client.post(f"/inwoner/start/{token}", data={"csrf_token": csrf})
-    assert begun.status_code == 303
-    assert begun.headers["Location"].endswith(f"/inwoner/sandbox/{token}")
-    picker = client.get(begun.headers["Location"])
-    assert picker.status_code == 200
-    assert f'value="{scenario}"' in picker.get_data(as_text=True)
-    return client.post(f"/inwoner/sandbox/{token}", data={"csrf_token": csrf, "situatie": scenario})
 
 
 def monthly_income(delivery: Delivery, kinds: set[IncomeKind] | None = None) -> Decimal:

@@ -36,21 +36,6 @@ def test_totp_matches_the_rfc_6238_test_vectors(seconds, expected):
 
 
 @pytest.fixture()
-def clock(monkeypatch):
-    state = {"now": dt.datetime.now(dt.UTC)}
-    monkeypatch.setattr(two_factor, "now", lambda: state["now"])
-
-    class Clock:
-        def now(self):
-            return state["now"]
-
-        def advance(self, **delta):
-            state["now"] += dt.timedelta(**delta)
-
-    return Clock()
-
-
-@pytest.fixture()
 def required(app, monkeypatch):
     """Production mode: two-factor login required for Admins and Beheerders."""
     monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED", True)

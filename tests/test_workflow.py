@@ -8,20 +8,37 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from app.models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Notice, NoticeKind
+from app.models import Case, CaseEvent, CaseStatus, Notice, NoticeKind
 from app.services import errors
 from app.services.cases import workflow
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import new_case
 from tests.helpers import dutch_today
 
-ALL = list(CaseStatus)
+S = CaseStatus
+OPEN = {S.NEW, S.INVITED, S.DATA_RECEIVED, S.INFO_REQUESTED, S.ON_HOLD}
+BACK = None  # back to the status before the hold or the abort
+# DESIGN.md 4.2, written out here: (from which statuses, to which), per action.
+CASEWORKER = {
+    "hold": (OPEN - {S.ON_HOLD}, S.ON_HOLD),
+    "release": ({S.ON_HOLD}, BACK),
+    "abort": (OPEN, S.ABORTED),
+    "restore": ({S.ABORTED}, BACK),
+    "request_info": ({S.NEW, S.INVITED, S.DATA_RECEIVED}, S.INFO_REQUESTED),
+    "decide": (OPEN, S.DECIDED),
+}
+SYSTEM = {
+    "invite": ({S.NEW}, S.INVITED),
+    "data_received": ({S.NEW, S.INVITED, S.INFO_REQUESTED}, S.DATA_RECEIVED),
+    "info_received": ({S.INFO_REQUESTED}, S.DATA_RECEIVED),
+    "auto_decide": ({S.NEW}, S.DECIDED),
+    "hold_expired": ({S.ON_HOLD}, BACK),
+}
 REFUSED = [
     (action, status)
-    for action, t in workflow.TRANSITIONS.items()
-    if action in ("hold", "release", "abort", "restore", "request_info", "decide")
-    for status in ALL
-    if status not in t.sources
+    for action, (sources, _target) in CASEWORKER.items()
+    for status in CaseStatus
+    if status not in sources
 ]
 
 
@@ -41,15 +58,22 @@ def act(app, case_id: int, action: str, body: dict | None = None, user: str = "m
 
 
 def test_the_transition_table_follows_design_4_2():
-    t = workflow.TRANSITIONS
-    assert t["hold"].sources == OPEN_STATUSES - {CaseStatus.ON_HOLD}
-    assert t["release"].sources == {CaseStatus.ON_HOLD} and t["release"].target is None
-    assert t["abort"].sources == OPEN_STATUSES and t["abort"].target == CaseStatus.ABORTED
-    assert t["restore"].sources == {CaseStatus.ABORTED} and t["restore"].beheerder_only
-    assert t["decide"].sources == OPEN_STATUSES
-    assert t["request_info"].sources == {
-        CaseStatus.NEW, CaseStatus.INVITED, CaseStatus.DATA_RECEIVED,
+    table = {name: (set(t.sources), t.target) for name, t in workflow.TRANSITIONS.items()}
+    assert table == {**CASEWORKER, **SYSTEM}
+    assert workflow.TRANSITIONS["restore"].beheerder_only
+    assert [n for n, t in workflow.TRANSITIONS.items() if t.beheerder_only] == ["restore"]
+    assert {n for n, t in workflow.TRANSITIONS.items() if t.system} == set(SYSTEM)
+    # Data arriving while a case is on hold changes where the hold returns to.
+    assert {n for n, t in workflow.TRANSITIONS.items() if t.follows_hold} == {
+        "data_received", "info_received",
     }  # fmt: skip
+
+
+def test_the_system_transitions_are_never_buttons(app, db):
+    case = case_in(db, CaseStatus.NEW)
+    with app.test_request_context():
+        offered = set(workflow.allowed_actions(case, user=None))
+    assert offered == {"hold", "abort", "request_info", "decide"}
 
 
 @pytest.mark.parametrize(("action", "status"), REFUSED, ids=lambda v: getattr(v, "name", v))

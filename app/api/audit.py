@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from ..models import AuditLog
-from .common import TENANT, RestApi
+from ..web.tenancy import TENANT
+from .common import RestApi
 
 
 class AuditApi(RestApi):

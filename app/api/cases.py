@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from flask_appbuilder.api import expose, rison, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
@@ -16,9 +16,10 @@ from ..services.imports import export
 from ..services.legitimacy import assessment
 from ..services.ockto import summary
 from ..services.security import audit
-from ..views.base import attachment
-from ..views.datamodels import case_interface
-from .common import TENANT, RestApi, answer, code, errors
+from ..web.datamodels import case_interface
+from ..web.downloads import attachment, download
+from ..web.tenancy import TENANT
+from .common import RestApi, answer, code, errors
 
 
 def _person(attr: str, field: str) -> fields.Function:
@@ -70,15 +71,6 @@ CASE_COLUMNS = [
     "created_on",
     "changed_on",
 ]
-
-
-def _document_json(document: Any) -> dict[str, Any]:
-    return {
-        "id": document.id,
-        "naam": document.original_name,
-        "soort": document.content_type,
-        "grootte": document.size,
-    }
 
 
 class CaseApi(RestApi):
@@ -556,8 +548,4 @@ class CaseApi(RestApi):
         filters = kwargs.get("rison", {}).get("filters", [])
         described = ",".join(sorted({str(f.get("col")) for f in filters})) or "-"
         stream, mimetype, filename = export.export_cases(query, fmt, described, channel="api")
-        return Response(
-            stream_with_context(stream),
-            mimetype=mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        return download(stream, mimetype, filename, stream=True)

@@ -9,11 +9,8 @@ from flask import Response, jsonify, request
 from flask_appbuilder.api import ModelRestApi
 
 from ..labels import FIELD_LABELS
-from ..services import tenancy
-from ..services.errors import Refused, ValidationError
-from ..views.base import TenantFilter, scope_related
-
-TENANT = [["id", TenantFilter, lambda: None]]
+from ..web import refusals
+from ..web.tenancy import scope_related
 
 
 def errors(status: int, items: list[dict[str, Any]]) -> tuple[Response, int]:
@@ -74,14 +71,9 @@ def answer(
 
     `refused_field` names the request field a 403/409 is about (null: the object itself).
     """
-    try:
-        result = action()
-    except tenancy.NotFound:
-        return errors(404, [{"veld": None, "melding": not_found}])
-    except Refused as exc:
-        return errors(exc.status, [{"veld": refused_field, "melding": exc.message}])
-    except ValidationError as exc:
-        return errors(422, exc.errors)
+    result, refusal = refusals.run(action, not_found, refused_field)
+    if refusal is not None:
+        return errors(refusal.status, refusal.items)
     return ok(result)
 
 

@@ -12,7 +12,8 @@ from ..models import Memo
 from ..services import tenancy
 from ..services.cases import records
 from ..services.errors import ValidationError as InputError
-from .common import TENANT, RestApi, errors
+from ..web.tenancy import TENANT
+from .common import RestApi, errors
 
 
 class MemoSchema(Schema):

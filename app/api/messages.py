@@ -6,7 +6,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import Schema, fields
 
 from ..models import Message
-from .common import TENANT, RestApi
+from ..web.tenancy import TENANT
+from .common import RestApi
 
 
 class MessageSchema(Schema):

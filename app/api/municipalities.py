@@ -17,7 +17,8 @@ from ..models import Municipality, Organisation
 from ..services.legitimacy import assessment
 from ..services.onboarding import cbs, municipalities, organisations
 from ..services.security import audit
-from .common import TENANT, RestApi, answer, errors
+from ..web.tenancy import TENANT
+from .common import RestApi, answer, errors
 
 
 def _validate_reminder_days(value: Any) -> None:

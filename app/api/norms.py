@@ -13,7 +13,8 @@ from marshmallow import ValidationError as MarshmallowError
 
 from ..models import AssetHouseholdType, AssetLimit, NationalNorm
 from ..services.legitimacy import assessment, norms
-from .common import TENANT, RestApi, answer
+from ..web.tenancy import TENANT
+from .common import RestApi, answer
 
 
 class NationalNormSchema(Schema):

@@ -14,7 +14,8 @@ from ..models import Organisation
 from ..roles import current_user
 from ..services.onboarding import accounts, organisations
 from ..services.security import audit
-from .common import TENANT, RestApi, answer
+from ..web.tenancy import TENANT
+from .common import RestApi, answer
 
 
 def _validate_name(value: Any) -> None:

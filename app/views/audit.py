@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, stream_with_context
+from flask import Response
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
@@ -13,6 +13,7 @@ from ..audit_labels import OBJECTS, action_nl, result_nl
 from ..formatting import datetime_nl
 from ..models import AuditLog, RefusedRequest
 from ..services.imports import export
+from ..web.downloads import download
 from .base import READ_ONLY, TenantModelView
 
 
@@ -58,11 +59,7 @@ class AuditLogModelView(TenantModelView):
         )
         described = ",".join(sorted({f.column_name for f in self._filters.filters})) or "-"
         stream = export.export_audit(query, described)
-        return Response(
-            stream_with_context(stream),
-            mimetype=export.MIMETYPES["csv"],
-            headers={"Content-Disposition": 'attachment; filename="auditlog.csv"'},
-        )
+        return download(stream, export.MIMETYPES["csv"], "auditlog.csv", stream=True)
 
 
 class RefusedRequestModelView(TenantModelView):

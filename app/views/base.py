@@ -3,54 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Response, abort, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.models.filters import BaseFilter
 
 from ..roles import current_user
-from ..services import tenancy
 from ..services.security import audit
+from ..web.tenancy import TenantFilter, ensure_in_scope, guard_related_queries
 from .fields import labeled_enum_fields
-
-
-class TenantFilter(BaseFilter):
-    """A base filter that limits any query to the current user's organisation."""
-
-    name = "Organisatie"
-
-    def apply(self, query: Any, value: Any) -> Any:
-        return tenancy.scope(query, self.model)
-
-
-def ensure_in_scope(view: Any, pk: Any) -> None:
-    """Answer 404 (and audit the attempt) unless the object behind `pk` is the user's to see."""
-    model = view.datamodel.obj
-    if not tenancy.in_scope(model, pk):
-        audit.access_refused(model.__tablename__, str(pk)[:64])
-        abort(404)
-
-
-def guard_related_queries(view: Any) -> None:
-    """Scope the select boxes of add, edit and search forms (cases, municipalities, users)."""
-    scope_related(view, ("add_form_query_rel_fields", "edit_form_query_rel_fields",
-                         "search_form_query_rel_fields"))  # fmt: skip
-
-
-def scope_related(view: Any, attributes: tuple[str, ...]) -> None:
-    """Limit every related-object list of a screen or REST resource to the own organisation."""
-    scoped: dict[str, list[list[Any]]] = {}
-    for rel in view.datamodel.obj.__mapper__.relationships:
-        if tenancy.has_rule(rel.mapper.class_):
-            scoped[rel.key] = [["id", TenantFilter, lambda: None]]
-    for attr in attributes:
-        current = dict(getattr(view, attr, None) or {})
-        for key, value in scoped.items():
-            current.setdefault(key, value)
-        setattr(view, attr, current)
-
 
 READ_ONLY = ["can_list", "can_show"]
 
@@ -189,23 +150,6 @@ class TenantModelView(DutchPagesMixin, TenantGuardMixin, ModelView):
         self.base_filters = [["id", TenantFilter, lambda: None], *(self.base_filters or [])]
         guard_related_queries(self)
         super().__init__(**kwargs)
-
-
-def attachment(document: Any, data: bytes) -> Response:
-    """A stored document as a download: never inline, never sniffed, never cached."""
-    name = document.original_name
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    return Response(
-        data,
-        mimetype=document.content_type,
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-            ),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 def register_unknown_action_guard(app: Any) -> None:

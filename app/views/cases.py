@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
@@ -25,14 +25,16 @@ from ..models import (
     IncomePeriod,
     RejectionReason,
 )
-from ..services import errors, tenancy
 from ..services.cases import decisions, information_requests, reassessments, records, workflow
 from ..services.imports import export
 from ..services.messaging import outbox
 from ..services.ockto import adapter, journey, summary
 from ..services.security import audit
-from .base import TenantModelView, attachment
-from .datamodels import case_interface
+from ..web import refusals
+from ..web.datamodels import case_interface
+from ..web.downloads import attachment, download, pdf
+from .base import TenantModelView
+from .outcome import FAILED, message_of, perform
 
 # The workflow actions the detail page offers so far (decide and request-info follow).
 SCREEN_ACTIONS = ("request_info", "hold", "release", "abort", "restore")
@@ -179,11 +181,7 @@ class CaseModelView(TenantModelView):
         items = items if isinstance(items, list) else [items]
         query = self.datamodel.session.query(Case).filter(Case.id.in_([c.id for c in items]))
         stream, mimetype, filename = export.export_cases(query, "csv", "selectie")
-        return Response(
-            stream_with_context(stream),
-            mimetype=mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        return download(stream, mimetype, filename, stream=True)
 
     @expose("/bulk/wachten", methods=["GET", "POST"])
     @has_access
@@ -193,12 +191,9 @@ class CaseModelView(TenantModelView):
         source = request.form if request.method == "POST" else request.args
         ids = [int(i) for i in source.get("ids", "").split(",") if i.strip().isdigit()][:500]
         if request.method == "POST":
-            try:
-                result = workflow.bulk("hold", ids, reden=request.form.get("reden"),
-                                       tot=request.form.get("tot"))  # fmt: skip
-            except errors.ValidationError as exc:
-                flash(str(exc), "danger")
-            else:
+            result = perform(lambda: workflow.bulk("hold", ids, reden=request.form.get("reden"),
+                                                   tot=request.form.get("tot")))  # fmt: skip
+            if result is not FAILED:
                 self._report(result, "In afwachting gezet")
                 return redirect(url_for(".list"))
         return self.render_template(
@@ -217,14 +212,11 @@ class CaseModelView(TenantModelView):
         audit.case_list_viewed(widgets["list"].template_args.get("count", 0))
         return widgets
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
-    def show(self, pk: Any):
+    def show(self, pk: int):
         """The case detail page: persons, advice, notices, memos, messages, timeline."""
-        try:
-            case = records.for_detail(int(pk))
-        except (ValueError, tenancy.NotFound):
-            abort(404)
+        case = perform(lambda: records.for_detail(pk))
         audit.case_viewed(case.id)
         deliveries = summary.deliveries_of(case)
         chosen = request.args.get("levering", type=int)
@@ -249,149 +241,87 @@ class CaseModelView(TenantModelView):
             **ADVICE_LABELS,
         )
 
-    @expose("/show/<pk>/actie/<action>", methods=["POST"])
+    @expose("/show/<int:pk>/actie/<action>", methods=["POST"])
     @has_access
     @permission_name("act")
-    def act(self, pk: Any, action: str):
+    def act(self, pk: int, action: str):
         """Run a workflow action from the detail page (hold, release, abort, restore)."""
         if action not in SCREEN_ACTIONS:
             abort(404)
-        try:
-            case_id = int(pk)
-        except ValueError:
-            abort(404)
         form = request.form
         calls = {
-            "hold": lambda: workflow.hold(case_id, form.get("reden"), form.get("tot")),
-            "release": lambda: workflow.release(case_id),
-            "abort": lambda: workflow.abort(case_id, form.get("reden")),
-            "restore": lambda: workflow.restore(case_id),
+            "hold": lambda: workflow.hold(pk, form.get("reden"), form.get("tot")),
+            "release": lambda: workflow.release(pk),
+            "abort": lambda: workflow.abort(pk, form.get("reden")),
+            "restore": lambda: workflow.restore(pk),
             "request_info": lambda: information_requests.request_info(
-                case_id, form.get("omschrijving"), form.get("termijn")
+                pk, form.get("omschrijving"), form.get("termijn")
             ),
         }
-        try:
-            case = calls[action]()
-            flash(f"{workflow.TRANSITIONS[action].label}: de zaak is nu '{case.status.label}'.",
-                  "success")  # fmt: skip
-        except tenancy.NotFound:
-            abort(404)
-        except (errors.Conflict, errors.Forbidden) as exc:
-            flash(exc.message, "danger")
-        except errors.ValidationError as exc:
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=case_id))
+        perform(calls[action], lambda case: f"{workflow.TRANSITIONS[action].label}: de zaak is "
+                f"nu '{case.status.label}'.")  # fmt: skip
+        return redirect(url_for(".show", pk=pk))
 
-    @expose("/show/<pk>/memo", methods=["POST"])
+    @expose("/show/<int:pk>/memo", methods=["POST"])
     @has_access
     @permission_name("add_memo")
-    def add_memo(self, pk: Any):
+    def add_memo(self, pk: int):
         """Add a memo from the detail page."""
-        try:
-            case_id = int(pk)
-        except ValueError:
-            abort(404)
-        try:
-            records.add_memo(case_id, request.form.get("tekst", ""))
-            flash("Memo toegevoegd.", "success")
-        except tenancy.NotFound:
-            abort(404)
-        except errors.ValidationError as exc:
-            flash(str(exc), "danger")
-        return redirect(url_for(".show", pk=case_id))
+        perform(lambda: records.add_memo(pk, request.form.get("tekst", "")), "Memo toegevoegd.")
+        return redirect(url_for(".show", pk=pk))
 
-    @expose("/show/<pk>/besluit", methods=["POST"])
+    @expose("/show/<int:pk>/besluit", methods=["POST"])
     @has_access
     @permission_name("decide")
-    def decide(self, pk: Any):
+    def decide(self, pk: int):
         """Preview the beschikking (PDF) or decide and send it ("Akkoord en verzenden")."""
-        try:
-            case_id = int(pk)
-        except ValueError:
-            abort(404)
         form = request.form
-        args = (case_id, form.get("besluit"), form.getlist("redenen"), form.get("toelichting"))
-        try:
-            if form.get("stap") == "voorbeeld":
-                pdf = decisions.preview(*args)
-                return Response(
-                    pdf,
-                    mimetype="application/pdf",
-                    headers={"Content-Disposition": "inline; filename=voorbeeld-beschikking.pdf",
-                             "Cache-Control": "no-store"},
-                )  # fmt: skip
-            if form.get("stap") != "bevestigd":
-                # "Akkoord en verzenden" asks once more, naming the resident and the channel.
+        args = (pk, form.get("besluit"), form.getlist("redenen"), form.get("toelichting"))
+        if form.get("stap") == "voorbeeld":
+            data = perform(lambda: decisions.preview(*args))
+            if data is not FAILED:
+                return pdf(data, "voorbeeld-beschikking.pdf")
+        elif form.get("stap") != "bevestigd":
+            # "Akkoord en verzenden" asks once more, naming the resident and the channel.
+            confirmation = perform(lambda: decisions.confirmation(*args))
+            if confirmation is not FAILED:
                 return self.render_template(
-                    "case/confirm_decision.html",
-                    title="Besluit bevestigen",
-                    **decisions.confirmation(*args),
+                    "case/confirm_decision.html", title="Besluit bevestigen", **confirmation
                 )
-            case = decisions.decide(*args)
-            flash(
-                f"Besluit genomen: {case.decision.label}. De beschikking is verstuurd.", "success"
-            )
-        except tenancy.NotFound:
-            abort(404)
-        except (errors.Conflict, errors.Forbidden) as exc:
-            flash(exc.message, "danger")
-        except errors.ValidationError as exc:
-            for problem in exc.errors:
-                flash(problem["melding"], "danger")
-        return redirect(url_for(".show", pk=case_id))
+        else:
+            perform(lambda: decisions.decide(*args), lambda case: f"Besluit genomen: "
+                    f"{case.decision.label}. De beschikking is verstuurd.")  # fmt: skip
+        return redirect(url_for(".show", pk=pk))
 
-    @expose("/show/<pk>/melding/<int:notice_id>", methods=["POST"])
+    @expose("/show/<int:pk>/melding/<int:notice_id>", methods=["POST"])
     @has_access
     @permission_name("act")
-    def resolve_notice(self, pk: Any, notice_id: int):
+    def resolve_notice(self, pk: int, notice_id: int):
         """Mark a notice as handled ("afhandelen")."""
-        try:
-            case_id = int(pk)
-        except ValueError:
-            abort(404)
-        try:
-            workflow.resolve_notice(case_id, notice_id)
-            flash("Melding afgehandeld.", "success")
-        except tenancy.NotFound:
-            abort(404)
-        except errors.Conflict as exc:
-            flash(exc.message, "warning")
-        return redirect(url_for(".show", pk=case_id))
+        perform(lambda: workflow.resolve_notice(pk, notice_id), "Melding afgehandeld.",
+                category="warning")  # fmt: skip
+        return redirect(url_for(".show", pk=pk))
 
-    @expose("/show/<pk>/documenten", methods=["POST"])
+    @expose("/show/<int:pk>/documenten", methods=["POST"])
     @has_access
     @permission_name("add_document")
-    def add_document(self, pk: Any):
+    def add_document(self, pk: int):
         """Upload documents; 'per post ontvangen' also ends the open information request."""
-        try:
-            case_id = int(pk)
-        except ValueError:
-            abort(404)
         files = [(f.filename, f.read()) for f in request.files.getlist("bestanden") if f.filename]
-        try:
-            stored = information_requests.add_documents(
-                case_id, files, request.form.get("per_post") == "y"
-            )
-            flash(f"{len(stored)} document(en) toegevoegd.", "success")
-        except tenancy.NotFound:
-            abort(404)
-        except errors.Conflict as exc:
-            flash(exc.message, "danger")
-        except errors.ValidationError as exc:
-            for problem in exc.errors:
-                flash(problem["melding"], "danger")
-        return redirect(url_for(".show", pk=case_id, _anchor="documenten"))
+        by_post = request.form.get("per_post") == "y"
+        perform(
+            lambda: information_requests.add_documents(pk, files, by_post),
+            lambda stored: f"{len(stored)} document(en) toegevoegd.",
+        )
+        return redirect(url_for(".show", pk=pk, _anchor="documenten"))
 
-    @expose("/show/<pk>/document/<int:document_id>")
+    @expose("/show/<int:pk>/document/<int:document_id>")
     @has_access
     @permission_name("document")
-    def document(self, pk: Any, document_id: int):
+    def document(self, pk: int, document_id: int):
         """Download a document as an attachment (audited)."""
-        try:
-            document, data = information_requests.document_for_download(document_id)
-        except tenancy.NotFound:
-            abort(404)
-        if str(document.case_id) != str(pk):
+        document, data = perform(lambda: information_requests.document_for_download(document_id))
+        if document.case_id != pk:
             abort(404)
         return attachment(document, data)
 
@@ -403,10 +333,13 @@ class CaseModelView(TenantModelView):
         found: list[Case] | None = None
         error = None
         if request.method == "POST":
-            try:
-                found = records.search_by_bsn(request.form.get("bsn", ""))
-            except errors.ValidationError as exc:
-                error = str(exc)
+            result, refusal = refusals.run(
+                lambda: records.search_by_bsn(request.form.get("bsn", ""))
+            )
+            if refusal is None:
+                found = result
+            else:
+                error = " ".join(message_of(item) for item in refusal.items)
         return self.render_template(
             "case/search_bsn.html", found=found, error=error, title="Zoeken op BSN"
         )
@@ -430,8 +363,4 @@ class CaseModelView(TenantModelView):
         except export.ExportError as exc:
             flash(str(exc), "danger")
             return redirect(url_for(".list"))
-        return Response(
-            stream_with_context(stream),
-            mimetype=mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        return download(stream, mimetype, filename, stream=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -19,6 +19,7 @@ from ..services.cases import reassessments
 from ..services.imports import engine, progress
 from ..services.imports.reader import FileRefusedError
 from ..services.intake import allowlist
+from ..web.downloads import download
 from .base import TenantModelView
 
 RUNNING = {ImportStatus.PREVIEWING, ImportStatus.IMPORTING}
@@ -177,11 +178,7 @@ class ImportModelView(TenantModelView):
         if record is None or not record.stored_name:
             abort(404)
         data, mimetype, filename = engine.refused_rows_file(record)
-        return Response(
-            data,
-            mimetype=mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        return download(data, mimetype, filename)
 
     @expose("/start", methods=["POST"])
     @has_access

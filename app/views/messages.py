@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort
+from flask import abort
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _
 from ..formatting import datetime_nl, label_of
 from ..models import Channel, Message, MessageStatus, TemplateEvent
 from ..services.security import audit
+from ..web.downloads import pdf
 from .base import READ_ONLY, TenantModelView
 
 
@@ -83,8 +84,4 @@ class MessageModelView(TenantModelView):
         if message is None or not message.pdf:
             abort(404)
         audit.object_changed("message", message.id, "pdf_view")
-        return Response(
-            message.pdf,
-            mimetype="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="bericht-{message.id}.pdf"'},
-        )
+        return pdf(message.pdf, f"bericht-{message.id}.pdf")

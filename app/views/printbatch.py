@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
 from ..services.messaging import outbox
+from ..web.downloads import download
 
 
 def _ids(text: str | None) -> list[int]:
@@ -38,11 +39,7 @@ class PrintBatchView(BaseView):
         except outbox.MessagingError as exc:
             flash(str(exc), "warning")
             return redirect(url_for(".index"))
-        return Response(
-            data,
-            mimetype="application/pdf",
-            headers={"Content-Disposition": 'attachment; filename="printbatch.pdf"'},
-        )
+        return download(data, "application/pdf", "printbatch.pdf")
 
     @expose("/printed", methods=["POST"])
     @has_access

@@ -15,6 +15,7 @@ from ..services import tenancy
 from ..services.errors import Refused
 from ..services.legitimacy import assessment, norms
 from ..services.onboarding import checklist, municipalities
+from ..web.downloads import pdf
 
 # Where each step is done (endpoint and its arguments, filled per municipality).
 WHERE = {
@@ -169,9 +170,5 @@ class SetupView(BaseView):
 
     def _house_style_pdf(self, municipality: Municipality) -> Response:
         unsaved = request.form.to_dict() if request.method == "POST" else None
-        return Response(
-            municipalities.house_style_sample(municipality, unsaved),
-            mimetype="application/pdf",
-            headers={"Content-Disposition": "inline; filename=voorbeeld-huisstijl.pdf",
-                     "Cache-Control": "no-store"},
-        )  # fmt: skip
+        return pdf(municipalities.house_style_sample(municipality, unsaved),
+                   "voorbeeld-huisstijl.pdf")  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, request
+from flask import abort, request
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -18,6 +18,7 @@ from ..models import Template, TemplateEvent
 from ..roles import current_user
 from ..services.messaging import outbox, templating
 from ..services.onboarding import checklist
+from ..web.downloads import pdf
 from .base import AuditedChangesMixin, TenantModelView
 
 
@@ -127,9 +128,4 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
     def preview_pdf(self, pk: Any):
         """The letter as PDF for a fictitious resident (POST: the unsaved text)."""
         rendered = outbox.preview(self._template(pk), texts=self._texts())
-        return Response(
-            rendered.pdf,
-            mimetype="application/pdf",
-            headers={"Content-Disposition": "inline; filename=voorbeeld.pdf",
-                     "Cache-Control": "no-store"},
-        )  # fmt: skip
+        return pdf(rendered.pdf, "voorbeeld.pdf")

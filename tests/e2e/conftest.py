@@ -8,6 +8,8 @@ skipped with one clear line, except where E2E_REQUIRED=1 (CI) makes that a failu
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import shutil
@@ -24,6 +26,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from app import create_app
 from app.extensions import db
 from app.jobs.registry import JOBS
+from app.services.inbound.signing import sign
 from tests.conftest import (
     ADMIN_PASSWORD,
     DEMO_PASSWORD,
@@ -190,3 +193,14 @@ def htmlcs_errors(page: Any, ignore: dict[str, str] | None = None) -> list[dict[
     )
     skipped = ignore or {}
     return [m for m in messages if not any(m["code"].startswith(rule) for rule in skipped)]
+
+
+def send_application(live: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """POST a signed application to the live server, as the application site does."""
+    raw = json.dumps(body).encode()
+    secret = live.app.config["INTAKE_HMAC_SECRET"]
+    connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
+    headers = {"Content-Type": "application/json", "X-Signature": sign(secret, raw)}
+    connection.request("POST", "/api/v1/intake/aanvraag", raw, headers)
+    answer = connection.getresponse()
+    return answer.status, json.loads(answer.read())

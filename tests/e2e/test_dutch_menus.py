@@ -4,20 +4,13 @@ caseworker screens."""
 
 from __future__ import annotations
 
-import enum
 import json
 import re
-from pathlib import Path
 
-import flask_appbuilder
 import pytest
-from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
-from app.models import enums
 from tests.e2e.conftest import axe_violations, log_in, screenshot
-
-OURS = Path(__file__).resolve().parents[2] / "app" / "translations" / "nl" / "LC_MESSAGES"
+from tests.helpers import CODES, ENGLISH
 
 # Text a person sees on a page: text nodes, and the attributes read out or shown.
 VISIBLE_TEXT = """() => {
@@ -42,38 +35,6 @@ VISIBLE_TEXT = """() => {
 MENU_LINKS = """() => [...document.querySelectorAll('.navbar a[href]')]
   .map(a => a.getAttribute('href'))
   .filter(h => h.startsWith('/') && !h.startsWith('/logout') && !h.startsWith('/lang'))"""
-
-
-def _english_fab_strings() -> set[str]:
-    """FAB's English strings that have a different Dutch translation."""
-    fab = Path(flask_appbuilder.__file__).parent
-    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "lazy_gettext": None}
-    found = {m[2] for m in extract_from_dir(str(fab), method_map=method_map, keywords=keywords)}
-    with open(OURS / "messages.po", "rb") as f:
-        dutch = {m.id: m.string for m in read_po(f) if m.id}
-    return {
-        s
-        for s in found
-        if isinstance(s, str) and len(s) > 2 and re.search("[A-Za-z]{3}", s)
-        and dutch.get(s, "") != s
-    }  # fmt: skip
-
-
-def _enum_codes() -> set[str]:
-    """Codes of every code list whose Dutch label differs from the code."""
-    codes = set()
-    for value in vars(enums).values():
-        if isinstance(value, type) and issubclass(value, enum.Enum) and value is not enum.Enum:
-            for member in value:
-                label = getattr(member, "label", member.name)
-                if label != member.name:
-                    codes.add(member.name)
-    return codes
-
-
-ENGLISH = _english_fab_strings()
-CODES = _enum_codes()
 
 
 @pytest.mark.parametrize("username", ["admin", "beheerder.zwolle", "medewerker.zwolle"])

@@ -4,10 +4,7 @@ gives it."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import random
-from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -15,9 +12,9 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import AllowlistEntry, Municipality
 from app.services.bsn import generate as make_bsn
-from app.services.inbound.signing import sign
 from tests.e2e.conftest import log_in
-from tests.test_intake import payload
+from tests.e2e.conftest import send_application as _send
+from tests.helpers import payload
 
 SCENARIOS = [
     # (municipality, how the application gets there, caseworker, status, decision, timeline)
@@ -30,16 +27,6 @@ SCENARIOS = [
     ("1525", "zonder module Ockto", "medewerker.bollenstreek", "Nieuw", "—",
      "wacht op handmatige behandeling"),
 ]  # fmt: skip
-
-
-def _send(live: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    raw = json.dumps(body).encode()
-    secret = live.app.config["INTAKE_HMAC_SECRET"]
-    connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
-    headers = {"Content-Type": "application/json", "X-Signature": sign(secret, raw)}
-    connection.request("POST", "/api/v1/intake/aanvraag", raw, headers)
-    answer = connection.getresponse()
-    return answer.status, json.loads(answer.read())
 
 
 @pytest.mark.parametrize(

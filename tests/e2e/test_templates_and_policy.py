@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Municipality, Template, TemplateEvent
 from tests.e2e.conftest import log_in, screenshot
-from tests.e2e.test_online_applications import _send
-from tests.test_intake import payload
+from tests.e2e.conftest import send_application as _send
+from tests.helpers import payload
 
 
 def test_a_template_edit_shows_in_the_next_email(new_page, live):
