@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
+from flask import g, has_request_context
+
 from ..extensions import db
 from ..models.types import utcnow
 from ..roles import current_user
@@ -66,6 +68,10 @@ def unit_of_work(
             session.expire_on_commit = keep
     except BaseException:
         session.rollback()
+        if has_request_context():
+            # An audit entry of this unit is gone with it: the request's audit guard
+            # (app/audit_guard.py) must write its own entry for the refused request.
+            g.pop("audit_written", None)
         raise
     finally:
         session.info.pop(_OPEN, None)
