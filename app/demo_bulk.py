@@ -1,6 +1,6 @@
 """`flask demo generate`: many realistic cases at once, for benchmarks and load tests.
 
-The demo (services/demo.py) builds 200 cases through the real services; that takes a
+The demo (app/demo.py) builds 200 cases through the real services; that takes a
 few seconds and cannot scale to an ISD's 100,000. This generator writes the same kinds
 of rows with Core bulk inserts: residents (applicant, partner, children), cases over
 the demo municipalities in the demo's status mix, their timeline, an invitation and its

@@ -140,9 +140,7 @@ class OrgUserDBModelView(
     def reset_two_factor(self, items: Any) -> Any:
         """Remove the second factor of users of the own organisation (a lost phone)."""
         items = self._own_users(items)
-        for item in items:
-            two_factor.reset(item)
-            audit.second_factor_removed(current_user(), item)
+        two_factor.reset_for(items, current_user())
         flash(f"Tweestapsverificatie gereset voor {len(items)} gebruiker(s).", "success")
         return redirect(self.get_redirect())
 

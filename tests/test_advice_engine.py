@@ -1,4 +1,4 @@
-"""The advice engine (services/advice.py): the golden table and its properties."""
+"""The advice engine (services/legitimacy/advice.py): the golden table and its properties."""
 
 from __future__ import annotations
 

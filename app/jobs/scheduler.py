@@ -3,7 +3,7 @@
 `run_scheduler` is the loop of `flask scheduler` (and of the web process when
 SCHEDULER_IN_WEB is on): it takes or renews the lease every third of its period,
 resumes APScheduler while it holds it and pauses it when it lost it. Each job checks
-the lease again right before it runs and records its run (services/scheduling.py), so
+the lease again right before it runs and records its run (app/jobs/lease.py), so
 even a scheduler that lost its lease a moment ago never runs a job beside the new one.
 """
 

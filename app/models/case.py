@@ -95,7 +95,7 @@ class Case(Model):
     # [{"code": ..., "melding": ..., "cijfers": {...}}] as computed by the advice service.
     advice_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     advice_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
-    # The engine's whole output (services/advice.py): every figure the advice rests on.
+    # The engine's whole output (services/legitimacy/advice.py): every figure the advice rests on.
     advice_calculation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     decision: Mapped[Decision | None] = mapped_column(enum_column(Decision), index=True)

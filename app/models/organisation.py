@@ -74,7 +74,7 @@ class Municipality(Model):
     info_request_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
 
     # The beschikking's parts the law asks for (Awb 3:46-3:47, 10:10; Participatiewet art. 17),
-    # with defaults from services/municipalities.beschikking_defaults.
+    # with defaults from services/onboarding/municipalities.beschikking_defaults.
     legal_basis_regulation: Mapped[str | None] = mapped_column(Text)
     legal_basis_article: Mapped[str | None] = mapped_column(Text)
     mandate_text: Mapped[str | None] = mapped_column(Text)

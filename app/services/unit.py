@@ -34,6 +34,11 @@ class Work:
     now: dt.datetime
 
 
+def acting(user: Any = None, now: dt.datetime | None = None) -> Work:
+    """Who acts and when, for a read that writes nothing (a preview)."""
+    return Work(user if user is not None else current_user(), now or utcnow())
+
+
 def is_open() -> bool:
     """Whether a unit of work is running in this session (its writes will be committed)."""
     return _OPEN in db.session().info
@@ -55,8 +60,7 @@ def unit_of_work(
     if outer is not None:
         yield outer
         return
-    work = Work(None if system else (user if user is not None else current_user()),
-                now or utcnow())  # fmt: skip
+    work = Work(None, now or utcnow()) if system else acting(user, now)
     session.info[_OPEN] = work
     try:
         yield work

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
 from ..roles import current_user
-from ..services import errors, tenancy
 from ..services.security import retention
+from .outcome import perform
 
 NOT_CHECKED = "Vink aan dat u het rapport heeft gecontroleerd; er is niets verwijderd."
 
@@ -41,26 +41,20 @@ class RetentionView(BaseView):
     @has_access
     def period(self) -> Any:
         """Change the retention period of the own organisation."""
-        try:
-            organisation = retention.set_period(request.form.get("bewaartermijn"))
-        except errors.ValidationError as exc:
-            flash(str(exc), "danger")
-        except errors.Refused as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(f"Bewaartermijn is nu {organisation.retention_years} jaar.", "success")
+        perform(
+            lambda: retention.set_period(request.form.get("bewaartermijn")),
+            lambda organisation: f"Bewaartermijn is nu {organisation.retention_years} jaar.",
+        )
         return redirect(url_for(".index"))
 
     @expose("/rapport", methods=["POST"])
     @has_access
     def report(self) -> Any:
         """Make a fresh dry-run report now (nothing is removed)."""
-        try:
-            run = retention.propose_for_user()
-        except errors.Refused as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(f"Rapport gemaakt: {len(run.case_ids)} zaak/zaken voorbij de termijn.", "info")
+        perform(
+            retention.propose_for_user,
+            lambda run: f"Rapport gemaakt: {len(run.case_ids)} zaak/zaken voorbij de termijn.",
+        )
         return redirect(url_for(".index"))
 
     @expose("/<int:pk>/bevestigen", methods=["POST"])
@@ -72,15 +66,6 @@ class RetentionView(BaseView):
                 "Vink aan dat u het rapport heeft gecontroleerd; er is niets verwijderd.", "danger"
             )
             return redirect(url_for(".index"))
-        try:
-            removed = retention.confirm(pk)
-        except tenancy.NotFound:
-            abort(404)
-        except errors.Refused as exc:
-            flash(exc.message, "warning")
-        else:
-            flash(
-                f"{removed} zaak/zaken verwijderd; er is per zaak een anonieme telling bewaard.",
-                "success",
-            )
+        perform(lambda: retention.confirm(pk), lambda removed: f"{removed} zaak/zaken verwijderd; "
+                "er is per zaak een anonieme telling bewaard.", category="warning")  # fmt: skip
         return redirect(url_for(".index"))

@@ -25,7 +25,7 @@ from ..errors import Conflict, Forbidden, ValidationError
 from ..messaging import outbox, templating
 from ..onboarding import municipalities
 from ..security import audit
-from ..unit import unit_of_work
+from ..unit import acting, unit_of_work
 from . import workflow
 
 DECIDABLE = {"GRANTED": Decision.GRANTED, "REJECTED": Decision.REJECTED}
@@ -320,15 +320,15 @@ def preview_mandatory_text(case: Case, event: TemplateEvent) -> str:
 def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,
             user: Any = None, now: dt.datetime | None = None) -> bytes:  # fmt: skip
     """The beschikking as it would be sent (PDF), without storing anything."""
-    user, now = user if user is not None else current_user(), now or utcnow()
-    case, chosen, codes, text = _decidable(case_id, decision, reasons, explanation, user)
+    work = acting(user, now)
+    case, chosen, codes, text = _decidable(case_id, decision, reasons, explanation, work.user)
     with db.session.no_autoflush:
         case.decision, case.decision_reasons, case.decision_explanation = chosen, codes, text
         try:
             rendered = outbox.render_message(
                 case, _event(chosen), Channel.LETTER,
-                templating.context_for(case, today=now.date()), now.date(),
-                extra=beschikking_block(case, workflow.today(now), user),
+                templating.context_for(case, today=work.now.date()), work.now.date(),
+                extra=beschikking_block(case, workflow.today(work.now), work.user),
             )  # fmt: skip
         finally:
             db.session.expire(case)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -214,6 +215,18 @@ class OpenCase:
     household: engine.Household
 
 
+def _per_person(persons: Any, model: Any, columns: tuple[Any, ...],
+                build: Callable[[Any], Any]) -> dict[int, list[Any]]:  # fmt: skip
+    """One query for one kind of delivered figure (income, asset, debt) of many persons."""
+    found: dict[int, list[Any]] = defaultdict(list)
+    rows = db.session.execute(
+        select(model.person_id, *columns).where(model.person_id.in_(persons)).order_by(model.id)
+    )
+    for row in rows:
+        found[row[0]].append(build(tuple(row[1:])))
+    return found
+
+
 def _open_cases(municipality_ids: list[int] | None) -> list[OpenCase]:
     """Open cases with a delivery, with their current delivery, in five queries."""
     case_filter = [Case.status.in_(OPEN_STATUSES)]
@@ -254,30 +267,34 @@ def _open_cases(municipality_ids: list[int] | None) -> list[OpenCase]:
         ).where(DeliveryPerson.delivery_id.in_(current))
     ).all()
     in_current = select(DeliveryPerson.id).where(DeliveryPerson.delivery_id.in_(current))
-    incomes: dict[int, list[engine.Income]] = defaultdict(list)
-    for r in db.session.execute(
-        select(
-            DeliveryIncome.person_id, DeliveryIncome.kind, DeliveryIncome.amount,
-            DeliveryIncome.period, DeliveryIncome.gross_net,
-            DeliveryIncome.includes_holiday_allowance, DeliveryIncome.start, DeliveryIncome.end,
-            DeliveryIncome.source, DeliveryIncome.description,
-        ).where(DeliveryIncome.person_id.in_(in_current)).order_by(DeliveryIncome.id)
-    ):  # fmt: skip
-        incomes[r[0]].append(engine.Income(r[1], Decimal(r[2]), *r[3:]))
-    assets: dict[int, list[engine.Asset]] = defaultdict(list)
-    for r in db.session.execute(
-        select(DeliveryAsset.person_id, DeliveryAsset.kind, DeliveryAsset.value,
-               DeliveryAsset.description)
-        .where(DeliveryAsset.person_id.in_(in_current)).order_by(DeliveryAsset.id)
-    ):  # fmt: skip
-        assets[r[0]].append(engine.Asset(r[1], Decimal(r[2]), r[3]))
-    debts: dict[int, list[engine.Debt]] = defaultdict(list)
-    for r in db.session.execute(
-        select(DeliveryDebt.person_id, DeliveryDebt.kind, DeliveryDebt.amount,
-               DeliveryDebt.description)
-        .where(DeliveryDebt.person_id.in_(in_current)).order_by(DeliveryDebt.id)
-    ):  # fmt: skip
-        debts[r[0]].append(engine.Debt(r[1], Decimal(r[2]), r[3]))
+    incomes = _per_person(
+        in_current,
+        DeliveryIncome,
+        (
+            DeliveryIncome.kind,
+            DeliveryIncome.amount,
+            DeliveryIncome.period,
+            DeliveryIncome.gross_net,
+            DeliveryIncome.includes_holiday_allowance,
+            DeliveryIncome.start,
+            DeliveryIncome.end,
+            DeliveryIncome.source,
+            DeliveryIncome.description,
+        ),
+        lambda r: engine.Income(r[0], Decimal(r[1]), *r[2:]),
+    )
+    assets = _per_person(
+        in_current,
+        DeliveryAsset,
+        (DeliveryAsset.kind, DeliveryAsset.value, DeliveryAsset.description),
+        lambda r: engine.Asset(r[0], Decimal(r[1]), r[2]),
+    )
+    debts = _per_person(
+        in_current,
+        DeliveryDebt,
+        (DeliveryDebt.kind, DeliveryDebt.amount, DeliveryDebt.description),
+        lambda r: engine.Debt(r[0], Decimal(r[1]), r[2]),
+    )
     people: dict[int, dict[DeliveryRole, engine.Person]] = defaultdict(dict)
     for p in person_rows:
         people[p.delivery_id][p.role] = engine.Person(
