@@ -89,17 +89,8 @@ def request_info(case_id: int, description: Any, deadline: Any = None, user: Any
 
 def _term(case: Case, deadline: Any, today: dt.date) -> dt.date:
     """The deadline given (a date after today), else the municipality's default term."""
-    if deadline in (None, ""):
-        return today + dt.timedelta(days=case.municipality.info_request_days)
-    try:
-        term = deadline if isinstance(deadline, dt.date) else dt.date.fromisoformat(str(deadline))
-    except ValueError:
-        raise ValidationError(
-            [{"veld": "termijn", "melding": "Geef een datum (JJJJ-MM-DD)."}]
-        ) from None
-    if term <= today:
-        raise ValidationError([{"veld": "termijn", "melding": "Kies een datum na vandaag."}])
-    return term
+    given = workflow.date_after_today(deadline, "termijn", today)
+    return given or today + dt.timedelta(days=case.municipality.info_request_days)
 
 
 def usable(token: str) -> InformationRequest | None:

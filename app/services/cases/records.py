@@ -70,6 +70,26 @@ class OverviewRow:
     attention: dict[str, int] = field(default_factory=dict)
 
 
+def _counted(by: Any, statuses: Any, user: Any) -> list[tuple[int, Any, StatusCounts]]:
+    """Cases, adults and insured persons per municipality and per `by` (status, advice)."""
+    adults = 1 + sql_case((Case.partner_id.is_not(None), 1), else_=0)
+    stmt = select(
+        Case.municipality_id,
+        by,
+        func.count(Case.id),
+        func.sum(adults),
+        func.sum(adults + Case.children_count),
+    ).group_by(Case.municipality_id, by)
+    if statuses is not None:
+        stmt = stmt.where(Case.status.in_(statuses))
+    return [
+        (municipality_id, key, StatusCounts(int(n), int(n_adults or 0), int(n_insured or 0)))
+        for municipality_id, key, n, n_adults, n_insured in db.session.execute(
+            tenancy.scope(stmt, Case, user)
+        )
+    ]
+
+
 def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
     """Counts per municipality of the user's organisation and in total, per status (seed 003)."""
     municipalities = db.session.scalars(
@@ -79,21 +99,8 @@ def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
         m.id: OverviewRow(m.name, m.cbs_code, legitimacy=m.module_legitimacy, municipality_id=m.id)
         for m in municipalities
     }
-    adults = 1 + sql_case((Case.partner_id.is_not(None), 1), else_=0)
-    stmt = tenancy.scope(
-        select(
-            Case.municipality_id,
-            Case.status,
-            func.count(Case.id),
-            func.sum(adults),
-            func.sum(adults + Case.children_count),
-        ).group_by(Case.municipality_id, Case.status),
-        Case,
-        user,
-    )
     total = OverviewRow("Totaal", None)
-    for municipality_id, status, n_cases, n_adults, n_insured in db.session.execute(stmt):
-        counts = StatusCounts(int(n_cases), int(n_adults or 0), int(n_insured or 0))
+    for municipality_id, status, counts in _counted(Case.status, None, user):
         row = rows.get(municipality_id)
         if row is None:
             continue
@@ -101,25 +108,11 @@ def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
         row.total.add(counts)
         total.per_status[status].add(counts)
         total.total.add(counts)
-    advice_stmt = tenancy.scope(
-        select(
-            Case.municipality_id,
-            Case.advice,
-            func.count(Case.id),
-            func.sum(adults),
-            func.sum(adults + Case.children_count),
-        )
-        .where(Case.status.in_(OPEN_STATUSES))
-        .group_by(Case.municipality_id, Case.advice),
-        Case,
-        user,
-    )
     total.legitimacy = any(r.legitimacy for r in rows.values())
-    for municipality_id, advice, n_cases, n_adults, n_insured in db.session.execute(advice_stmt):
+    for municipality_id, advice, counts in _counted(Case.advice, OPEN_STATUSES, user):
         row = rows.get(municipality_id)
         if row is None or not row.legitimacy:
             continue
-        counts = StatusCounts(int(n_cases), int(n_adults or 0), int(n_insured or 0))
         row.per_advice[advice].add(counts)
         total.per_advice[advice].add(counts)
     for municipality_id, counts in attention(today_nl(), user).items():

@@ -187,6 +187,21 @@ def _reason(value: Any, field: str, what: str) -> str:
     return text
 
 
+def date_after_today(value: Any, field: str, today: dt.date) -> dt.date | None:
+    """An optional date a caseworker gives (an end of a hold, a term): after today."""
+    if value in (None, ""):
+        return None
+    try:
+        chosen = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError(
+            [{"veld": field, "melding": "Geef een datum (JJJJ-MM-DD)."}]
+        ) from None
+    if chosen <= today:
+        raise ValidationError([{"veld": field, "melding": "Kies een datum na vandaag."}])
+    return chosen
+
+
 def today(now: dt.datetime) -> dt.date:
     """The date in the Netherlands."""
     return now.astimezone(AMSTERDAM).date()
@@ -197,16 +212,7 @@ def hold(case_id: int, reason: Any, until: Any = None, user: Any = None,
     """Put an open case on hold with a reason and an optional end date (ON_HOLD)."""
     with case_action(case_id, user, now) as (case, work):
         text = _reason(reason, "reden", "het in afwachting zetten")
-        end = None
-        if until not in (None, ""):
-            try:
-                end = until if isinstance(until, dt.date) else dt.date.fromisoformat(str(until))
-            except ValueError:
-                raise ValidationError(
-                    [{"veld": "tot", "melding": "Geef een datum (JJJJ-MM-DD)."}]
-                ) from None
-            if end <= today(work.now):
-                raise ValidationError([{"veld": "tot", "melding": "Kies een datum na vandaag."}])
+        end = date_after_today(until, "tot", today(work.now))
         until_text = f" tot {end:%d-%m-%Y}" if end else ""
         transition(case, "hold", work, f"In afwachting gezet{until_text}: {text}", values={
             "previous_status": case.status, "hold_reason": text, "hold_until": end})  # fmt: skip
