@@ -18,9 +18,9 @@ from ..web import refusals
 FIELD_NAMES = {
     "bsn": "BSN",
     "reden": "Reden",
-    "tot": "Tot",
-    "omschrijving": "Omschrijving",
-    "termijn": "Termijn",
+    "tot": "Tot en met",
+    "omschrijving": "Wat hebt u nodig",
+    "termijn": "Uiterlijk",
     "besluit": "Besluit",
     "redenen": "Redenen",
     "toelichting": "Toelichting",
