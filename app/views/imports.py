@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
@@ -119,9 +117,9 @@ class ImportModelView(TenantModelView):
             title=f"{chosen.label} importeren",
         )
 
-    @expose("/show/<pk>")
+    @expose("/show/<int:pk>")
     @has_access
-    def show(self, pk: Any):
+    def show(self, pk: int):
         """The import's page: progress while running, the preview, the result."""
         record = self.datamodel.get(pk, self._base_filters)
         if record is None:
@@ -134,10 +132,10 @@ class ImportModelView(TenantModelView):
             title=str(record),
         )
 
-    @expose("/show/<pk>/voortgang")
+    @expose("/show/<int:pk>/voortgang")
     @has_access
     @permission_name("show")
-    def status(self, pk: Any):
+    def status(self, pk: int):
         """Progress as JSON for the page's progress bar (reads only, never writes)."""
         record = self.datamodel.get(pk, self._base_filters)
         if record is None:
@@ -148,10 +146,10 @@ class ImportModelView(TenantModelView):
             voortgang=progress.get(record.id),
         )
 
-    @expose("/show/<pk>/bevestigen", methods=["POST"])
+    @expose("/show/<int:pk>/bevestigen", methods=["POST"])
     @has_access
     @permission_name("confirm")
-    def confirm(self, pk: Any):
+    def confirm(self, pk: int):
         """Confirm a previewed import: all valid rows are written in one transaction."""
         record = self.datamodel.get(pk, self._base_filters)
         if record is None:
@@ -169,10 +167,10 @@ class ImportModelView(TenantModelView):
         )
         return redirect(url_for(".show", pk=pk))
 
-    @expose("/show/<pk>/geweigerd")
+    @expose("/show/<int:pk>/geweigerd")
     @has_access
     @permission_name("refused")
-    def refused(self, pk: Any):
+    def refused(self, pk: int):
         """Download the refused rows in the file's own format with a `fouten` column."""
         record = self.datamodel.get(pk, self._base_filters)
         if record is None or not record.stored_name:

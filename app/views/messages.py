@@ -75,10 +75,10 @@ class MessageModelView(TenantModelView):
             kwargs["has_pdf"] = bool(message is not None and message.pdf)
         return super().render_template(template, **kwargs)
 
-    @expose("/pdf/<pk>")
+    @expose("/pdf/<int:pk>")
     @has_access
     @permission_name("show")
-    def pdf(self, pk: Any):
+    def pdf(self, pk: int):
         """The stored PDF of a letter (or of an email's attachment), as it was sent."""
         message = self.datamodel.get(pk, self._base_filters)
         if message is None or not message.pdf:

@@ -198,10 +198,10 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         )
         return super().render_template(template, **kwargs)
 
-    @expose("/logo/<pk>", methods=["POST"])
+    @expose("/logo/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("edit")
-    def logo(self, pk: Any):
+    def logo(self, pk: int):
         """Upload the logo for letters (PNG or JPEG, checked by content)."""
         municipality = self.datamodel.get(pk, self._base_filters)
         if municipality is None:

@@ -180,11 +180,11 @@ class AssetLimitModelView(RecomputeMixin, AuditedChangesMixin, TenantModelView):
         kwargs["locked_rows"] = self._national_ids()
         return super()._get_list_widget(filters, **kwargs)
 
-    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @expose("/edit/<int:pk>", methods=["GET", "POST"])
     @has_access
-    def edit(self, pk: Any):
+    def edit(self, pk: int):
         """Edit a municipal limit; a national one says who changes it instead of failing."""
-        if str(pk).isdigit() and int(pk) in self._national_ids():
+        if pk in self._national_ids():
             flash("Landelijke vermogensgrenzen wijzigt de platformbeheerder. Voeg voor uw "
                   "gemeente een eigen grens toe als die afwijkt.", "info")  # fmt: skip
             return redirect(url_for(".show", pk=pk))

@@ -66,10 +66,10 @@ class ResidentModelView(TenantModelView):
         audit.resident_list_viewed(widgets["list"].template_args.get("count", 0))
         return widgets
 
-    @expose("/show/<pk>", methods=["GET"])
+    @expose("/show/<int:pk>", methods=["GET"])
     @has_access
-    def show(self, pk: Any):
+    def show(self, pk: int):
         """Show one resident, audited."""
         response = super().show(pk)
-        audit.resident_viewed(int(pk))
+        audit.resident_viewed(pk)
         return response

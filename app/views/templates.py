@@ -76,7 +76,7 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
         kwargs.setdefault("placeholders", templating.PLACEHOLDERS)
         return super().render_template(template, **kwargs)
 
-    def _template(self, pk: Any) -> Template:
+    def _template(self, pk: int) -> Template:
         template = self.datamodel.get(pk, self._base_filters)
         if template is None:
             abort(404)
@@ -92,9 +92,9 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
             if name in request.form
         }
 
-    @expose("/preview/<pk>", methods=["GET", "POST"])
+    @expose("/preview/<int:pk>", methods=["GET", "POST"])
     @has_access
-    def preview(self, pk: Any):
+    def preview(self, pk: int):
         """The template as a (fictitious) resident receives it; POST: the unsaved text."""
         template = self._template(pk)
         texts = self._texts()
@@ -122,10 +122,10 @@ class TemplateModelView(AuditedChangesMixin, TenantModelView):
             title=f"Voorbeeld: {template.event.label}",
         )
 
-    @expose("/preview/<pk>/pdf", methods=["GET", "POST"])
+    @expose("/preview/<int:pk>/pdf", methods=["GET", "POST"])
     @has_access
     @permission_name("preview")
-    def preview_pdf(self, pk: Any):
+    def preview_pdf(self, pk: int):
         """The letter as PDF for a fictitious resident (POST: the unsaved text)."""
         rendered = outbox.preview(self._template(pk), texts=self._texts())
         return pdf(rendered.pdf, "voorbeeld.pdf")
