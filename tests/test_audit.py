@@ -9,6 +9,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import AuditLog, Resident
+from app.services import errors
+from app.services.security import audit
+from app.services.unit import unit_of_work
 from tests.conftest import csrf_token, login
 from tests.helpers import ZWOLLE, cases_of
 
@@ -133,3 +136,26 @@ def test_the_audit_log_screen_describes_every_action_in_dutch(app, beheerder_cli
     shown_codes = cells & ({c for c in stored if c} | {"ok", "refused", "None"})
     assert not shown_codes, sorted(shown_codes)
     assert "Gelukt" in cells
+
+
+def _entries() -> int:
+    return _db.session.scalar(select(func.count(AuditLog.id)))
+
+
+def test_the_audit_writer_never_commits_on_its_own(app, db):
+    before = _entries()
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        audit._write("test.outside", "case", 1)
+    _db.session.rollback()
+    assert _entries() == before
+
+
+def test_an_audit_entry_goes_with_its_action_when_the_action_fails(app, db):
+    before = _entries()
+    with app.test_request_context(), pytest.raises(errors.Conflict), unit_of_work(system=True):
+        audit.object_changed("case", 1, "test_change")
+        raise errors.Conflict("De zaak is intussen gewijzigd.")
+    assert _entries() == before
+    with app.test_request_context():
+        audit.object_changed("case", 1, "test_change")  # an event of its own: stored
+    assert _entries() == before + 1
