@@ -94,6 +94,8 @@ FIELD_LABELS: dict[str, str] = {
     "max_data_age_days": "Maximale ouderdom inkomensgegevens (dagen)",
     "memos": "Memo's",
     "module_decisions": "Module besluiten",
+    "four_eyes": "Vier-ogenprincipe",
+    "behandelaar": "Behandelaar",
     "module_legitimacy": "Module rechtmatigheid",
     "module_ockto": "Module Ockto",
     "municipality": "Gemeente",

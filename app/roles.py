@@ -26,6 +26,10 @@ _MEDEWERKER = [
     [_views("CaseModelView"), "^(can_act|can_add_document|can_document|can_decide)$"],
     [_views("CaseApi"), "^(can_get|can_info|can_export|can_hold|can_release|can_abort)$"],
     [_views("CaseApi"), "^(can_request_info|can_add_documents|can_decide|can_resolve_notice)$"],
+    [_views("CaseApi"), "^(can_assign|can_approve|can_send_back)$"],
+    [_views("CaseModelView"), "^(can_assign|can_approve)$"],
+    [_views("SignalApi"), "^(can_get|can_read)$"],
+    [_views("SignalView"), "^can_(index|open|digest)$"],
     [_views("MemoModelView"), _READ],
     [_views("MemoApi"), "^(can_get|can_info|can_post)$"],
     [
@@ -52,7 +56,8 @@ _MEDEWERKER = [
     [_views("OpenApi"), "^can_get$"],
     [_views("TwoFactorView"), "^can_(index|setup|switch_off)$"],
     [
-        "^(Zaken|Alle zaken|Zoeken op BSN|Memo's|Berichten|Inwoners"
+        "^(Zaken|Alle zaken|Mijn zaken|Niet toegewezen|Ter goedkeuring|Signalen|Zoeken op BSN"
+        "|Memo's|Berichten|Inwoners"
         "|Beheer|Gemeenten|Sjablonen|Normen|Vermogensgrenzen|Mijn account|Tweestapsverificatie)$",
         "^menu_access$",
     ],
@@ -79,7 +84,7 @@ _BEHEERDER = [
         "^can_(list|show|upload|confirm|refused|start)$",
     ],
     [_views("AllowlistView"), "^can_index$"],
-    [_views("CaseModelView"), "^can_start_reassessment$"],
+    [_views("CaseModelView"), "^(can_start_reassessment|can_distribute)$"],
     [_views("ImportApi"), "^can_post$"],
     [_views("CaseApi"), "^(can_invite|can_restore)$"],
     [_views("PolicyView"), "^can_(index|edit)$"],

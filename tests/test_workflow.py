@@ -16,6 +16,7 @@ from tests.factories import new_case
 from tests.helpers import dutch_today
 
 S = CaseStatus
+# Open and workable: a decision awaiting a second person's approval is not changed.
 OPEN = {S.NEW, S.INVITED, S.DATA_RECEIVED, S.INFO_REQUESTED, S.ON_HOLD}
 BACK = None  # back to the status before the hold or the abort
 # DESIGN.md 4.2, written out here: (from which statuses, to which), per action.
@@ -26,6 +27,11 @@ CASEWORKER = {
     "restore": ({S.ABORTED}, BACK),
     "request_info": ({S.NEW, S.INVITED, S.DATA_RECEIVED}, S.INFO_REQUESTED),
     "decide": (OPEN, S.DECIDED),
+}
+FOUR_EYES = {
+    "submit": (OPEN, S.AWAITING_APPROVAL),
+    "approve": ({S.AWAITING_APPROVAL}, S.DECIDED),
+    "send_back": ({S.AWAITING_APPROVAL}, S.DATA_RECEIVED),
 }
 SYSTEM = {
     "invite": ({S.NEW}, S.INVITED),
@@ -59,7 +65,7 @@ def act(app, case_id: int, action: str, body: dict | None = None, user: str = "m
 
 def test_the_transition_table_follows_design_4_2():
     table = {name: (set(t.sources), t.target) for name, t in workflow.TRANSITIONS.items()}
-    assert table == {**CASEWORKER, **SYSTEM}
+    assert table == {**CASEWORKER, **FOUR_EYES, **SYSTEM}
     assert workflow.TRANSITIONS["restore"].beheerder_only
     assert [n for n, t in workflow.TRANSITIONS.items() if t.beheerder_only] == ["restore"]
     assert {n for n, t in workflow.TRANSITIONS.items() if t.system} == set(SYSTEM)

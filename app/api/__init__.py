@@ -15,6 +15,7 @@ from .municipalities import MunicipalityApi
 from .norms import AssetLimitApi, NationalNormApi
 from .ockto import OcktoApi
 from .organisations import OrganisationApi
+from .signals import SignalApi
 from .spec import OpenApi
 
 
@@ -26,6 +27,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
         OrganisationApi,
         MemoApi,
         MessageApi,
+        SignalApi,
         AuditApi,
         NationalNormApi,
         AssetLimitApi,

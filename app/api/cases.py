@@ -6,12 +6,20 @@ from typing import Any
 
 from flask import Response, request
 from flask_appbuilder.api import expose, rison, safe
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
+from sqlalchemy import select
 
-from ..models import Case
+from ..models import Case, User
 from ..services import tenancy
-from ..services.cases import decisions, information_requests, reassessments, workflow
+from ..services.cases import (
+    assignment,
+    decisions,
+    information_requests,
+    reassessments,
+    workflow,
+)
 from ..services.imports import export
 from ..services.legitimacy import assessment
 from ..services.ockto import summary
@@ -51,6 +59,7 @@ class CaseSchema(Schema):
     contact_preference = fields.Function(lambda c: code(c.contact_preference))
     children_count = fields.Integer()
     linked_case_id = fields.Integer(allow_none=True)
+    behandelaar = fields.Function(lambda c: c.handler.username if c.handler else None)
     created_on = fields.DateTime()
     changed_on = fields.DateTime()
 
@@ -68,9 +77,22 @@ CASE_COLUMNS = [
     "partner",
     "contact_preference",
     "children_count",
+    "handler",
     "created_on",
     "changed_on",
 ]
+
+
+class HandlerFilter(BaseFilter):
+    """`behandelaar`: the handler's user name, or null (nobody handles the case)."""
+
+    name = "Behandelaar"
+    arg_name = "behandelaar"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        if value in (None, "", "null"):
+            return query.filter(Case.handler_id.is_(None))
+        return query.filter(Case.handler_id.in_(select(User.id).where(User.username == str(value))))
 
 
 class CaseApi(RestApi):
@@ -82,7 +104,7 @@ class CaseApi(RestApi):
     include_route_methods = {
         "get", "get_list", "info", "export", "invite", "delivery", "advice",
         "hold", "release", "abort", "restore", "request_info", "add_documents", "document",
-        "decide", "resolve_notice",
+        "decide", "resolve_notice", "assign", "approve", "send_back",
     }  # fmt: skip
     base_filters = TENANT
     list_columns = show_columns = CASE_COLUMNS
@@ -102,6 +124,16 @@ class CaseApi(RestApi):
     ]
     order_columns = ["id", "status", "kind", "created_on", "changed_on"]
     base_order = ("id", "asc")
+
+    def _handle_filters_args(self, rison_args: dict[str, Any]) -> Any:
+        """FAB's filters, plus the contract's `behandelaar` (a user name or null)."""
+        given = rison_args.get("filters", []) or []
+        own = [f for f in given if isinstance(f, dict) and f.get("col") == "behandelaar"]
+        rest = [f for f in given if f not in own]
+        joined = super()._handle_filters_args({**rison_args, "filters": rest})
+        for item in own:
+            joined.add_filter("id", HandlerFilter, item.get("value"))
+        return joined
 
     def pre_get_list(self, data: dict[str, Any]) -> None:
         audit.case_list_viewed(data.get("count", 0), channel="api")
@@ -382,6 +414,101 @@ class CaseApi(RestApi):
                 pk, body.get("besluit"), body.get("redenen"), body.get("toelichting")
             )
         )
+
+    @expose("/<int:pk>/assign", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("assign")
+    def assign(self, pk: int) -> Response:
+        """Set or clear the handler: {"behandelaar": "<user name>" or null}.
+        ---
+        post:
+          summary: Assign (a Medewerker only themselves; a Beheerder anyone of the
+            organisation)
+          parameters:
+          - pk
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [behandelaar]
+                  properties:
+                    behandelaar:
+                      type: [string, "null"]
+                    reden:
+                      type: string
+          responses:
+            200:
+              description: zaak_id, status and behandelaar
+            403:
+              description: A Medewerker assigning someone else
+            409:
+              description: Handled by someone else (a Medewerker taking it)
+            422:
+              description: Not a Medewerker or Beheerder of the organisation
+        """
+        body = self._body()
+        return answer(
+            lambda: assignment.assign(pk, body.get("behandelaar"), reason=body.get("reden")),
+            lambda case: self.response(200, zaak_id=case.id, status=case.status.name,
+                                       behandelaar=case.handler.username if case.handler
+                                       else None),
+            refused_field="behandelaar",
+        )  # fmt: skip
+
+    @expose("/<int:pk>/approve", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("approve")
+    def approve(self, pk: int) -> Response:
+        """Approve a decision that waits for a second person; its beschikking is sent.
+        ---
+        post:
+          summary: Approve (AWAITING_APPROVAL -> DECIDED), by another official than the decider
+          parameters:
+          - pk
+          responses:
+            200:
+              description: zaak_id and the new status
+            403:
+              description: No decisions module
+            409:
+              description: Nothing waits for approval, or the decider approves their own
+        """
+        return self._act(lambda: decisions.approve(pk))
+
+    @expose("/<int:pk>/send-back", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("send_back")
+    def send_back(self, pk: int) -> Response:
+        """Send a waiting decision back to its decider: {"reden": "..."}.
+        ---
+        post:
+          summary: Send back (AWAITING_APPROVAL -> DATA_RECEIVED), with a signal to the decider
+          parameters:
+          - pk
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [reden]
+                  properties:
+                    reden:
+                      type: string
+          responses:
+            200:
+              description: zaak_id and the new status
+            403:
+              description: No decisions module
+            409:
+              description: Nothing waits for approval
+            422:
+              description: No reason given
+        """
+        return self._act(lambda: decisions.send_back(pk, self._body().get("reden")))
 
     @expose("/<int:pk>/notices/<int:notice_id>/resolve", methods=["POST"])
     @protect()

@@ -27,6 +27,7 @@ from .enums import (
     DebtKind,
     Decision,
     DeliveryRole,
+    FourEyes,
     GrossNet,
     HouseholdType,
     ImportKind,
@@ -39,6 +40,7 @@ from .enums import (
     PartnerSource,
     RejectionReason,
     SetupStep,
+    SignalKind,
     TemplateEvent,
 )
 from .imports import ImportRecord
@@ -51,6 +53,7 @@ from .resident import Resident
 from .retention import CaseStatistic, RetentionRun
 from .scheduling import JobRun, SchedulerLease
 from .security import LoginFailure, RecoveryCode, UserSession
+from .signals import Signal
 from .user import User
 
 __all__ = [
@@ -80,6 +83,7 @@ __all__ = [
     "DeliveryPerson",
     "DeliveryRole",
     "Document",
+    "FourEyes",
     "GrossNet",
     "HouseholdType",
     "ImportKind",
@@ -110,6 +114,8 @@ __all__ = [
     "SetupProgress",
     "SetupStep",
     "ShortLink",
+    "Signal",
+    "SignalKind",
     "SystemMail",
     "Template",
     "TemplateEvent",

@@ -104,6 +104,11 @@ class Case(Model):
     decision_explanation: Mapped[str | None] = mapped_column(Text)
     decided_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    # Four eyes: who approved the decision another official took, and when.
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    approved_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
+    # The behandelaar: the Medewerker or Beheerder of the organisation who handles it.
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
 
     # The separate case of the partner, linked both ways (seed 002).
     linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
@@ -112,6 +117,8 @@ class Case(Model):
     changed_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 
     municipality: Mapped[Municipality] = relationship()
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     applicant: Mapped[Resident] = relationship(foreign_keys=[applicant_id])
     partner: Mapped[Resident | None] = relationship(foreign_keys=[partner_id])
     children: Mapped[list[Resident]] = relationship(secondary=case_child)

@@ -16,6 +16,7 @@ class CaseStatus(LabeledEnum):
     DATA_RECEIVED = "Gegevens ontvangen"
     INFO_REQUESTED = "Aanvullende informatie opgevraagd"
     ON_HOLD = "In afwachting"
+    AWAITING_APPROVAL = "Ter goedkeuring"
     DECIDED = "Besluit genomen"
     ABORTED = "Afgebroken"
 
@@ -27,6 +28,7 @@ OPEN_STATUSES = frozenset(
         CaseStatus.DATA_RECEIVED,
         CaseStatus.INFO_REQUESTED,
         CaseStatus.ON_HOLD,
+        CaseStatus.AWAITING_APPROVAL,
     }
 )
 
@@ -101,6 +103,25 @@ class MessageStatus(LabeledEnum):
     NOT_SENT = "Niet verzonden (geen mailserver)"
     TO_PRINT = "Klaar om te printen"
     PRINTED = "Geprint"
+
+
+class FourEyes(LabeledEnum):
+    """Which decisions a second person approves before they are sent (vier-ogenprincipe)."""
+
+    OFF = "Uit: elke medewerker verstuurt zelf"
+    REJECTIONS = "Afwijzingen laten goedkeuren"
+    ALL = "Alle besluiten laten goedkeuren"
+
+
+class SignalKind(LabeledEnum):
+    """A personal alert to the handler of a case (or to the decider of a sent-back decision)."""
+
+    DOCUMENTS_UPLOADED = "Documenten geüpload"
+    DELIVERY_RECEIVED = "Ockto-gegevens ontvangen"
+    TERM_EXPIRED = "Termijn verstreken"
+    HOLD_ENDED = "Wachttijd voorbij"
+    ASSIGNED = "Zaak aan u toegewezen"
+    SENT_BACK = "Besluit teruggestuurd"
 
 
 class NoticeKind(LabeledEnum):

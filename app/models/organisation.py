@@ -9,7 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .enums import CheckMode, OrganisationKind
+from .enums import CheckMode, FourEyes, OrganisationKind
 from .types import TZDateTime, enum_column, utcnow
 
 DEFAULT_REMINDER_DAYS = [5, 10, 14]
@@ -62,6 +62,8 @@ class Municipality(Model):
     module_ockto: Mapped[bool] = mapped_column(Boolean, default=True)
     module_legitimacy: Mapped[bool] = mapped_column(Boolean, default=True)
     module_decisions: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Vier-ogenprincipe: which decisions a second official approves before they are sent.
+    four_eyes: Mapped[FourEyes] = mapped_column(enum_column(FourEyes), default=FourEyes.OFF)
 
     # Income and asset policy (DESIGN.md section 6).
     income_percentage: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("130"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_appbuilder.security.sqla.models import User as FabUser
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .organisation import Organisation
@@ -31,6 +31,9 @@ class OrgUser(FabUser):
     totp_enabled_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
     # The last 30-second step a code was accepted for: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Signals: a daily email saying how many are unread (a link only, no personal data).
+    signal_digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    signal_digest_sent_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
 
     def __str__(self) -> str:
         return self.username

@@ -18,11 +18,13 @@ from .printbatch import PrintBatchView
 from .residents import ResidentModelView
 from .retention import RetentionView
 from .setup import SetupView
+from .signals import SignalView, register_bell
 from .templates import TemplateModelView
 
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Add all HTML views to FAB; labels are Dutch, names match the role definitions."""
+    register_bell(appbuilder.app)
     appbuilder.add_view(
         CaseModelView,
         "Alle zaken",
@@ -30,6 +32,17 @@ def register_views(appbuilder: AppBuilder) -> None:
         category="Zaken",
         category_icon="fa-folder",
     )
+    appbuilder.add_link("Mijn zaken", href="/zaken/list/?mijn=1", icon="fa-user", category="Zaken")
+    appbuilder.add_link(
+        "Niet toegewezen", href="/zaken/list/?toegewezen=nee", icon="fa-inbox", category="Zaken"
+    )
+    appbuilder.add_link(
+        "Ter goedkeuring",
+        href="/zaken/list/?_flt_0_status=AWAITING_APPROVAL",
+        icon="fa-check",
+        category="Zaken",
+    )
+    appbuilder.add_view(SignalView, "Signalen", icon="fa-bell", category="Zaken")
     appbuilder.add_link(
         "Zoeken op BSN", href="CaseModelView.search_bsn", icon="fa-search", category="Zaken"
     )

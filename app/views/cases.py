@@ -25,7 +25,15 @@ from ..models import (
     IncomePeriod,
     RejectionReason,
 )
-from ..services.cases import decisions, information_requests, reassessments, records, workflow
+from ..roles import current_user
+from ..services.cases import (
+    assignment,
+    decisions,
+    information_requests,
+    reassessments,
+    records,
+    workflow,
+)
 from ..services.imports import export
 from ..services.messaging import outbox
 from ..services.ockto import adapter, journey, summary
@@ -58,6 +66,23 @@ class AttentionFilter(BaseFilter):
         return query.filter(Case.id.in_(ids))
 
 
+class HandlerFilter(BaseFilter):
+    """Cases of one handler (a user id), or of nobody (None): "Mijn zaken", "Niet toegewezen"."""
+
+    name = "Behandelaar"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        if value is None:
+            return query.filter(Case.handler_id.is_(None))
+        return query.filter(Case.handler_id == value)
+
+
+def _full_name(user: Any) -> str:
+    if user is None:
+        return "—"
+    return " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
+
+
 class CaseModelView(TenantModelView):
     """Zaken: list with filters, export and BSN search; a detail page per case."""
 
@@ -73,6 +98,7 @@ class CaseModelView(TenantModelView):
         "release_selected": "act",
         "hold_selected": "act",
         "export_selected": "export",
+        "assign_selected": "distribute",
     }
     base_permissions = [
         "can_list",
@@ -85,6 +111,9 @@ class CaseModelView(TenantModelView):
         "can_add_document",
         "can_document",
         "can_decide",
+        "can_assign",
+        "can_approve",
+        "can_distribute",
     ]
     list_columns = [
         "id",
@@ -93,6 +122,7 @@ class CaseModelView(TenantModelView):
         "status",
         "applicant",
         "municipality",
+        "handler",
         "advice",
         "decision",
         "created_on",
@@ -119,6 +149,7 @@ class CaseModelView(TenantModelView):
         "status": _("Status"),
         "applicant": _("Aanvrager"),
         "municipality": _("Gemeente"),
+        "handler": _("Behandelaar"),
         "advice": _("Advies"),
         "decision": _("Besluit"),
         "created_on": _("Aangemaakt op"),
@@ -134,6 +165,7 @@ class CaseModelView(TenantModelView):
         "decision": label_of(Decision),
         "created_on": datetime_nl,
         "changed_on": datetime_nl,
+        "handler": _full_name,
     }
 
     @action(
@@ -201,10 +233,19 @@ class CaseModelView(TenantModelView):
         )
 
     def _notice_filters(self, filters: Any) -> Any:
+        """The menu's and the overview's links: attention, my cases, not assigned."""
+        extra = []
         kind = "meldingen" if request.args.get("meldingen") == "1" else request.args.get("aandacht")
         if kind in records.ATTENTION:
-            extra = self.datamodel.get_filters().add_filter_list([["id", AttentionFilter, kind]])
-            return filters.get_joined_filters(extra)
+            extra.append(["id", AttentionFilter, kind])
+        if request.args.get("mijn") == "1":
+            extra.append(["id", HandlerFilter, getattr(current_user(), "id", -1)])
+        elif request.args.get("toegewezen") == "nee":
+            extra.append(["id", HandlerFilter, None])
+        elif request.args.get("behandelaar", "").isdigit():
+            extra.append(["id", HandlerFilter, int(request.args["behandelaar"])])
+        if extra:
+            return filters.get_joined_filters(self.datamodel.get_filters().add_filter_list(extra))
         return filters
 
     def _get_list_widget(self, filters: Any, **kwargs: Any) -> dict[str, Any]:
@@ -238,8 +279,72 @@ class CaseModelView(TenantModelView):
             rejection_reasons=list(RejectionReason),
             has_data=bool(case.advice_calculation or deliveries),
             action_labels={name: t.label for name, t in workflow.TRANSITIONS.items()},
+            handlers=assignment.handlers(),
+            is_beheerder=workflow.is_beheerder(current_user()),
+            me=current_user(),
             **ADVICE_LABELS,
         )
+
+    @action("assign_selected", "Toewijzen", "", "fa-user", single=False)
+    def assign_selected(self, items: Any):
+        """Ask to whom (and why) the selected cases go."""
+        items = items if isinstance(items, list) else [items]
+        return redirect(url_for(".bulk_assign", ids=",".join(str(c.id) for c in items)))
+
+    @expose("/bulk/toewijzen", methods=["GET", "POST"])
+    @has_access
+    @permission_name("distribute")
+    def bulk_assign(self):
+        """Assign the selected cases to one handler with one reason; reports every skipped case."""
+        source = request.form if request.method == "POST" else request.args
+        ids = [int(i) for i in source.get("ids", "").split(",") if i.strip().isdigit()]
+        if request.method == "POST":
+            chosen, reason = request.form.get("behandelaar") or None, request.form.get("reden")
+            result = perform(lambda: assignment.bulk_assign(ids, chosen, reason))
+            if result is not FAILED:
+                return self.render_template(
+                    "case/bulk_assign_report.html", result=result, title="Werk verdeeld"
+                )
+        return self.render_template(
+            "case/bulk_assign.html", ids=ids, handlers=assignment.handlers(),
+            title="Zaken toewijzen",
+        )  # fmt: skip
+
+    @expose("/show/<int:pk>/behandelaar", methods=["POST"])
+    @has_access
+    @permission_name("assign")
+    def assign(self, pk: int):
+        """Take a case, release it, or (Beheerder) assign it to a colleague."""
+        chosen = request.form.get("behandelaar") or None
+        perform(
+            lambda: assignment.assign(pk, chosen, reason=request.form.get("reden")),
+            lambda case: f"Behandelaar: {_full_name(case.handler)}." if case.handler
+            else "De zaak heeft geen behandelaar meer.",
+        )  # fmt: skip
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/show/<int:pk>/goedkeuring", methods=["POST"])
+    @has_access
+    @permission_name("approve")
+    def approval(self, pk: int):
+        """Approve a waiting decision (it is sent) or send it back with a reason."""
+        if request.form.get("stap") == "terugsturen":
+            perform(lambda: decisions.send_back(pk, request.form.get("reden")),
+                    "Het besluit is teruggestuurd naar de collega die het nam.")  # fmt: skip
+        else:
+            perform(lambda: decisions.approve(pk), lambda case: f"Besluit goedgekeurd: "
+                    f"{case.decision.label}. De beschikking is verstuurd.")  # fmt: skip
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/show/<int:pk>/goedkeuring/voorbeeld")
+    @has_access
+    @permission_name("approve")
+    def approval_preview(self, pk: int):
+        """The waiting decision's beschikking as it will be sent (PDF)."""
+        data = perform(lambda: decisions.pending_preview(pk))
+        if data is FAILED:
+            return redirect(url_for(".show", pk=pk))
+        return pdf(data, "beschikking-ter-goedkeuring.pdf")
 
     @expose("/show/<int:pk>/actie/<action>", methods=["POST"])
     @has_access

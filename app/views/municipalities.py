@@ -15,7 +15,7 @@ from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from ..formatting import label_of, percentage_nl, yes_no
 from ..labels import FIELD_LABELS
-from ..models import CheckMode, Municipality
+from ..models import CheckMode, FourEyes, Municipality
 from ..services.legitimacy import assessment
 from ..services.onboarding import cbs, municipalities, organisations
 from .base import AuditedChangesMixin, TenantModelView
@@ -94,6 +94,7 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         "module_ockto": _("Module Ockto"),
         "module_legitimacy": _("Module rechtmatigheid"),
         "module_decisions": _("Module besluiten"),
+        "four_eyes": _("Vier-ogenprincipe"),
         "income_percentage": _("Inkomensgrens (% van de norm)"),
         "income_includes_holiday_allowance": _("Vergelijken inclusief vakantiegeld"),
         "advice_margin_percentage": _("Marge voor Onderzoeken (%)"),
@@ -110,6 +111,7 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
     }
     formatters_columns = {
         "check_mode": label_of(CheckMode),
+        "four_eyes": label_of(FourEyes),
         "uses_allowlist": yes_no,
         "reminders_enabled": yes_no,
         "module_ockto": yes_no,

@@ -8,8 +8,9 @@ from flask_appbuilder import IndexView, expose
 from ..formatting import today_nl
 from ..models import Advice, CaseStatus
 from ..services import tenancy
-from ..services.cases import records
+from ..services.cases import assignment, records
 from ..services.legitimacy import norms
+from ..services.messaging import signals
 from ..services.onboarding import checklist
 
 
@@ -42,5 +43,7 @@ class OverviewIndexView(IndexView):
             if manages
             else None,
             no_municipalities=manages and not rows,
+            my_signals=signals.for_user(user, unread_only=True)[:5],
+            workload=assignment.workload(user) if rows else [],
             title="Overzicht",
         )

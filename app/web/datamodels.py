@@ -46,5 +46,5 @@ class EagerInterface(SQLAInterface):
 
 
 def case_interface() -> EagerInterface:
-    """Cases with their municipality, applicant and partner."""
-    return EagerInterface(Case, (Case.municipality, Case.applicant, Case.partner))
+    """Cases with their municipality, applicant, partner and handler."""
+    return EagerInterface(Case, (Case.municipality, Case.applicant, Case.partner, Case.handler))

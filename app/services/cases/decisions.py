@@ -17,7 +17,16 @@ from typing import Any
 from ...extensions import db
 from ...formatting import amount_nl, date_nl, percentage_nl
 from ...labels import FIELD_LABELS
-from ...models import Case, Channel, Decision, RejectionReason, TemplateEvent
+from ...models import (
+    Case,
+    CaseStatus,
+    Channel,
+    Decision,
+    FourEyes,
+    RejectionReason,
+    SignalKind,
+    TemplateEvent,
+)
 from ...models.types import utcnow
 from ...roles import current_user
 from .. import tenancy
@@ -25,7 +34,7 @@ from ..errors import Conflict, Forbidden, ValidationError
 from ..messaging import outbox, templating
 from ..onboarding import municipalities
 from ..security import audit
-from ..unit import acting, unit_of_work
+from ..unit import Work, acting, unit_of_work
 from . import workflow
 
 DECIDABLE = {"GRANTED": Decision.GRANTED, "REJECTED": Decision.REJECTED}
@@ -335,22 +344,107 @@ def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any =
     return rendered.pdf or b""
 
 
+def needs_approval(case: Case, decision: Decision) -> bool:
+    """Whether the municipality's four-eyes setting makes this decision wait for approval."""
+    four_eyes = case.municipality.four_eyes
+    return four_eyes == FourEyes.ALL or (
+        four_eyes == FourEyes.REJECTIONS and decision == Decision.REJECTED
+    )
+
+
+def _send(case: Case, work: Work, decider: Any) -> str:
+    """Queue the decided case's beschikking, in the decider's name; answers how it goes."""
+    extra = beschikking_block(case, workflow.today(work.now), decider)
+    message = outbox.queue(case, _event(case.decision), now=work.now, extra=extra)
+    email = message is not None and message.channel == Channel.EMAIL
+    return "per e-mail met de beschikking als bijlage" if email else "als brief in de printbatch"
+
+
 def decide(case_id: int, decision: Any, reasons: Any = None, explanation: Any = None,
            user: Any = None, now: dt.datetime | None = None) -> Case:  # fmt: skip
-    """Decide (any open status -> DECIDED) and send the beschikking by email or post."""
+    """Decide and send the beschikking (DECIDED), or, with four eyes, submit it for approval.
+
+    A decision that needs a second person waits in AWAITING_APPROVAL with everything the
+    beschikking needs; nothing is sent until another official approves it.
+    """
     with unit_of_work(user, now) as work:
         case, chosen, codes, text = _decidable(case_id, decision, reasons, explanation, work.user)
-        channel = outbox.channel_for(case)
-        how = "per e-mail met de beschikking als bijlage" if channel == Channel.EMAIL else \
-            "als brief in de printbatch"  # fmt: skip
-        workflow.transition(case, "decide", work, f"Besluit: {chosen.label}; beschikking {how}",
-                            values={
+        values = {
             "decision": chosen, "decision_reasons": codes or None,
             "decision_explanation": text or None, "decided_on": work.now,
-            "decided_by_id": getattr(work.user, "id", None), "previous_status": None,
-        })  # fmt: skip
-        # The beschikking is written from the decided case (decision, reasons, official).
-        extra = beschikking_block(case, workflow.today(work.now), work.user)
-        outbox.queue(case, _event(chosen), now=work.now, extra=extra)
+            "decided_by_id": getattr(work.user, "id", None), "approved_by_id": None,
+            "approved_on": None, "previous_status": None,
+        }  # fmt: skip
+        if needs_approval(case, chosen):
+            workflow.transition(case, "submit", work, f"Besluit ter goedkeuring voorgelegd: "
+                                f"{chosen.label}", values=values)  # fmt: skip
+            audit.object_changed("case", case.id, f"submit:{chosen.name}")
+            return case
+        line = workflow.transition(case, "decide", work, f"Besluit: {chosen.label}", values=values)
+        line.description += f"; beschikking {_send(case, work, work.user)}"
         audit.object_changed("case", case.id, f"decide:{chosen.name}")
     return case
+
+
+def _awaiting(case_id: int, work: Work) -> Case:
+    """A case of the user's organisation whose decision waits for approval."""
+    case = tenancy.get_case(case_id, work.user)
+    if not case.municipality.module_decisions:
+        raise Forbidden(MODULE_OFF)
+    if case.status != CaseStatus.AWAITING_APPROVAL:
+        raise Conflict("Deze zaak heeft geen besluit dat op goedkeuring wacht.")
+    return case
+
+
+def approve(case_id: int, user: Any = None, now: dt.datetime | None = None) -> Case:
+    """A second official approves the waiting decision: DECIDED, the beschikking is sent."""
+    with unit_of_work(user, now) as work:
+        case = _awaiting(case_id, work)
+        if case.decided_by_id is not None and case.decided_by_id == getattr(work.user, "id", None):
+            raise Conflict("U kunt uw eigen besluit niet goedkeuren: een collega keurt het goed.")
+        decider = case.decided_by
+        line = workflow.transition(
+            case, "approve", work, f"Besluit: {case.decision.label}, genomen door "
+            f"{_name(decider)} en goedgekeurd door {_name(work.user)}", event="approve",
+            values={"approved_by_id": getattr(work.user, "id", None), "approved_on": work.now,
+                    "decided_on": work.now},
+        )  # fmt: skip
+        line.description += f"; beschikking {_send(case, work, decider)}"
+        audit.object_changed("case", case.id, f"approve:{case.decision.name}")
+    return case
+
+
+def send_back(case_id: int, reason: Any, user: Any = None,
+              now: dt.datetime | None = None) -> Case:  # fmt: skip
+    """Send a waiting decision back to its decider with a reason (back to DATA_RECEIVED)."""
+    from ..messaging import signals
+
+    with unit_of_work(user, now) as work:
+        case = _awaiting(case_id, work)
+        text = workflow.reason_of(reason, "reden", "het terugsturen")
+        decider_id = case.decided_by_id
+        workflow.transition(case, "send_back", work, f"Besluit teruggestuurd: {text}", values={
+            "decision": None, "decision_reasons": None, "decision_explanation": None,
+            "decided_on": None, "decided_by_id": None})  # fmt: skip
+        if decider_id is not None:
+            signals.raise_signal(case, SignalKind.SENT_BACK, f"sent-back:{work.now.isoformat()}",
+                                 work.now, user_id=decider_id)  # fmt: skip
+        audit.object_changed("case", case.id, "send_back")
+    return case
+
+
+def _name(user: Any) -> str:
+    parts = (getattr(user, "first_name", ""), getattr(user, "last_name", ""))
+    return " ".join(p for p in parts if p) or getattr(user, "username", "") or "onbekend"
+
+
+def pending_preview(case_id: int, user: Any = None, now: dt.datetime | None = None) -> bytes:
+    """The waiting decision's beschikking as it will be sent (PDF), stored nothing."""
+    work = acting(user, now)
+    case = _awaiting(case_id, work)
+    rendered = outbox.render_message(
+        case, _event(case.decision), Channel.LETTER,
+        templating.context_for(case, today=work.now.date()), work.now.date(),
+        extra=beschikking_block(case, workflow.today(work.now), case.decided_by),
+    )  # fmt: skip
+    return rendered.pdf or b""

@@ -25,11 +25,12 @@ from ...models import (
     InformationRequest,
     Notice,
     NoticeKind,
+    SignalKind,
     TemplateEvent,
 )
 from .. import tenancy
 from ..errors import Conflict, ValidationError
-from ..messaging import outbox
+from ..messaging import outbox, signals
 from ..security import audit
 from ..unit import Work, unit_of_work
 from . import records, uploads, workflow
@@ -182,6 +183,8 @@ def resident_upload(token: str, files: list[tuple[str | None, bytes]],
             Notice(case=case, kind=NoticeKind.DOCUMENTS_RECEIVED, created_on=work.now,
                    message=f"De inwoner heeft {len(stored)} document(en) geüpload.")
         )  # fmt: skip
+        signals.raise_signal(case, SignalKind.DOCUMENTS_UPLOADED, f"request:{request_.id}",
+                             work.now)  # fmt: skip
     return request_
 
 
@@ -250,6 +253,8 @@ def expire_deadlines(now: dt.datetime | None = None) -> int:
             ).rowcount  # fmt: skip
             if claimed != 1:
                 continue
+            signals.raise_signal(request_.case, SignalKind.TERM_EXPIRED,
+                                 f"request:{request_.id}", work.now)  # fmt: skip
             db.session.add(
                 Notice(case_id=request_.case_id, kind=NoticeKind.DEADLINE_EXPIRED,
                        created_on=work.now,

@@ -20,10 +20,11 @@ from sqlalchemy import select, update
 
 from ...extensions import db
 from ...formatting import AMSTERDAM
-from ...models import OPEN_STATUSES, Case, CaseStatus, Notice
+from ...models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Notice, SignalKind
 from ...roles import ROLE_BEHEERDER, is_platform_admin, role_names
 from .. import tenancy
 from ..errors import Conflict, Forbidden, Refused, ValidationError
+from ..messaging import signals
 from ..security import audit
 from ..unit import Work, unit_of_work
 from . import records
@@ -40,6 +41,7 @@ class Transition:
     `system`: made by the product itself, never a button on the case page.
     `follows_hold`: when it happens while the case is on hold, the hold returns to
     `target` instead of to where it came from (data arriving during a hold).
+    `button`: offered as an action button (four eyes has a panel of its own).
     """
 
     label: str
@@ -48,21 +50,34 @@ class Transition:
     beheerder_only: bool = False
     system: bool = False
     follows_hold: bool = False
+    button: bool = True
 
 
 def _from(*statuses: CaseStatus) -> frozenset[CaseStatus]:
     return frozenset(statuses)
 
 
+# Open and in the caseworker's hands (not waiting for a second person's approval).
+WORKABLE = OPEN_STATUSES - {S.AWAITING_APPROVAL}
+
+
 TRANSITIONS: dict[str, Transition] = {
-    # The caseworker's actions (the case page, the REST API, bulk actions).
-    "hold": Transition("In afwachting zetten", OPEN_STATUSES - {S.ON_HOLD}, S.ON_HOLD),
+    # The caseworker's actions (the case page, the REST API, bulk actions). A decision
+    # waiting for approval is not changed: only approved or sent back.
+    "hold": Transition("In afwachting zetten", WORKABLE - {S.ON_HOLD}, S.ON_HOLD),
     "release": Transition("Vrijgeven", _from(S.ON_HOLD), None),
-    "abort": Transition("Afbreken", OPEN_STATUSES, S.ABORTED),
+    "abort": Transition("Afbreken", WORKABLE, S.ABORTED),
     "restore": Transition("Herstellen", _from(S.ABORTED), None, beheerder_only=True),
     "request_info": Transition("Aanvullende informatie opvragen",
                                _from(S.NEW, S.INVITED, S.DATA_RECEIVED), S.INFO_REQUESTED),
-    "decide": Transition("Besluiten", OPEN_STATUSES, S.DECIDED),
+    "decide": Transition("Besluiten", WORKABLE, S.DECIDED),
+    # Four eyes (the municipality's `four_eyes`): the decision waits for a second person.
+    "submit": Transition("Ter goedkeuring voorleggen", WORKABLE, S.AWAITING_APPROVAL,
+                         button=False),
+    "approve": Transition("Goedkeuren en verzenden", _from(S.AWAITING_APPROVAL), S.DECIDED,
+                          button=False),
+    "send_back": Transition("Terugsturen", _from(S.AWAITING_APPROVAL), S.DATA_RECEIVED,
+                            button=False),
     # The system's: an invitation sent, data or documents in, the policy, the clock.
     "invite": Transition("Uitnodigen", _from(S.NEW), S.INVITED, system=True),
     "data_received": Transition("Gegevens ontvangen", _from(S.NEW, S.INVITED, S.INFO_REQUESTED),
@@ -95,7 +110,8 @@ def allowed_actions(case: Case, user: Any = None) -> list[str]:
     return [
         name
         for name, t in TRANSITIONS.items()
-        if not t.system
+        if t.button
+        and not t.system
         and case.status in t.sources
         and (not t.beheerder_only or is_beheerder(user))
     ]
@@ -136,8 +152,8 @@ def move(case: Case, before: CaseStatus, values: dict[str, Any], now: dt.datetim
 def transition(
     case: Case, action: str, work: Work, description: str, *, values: dict[str, Any] | None = None,
     actor: str | None = None, event: str | None = None,
-) -> CaseStatus:  # fmt: skip
-    """Make one status change of the table and put it on the timeline; answers the target.
+) -> CaseEvent:  # fmt: skip
+    """Make one status change of the table and put it on the timeline; answers that line.
 
     A system transition that finds the case on hold with a status it starts from moves
     the hold's return status instead (the case stays on hold); from any other status it
@@ -150,18 +166,16 @@ def transition(
     if before not in t.sources:
         if t.follows_hold and before == S.ON_HOLD and case.previous_status in t.sources:
             case.previous_status = t.target
-            records.add_event(case, event or action, f"{description} (na vrijgeven: "
-                              f"{t.target.label})", actor=actor, now=work.now)  # fmt: skip
-            return before
+            return records.add_event(case, event or action, f"{description} (na vrijgeven: "
+                                     f"{t.target.label})", actor=actor, now=work.now)  # fmt: skip
         raise Conflict(refusal(action, before))
     target = t.target or case.previous_status or S.NEW
     changes = {"status": target, **(values or {})}
     if before == S.ON_HOLD and target != S.ABORTED:
         changes = {**_LEAVING_HOLD, **changes}
     move(case, before, changes, work.now)
-    records.add_event(case, event or action, description, before, target, actor=actor,
-                      now=work.now)  # fmt: skip
-    return target
+    return records.add_event(case, event or action, description, before, target, actor=actor,
+                             now=work.now)  # fmt: skip
 
 
 @contextmanager
@@ -178,7 +192,8 @@ def case_action(case_id: int, user: Any = None, now: dt.datetime | None = None,
         yield case, work
 
 
-def _reason(value: Any, field: str, what: str) -> str:
+def reason_of(value: Any, field: str, what: str) -> str:
+    """A reason a caseworker gives: required, at most MAX_REASON characters."""
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         raise ValidationError([{"veld": field, "melding": f"Geef de reden van {what}."}])
@@ -211,7 +226,7 @@ def hold(case_id: int, reason: Any, until: Any = None, user: Any = None,
          now: dt.datetime | None = None) -> Case:  # fmt: skip
     """Put an open case on hold with a reason and an optional end date (ON_HOLD)."""
     with case_action(case_id, user, now) as (case, work):
-        text = _reason(reason, "reden", "het in afwachting zetten")
+        text = reason_of(reason, "reden", "het in afwachting zetten")
         end = date_after_today(until, "tot", today(work.now))
         until_text = f" tot {end:%d-%m-%Y}" if end else ""
         transition(case, "hold", work, f"In afwachting gezet{until_text}: {text}", values={
@@ -231,7 +246,7 @@ def release(case_id: int, user: Any = None, now: dt.datetime | None = None) -> C
 def abort(case_id: int, reason: Any, user: Any = None, now: dt.datetime | None = None) -> Case:
     """Abort an open case with a reason (ABORTED); a Beheerder can restore it."""
     with case_action(case_id, user, now) as (case, work):
-        text = _reason(reason, "reden", "het afbreken")
+        text = reason_of(reason, "reden", "het afbreken")
         # A held case is aborted from where its hold would have returned it.
         back = case.previous_status if case.status == S.ON_HOLD else case.status
         transition(case, "abort", work, f"Afgebroken: {text}", values={
@@ -264,8 +279,10 @@ def release_due_holds(now: dt.datetime | None = None) -> int:
     for case_id in due:
         try:
             with case_action(case_id, now=work.now, system=True) as (case, each):
+                until = case.hold_until
                 transition(case, "hold_expired", each, "Vrijgegeven: de datum van de wachttijd "
                            "is verstreken", actor="systeem", event="release")  # fmt: skip
+                signals.raise_signal(case, SignalKind.HOLD_ENDED, f"hold:{until}", each.now)
             released += 1
         except Conflict:
             continue  # released or changed meanwhile by someone else
@@ -301,7 +318,7 @@ def bulk(action: str, case_ids: list[int], user: Any = None, **params: Any) -> d
 
     user = user if user is not None else current_user()
     if action == "hold":
-        _reason(params.get("reden"), "reden", "het in afwachting zetten")
+        reason_of(params.get("reden"), "reden", "het in afwachting zetten")
     calls = {
         "hold": lambda cid: hold(cid, params.get("reden"), params.get("tot"), user=user),
         "release": lambda cid: release(cid, user=user),

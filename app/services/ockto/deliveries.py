@@ -22,6 +22,7 @@ from ...models import (
     Notice,
     NoticeKind,
     Resident,
+    SignalKind,
     TemplateEvent,
 )
 from ..cases import records, workflow
@@ -30,7 +31,7 @@ from ..inbound import webhook
 from ..inbound.signing import RequestRefused
 from ..inbound.validation import Checker
 from ..legitimacy import assessment
-from ..messaging import outbox
+from ..messaging import outbox, signals
 from ..unit import Work, unit_of_work
 from . import invitations, wire
 
@@ -400,6 +401,7 @@ def accept(clean: dict[str, Any], payload: dict[str, Any], work: Work) -> Delive
     db.session.flush()  # the unique levering_id decides here who was first
     _apply_partner_rules(case, delivery, clean["persons"], now)
     _move_status(case, delivery, work)
+    signals.raise_signal(case, SignalKind.DELIVERY_RECEIVED, f"delivery:{delivery.id}", now)
     assessment.apply_to_delivery(case, delivery, now)
     case.changed_on = now
     delivery.answer = {

@@ -21,6 +21,7 @@ SETTING_FIELDS = [
     "module_ockto",
     "module_legitimacy",
     "module_decisions",
+    "four_eyes",
     "income_percentage",
     "income_includes_holiday_allowance",
     "advice_margin_percentage",
@@ -42,6 +43,9 @@ SETTING_HELP = {
     "module_ockto": "Uitnodigen en gegevens ophalen via de Ockto-app (ook voor heronderzoeken).",
     "module_legitimacy": "Het automatische advies Toekennen / Onderzoeken / Afwijzen.",
     "module_decisions": "Besluiten nemen en de beschikking maken en versturen.",
+    "four_eyes": "Vier-ogenprincipe: een besluit wacht op de goedkeuring van een tweede "
+    "medewerker of beheerder voordat de beschikking wordt verstuurd (uit, alleen afwijzingen, "
+    "of alle besluiten). Wie het besluit nam, keurt het niet zelf goed.",
     "income_percentage": "De inkomensgrens als percentage van de bijstandsnorm, bijvoorbeeld 130.",
     "income_includes_holiday_allowance": "Uit: het inkomen wordt vergeleken met de norm zonder "
     "vakantiegeld (norm × 0,95), zoals de meeste gemeenten doen.",
