@@ -66,6 +66,9 @@ NOT_PERSONAL_VIEWS: frozenset[str] = frozenset(
         "ResetMyPasswordView",
         "OrgRoleModelView",
         "SetupView",
+        # The user's own signals: a kind, a case number and a time; no names or BSNs.
+        "SignalApi",
+        "SignalView",
         "short",
         "trial",
         "SecurityApi",

@@ -131,7 +131,7 @@ def test_an_unknown_code_in_a_form_is_refused_in_dutch_and_changes_nothing(app, 
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = beheerder_client.post(
         f"/gemeenten/edit/{pk}",
-        data={"csrf_token": token, "check_mode": "FOO", "name": "Andere naam"},
+        data={"csrf_token": token, "check_mode": "FOO", "four_eyes": "OFF", "name": "Andere naam"},
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -178,7 +178,7 @@ def test_saving_an_edit_returns_to_the_record(app, beheerder_client):
     page = beheerder_client.get(path).get_data(as_text=True)
     values = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', page))
     data = {k: v for k, v in values.items() if k != "csrf_token"}
-    data.update(csrf_token=csrf_token(beheerder_client, path), check_mode="BEFORE",
+    data.update(csrf_token=csrf_token(beheerder_client, path), check_mode="BEFORE", four_eyes="OFF",
                 reminder_days="5, 10, 14", **{k: str(v) for k, v in form.items()})  # fmt: skip
     for text_field in re.findall(r'<textarea[^>]*name="([a-z_]+)"[^>]*>([^<]*)</textarea>', page):
         data[text_field[0]] = text_field[1]

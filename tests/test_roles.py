@@ -54,6 +54,7 @@ def test_beheerder_edits_own_municipality_through_the_form(app, beheerder_client
         data={
             "csrf_token": token,
             "check_mode": "BEFORE",
+            "four_eyes": "OFF",
             "uses_allowlist": "y",
             "reminders_enabled": "",
             "reminder_days": "[5, 10, 14]",
