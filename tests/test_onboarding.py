@@ -249,6 +249,7 @@ def test_a_new_municipality_starts_its_checklist_and_the_overview_points_to_it(a
     assert 'value="0160"' in form and "Hardenberg (0160)" in form
     response = admin.post(add, data={
         "csrf_token": csrf_token(admin, add), "cbs_code": "0160", "check_mode": "BEFORE",
+        "four_eyes": "OFF",
         "reminder_days": "5, 10, 14", "module_ockto": "y", "module_legitimacy": "y",
         "module_decisions": "y", "reminders_enabled": "y", "check_assets": "y",
         "income_percentage": "130", "advice_margin_percentage": "5", "max_data_age_days": "62",

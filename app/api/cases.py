@@ -127,7 +127,9 @@ class CaseApi(RestApi):
 
     def _handle_filters_args(self, rison_args: dict[str, Any]) -> Any:
         """FAB's filters, plus the contract's `behandelaar` (a user name or null)."""
-        given = rison_args.get("filters", []) or []
+        given = rison_args.get("filters", [])
+        if not isinstance(given, list):
+            return super()._handle_filters_args(rison_args)  # FAB refuses it, as before
         own = [f for f in given if isinstance(f, dict) and f.get("col") == "behandelaar"]
         rest = [f for f in given if f not in own]
         joined = super()._handle_filters_args({**rison_args, "filters": rest})
