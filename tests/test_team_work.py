@@ -379,3 +379,41 @@ def test_the_daily_digest_names_only_a_count_and_goes_once_a_day(app, db):
     assert "1 nieuwe signaal" in body and "/signalen/" in body
     assert case.number not in body and case.applicant.bsn not in body
     assert case.applicant.surname not in body
+
+
+def test_the_municipality_says_and_takes_its_four_eyes_setting_over_rest(app, db, four_eyes):
+    listed = call(app, "/api/v1/municipality/?q=(filters:!((col:cbs_code,opr:eq,value:'0193')))",
+                  "beheerder.zwolle", method="get").get_json()  # fmt: skip
+    zwolle = listed["result"][0]
+    assert zwolle["four_eyes"] == "OFF"
+    pk = listed["ids"][0]
+    bad = call(app, f"/api/v1/municipality/{pk}", "beheerder.zwolle", {"four_eyes": "SOMETIMES"},
+               method="put")  # fmt: skip
+    assert bad.status_code == 422 and "four_eyes" in bad.get_data(as_text=True)
+    good = call(app, f"/api/v1/municipality/{pk}", "beheerder.zwolle", {"four_eyes": "ALL"},
+                method="put")  # fmt: skip
+    assert good.status_code == 200, good.get_json()
+    _db.session.expire_all()
+    assert municipality(ZWOLLE).four_eyes == FourEyes.ALL
+
+
+def test_on_the_screen_a_colleague_approves_and_the_decider_sees_no_button(
+    app, db, client, four_eyes
+):
+    four_eyes(FourEyes.ALL)
+    case = delivered_case(client)
+    call(app, f"/api/v1/case/{case.id}/decide", "medewerker.zwolle", {"besluit": "GRANTED"})
+    with app.app_context():
+        decider = login(app, "medewerker.zwolle")
+        own_page = decider.get(f"/zaken/show/{case.id}").get_data(as_text=True)
+        assert "U nam dit besluit: een collega keurt het goed." in own_page
+        assert "Goedkeuren en verzenden" not in own_page
+    with app.app_context():
+        colleague = login(app, "beheerder.zwolle")
+        path = f"/zaken/show/{case.id}"
+        sent = colleague.post(f"{path}/goedkeuring", data={
+            "csrf_token": csrf_token(colleague, path), "stap": "goedkeuren"})  # fmt: skip
+        assert sent.status_code == 302
+        page = colleague.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Besluit goedgekeurd: Toegekend. De beschikking is verstuurd." in page
+    assert beschikkingen(case.id) == 1
