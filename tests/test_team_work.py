@@ -141,7 +141,8 @@ def test_with_four_eyes_on_rejections_a_grant_goes_at_once_and_a_rejection_waits
 def test_a_waiting_decision_cannot_be_changed_only_previewed(app, db, client, four_eyes):
     four_eyes(FourEyes.ALL)
     case = delivered_case(client)
-    call(app, f"/api/v1/case/{case.id}/decide", "medewerker.zwolle", {"besluit": "GRANTED"})
+    call(app, f"/api/v1/case/{case.id}/decide", "medewerker.zwolle",
+         {"besluit": "REJECTED", "redenen": ["INCOME_TOO_HIGH"]})  # fmt: skip
     for action, body in (("decide", {"besluit": "REJECTED", "redenen": ["CUSTOM"],
                                      "toelichting": "x"}),
                          ("hold", {"reden": "x"}), ("abort", {"reden": "x"})):  # fmt: skip
@@ -153,6 +154,8 @@ def test_a_waiting_decision_cannot_be_changed_only_previewed(app, db, client, fo
         assert preview.status_code == 200 and preview.data.startswith(b"%PDF")
         shown = page.get(f"/zaken/show/{case.id}").get_data(as_text=True)
     assert "Besluit ter goedkeuring" in shown and "Goedkeuren en verzenden" in shown
+    panel = shown.split('id="ter-goedkeuring"')[1].split("</div>\n</div>")[0]
+    assert "Afgewezen</strong>: Inkomen te hoog" in panel and "INCOME_TOO_HIGH" not in panel
     _db.session.expire_all()
     assert _db.session.get(Case, case.id).status == CaseStatus.AWAITING_APPROVAL
 
@@ -417,3 +420,22 @@ def test_on_the_screen_a_colleague_approves_and_the_decider_sees_no_button(
         page = colleague.get(sent.headers["Location"]).get_data(as_text=True)
     assert "Besluit goedgekeurd: Toegekend. De beschikking is verstuurd." in page
     assert beschikkingen(case.id) == 1
+
+
+def test_the_overview_shows_open_and_attention_cases_per_handler(app, db):
+    case = new_case(ZWOLLE, status=CaseStatus.DATA_RECEIVED)
+    call(app, f"/api/v1/case/{case.id}/assign", "beheerder.zwolle",
+         {"behandelaar": "medewerker.zwolle"})  # fmt: skip
+    with app.app_context():
+        page = login(app, "beheerder.zwolle").get("/").get_data(as_text=True)
+    assert 'id="werkverdeling"' in page  # also for an organisation with one municipality
+    row = page.split('data-behandelaar="medewerker.zwolle"')[1].split("</tr>")[0]
+    mine = _db.session.scalar(
+        select(func.count(Case.id)).where(
+            Case.handler.has(User.username == "medewerker.zwolle"),
+            Case.status.in_([s for s in CaseStatus if s not in (CaseStatus.DECIDED,
+                                                                 CaseStatus.ABORTED)]),
+        )
+    )  # fmt: skip
+    assert f'<td class="text-right open">{mine}</td>' in row
+    assert 'data-behandelaar="niemand"' in page
