@@ -6,6 +6,7 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import tempfile
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine, make_url, text
 from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db as _db
+from app.services.zgw.client import Credentials, ZgwClient, ZgwError
 from config import TestConfig
 from tests.smtp import SmtpServer
 
@@ -223,3 +225,28 @@ def clock(monkeypatch) -> Clock:
     for module in (login_guard, sessions, two_factor):
         monkeypatch.setattr(module, "now", state.now)
     return state
+
+
+# Where ../shared/tools/openzaak/start-openzaak.sh writes it (OZ_KIT_DIR, /tmp/openzaak).
+OPENZAAK_KIT = Path(os.environ.get("OPENZAAK_JSON", "/tmp/openzaak/openzaak.json"))  # noqa: S108
+
+
+@pytest.fixture(scope="session")
+def openzaak() -> dict:
+    """The running Open Zaak's URLs and credentials (openzaak.json)."""
+    problem = None
+    if not OPENZAAK_KIT.is_file():
+        problem = f"{OPENZAAK_KIT} ontbreekt"
+    else:
+        kit = json.loads(OPENZAAK_KIT.read_text())
+        try:
+            ZgwClient(Credentials(kit["client_id"], kit["secret"])).get(kit["zaaktype"])
+        except ZgwError as exc:
+            problem = f"Open Zaak antwoordt niet: {exc.message}"
+    if problem:
+        message = (f"Geen Open Zaak ({problem}): start ../shared/tools/openzaak/"
+                   "start-openzaak.sh; de ZGW-tests zijn overgeslagen.")  # fmt: skip
+        if os.environ.get("ZGW_REQUIRED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return kit

@@ -321,3 +321,25 @@ def enum_codes() -> set[str]:
 
 ENGLISH = english_fab_strings()
 CODES = enum_codes()
+
+
+# --- The zaaksysteem (Open Zaak's kit, openzaak.json) ---------------------------------
+
+
+def zgw_settings_of(kit: dict, **changes: object) -> dict:
+    body = {
+        "zgw_enabled": True,
+        "zgw_catalogi_url": kit["apis"]["catalogi"],
+        "zgw_zaken_url": kit["apis"]["zaken"],
+        "zgw_documenten_url": kit["apis"]["documenten"],
+        "zgw_besluiten_url": kit["apis"]["besluiten"],
+        "zgw_client_id": kit["client_id"],
+        "zgw_secret": kit["secret"],
+        "zgw_rsin": kit["rsin"],
+        "zgw_zaaktype": kit["zaaktype"],
+        "zgw_informatieobjecttype": kit["informatieobjecttype_beschikking"],
+        "zgw_informatieobjecttype_inkomend": kit["informatieobjecttype_bewijsstuk"],
+        "zgw_besluittype": kit["besluittype"],
+    }
+    body.update(changes)
+    return body

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name, protect
@@ -14,9 +14,11 @@ from sqlalchemy import inspect
 
 from ..extensions import db
 from ..models import Municipality, Organisation
+from ..services.errors import ValidationError as InputError
 from ..services.legitimacy import assessment
 from ..services.onboarding import cbs, municipalities, organisations
 from ..services.security import audit
+from ..services.zgw import settings as zgw_settings
 from ..web.tenancy import TENANT
 from .common import RestApi, answer, errors
 
@@ -62,11 +64,13 @@ class MunicipalityApi(RestApi):
         *municipalities.SETTING_FIELDS,
         *municipalities.HOUSE_STYLE_FIELDS,
         *municipalities.BESCHIKKING_FIELDS,
+        *zgw_settings.READABLE_FIELDS,  # never the secret
     ]
     edit_columns = [
         *municipalities.SETTING_FIELDS,
         *municipalities.HOUSE_STYLE_FIELDS,
         *municipalities.BESCHIKKING_FIELDS,
+        *zgw_settings.FIELDS,  # the secret write-only
     ]
     add_columns = [
         "cbs_code",
@@ -127,8 +131,25 @@ class MunicipalityApi(RestApi):
     def post_add(self, item: Municipality) -> None:
         municipalities.created(item)
 
+    def put_headless(self, pk: Any) -> Response:
+        """FAB's update; zaaksysteem settings are first checked against its Catalogi."""
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and any(name in zgw_settings.FIELDS for name in body):
+            item = self._visible(pk)
+            if item is not None:
+                try:
+                    g.zgw_checked = zgw_settings.check(zgw_settings.values_of(item, body))
+                except InputError as exc:
+                    return errors(422, exc.errors)
+        return super().put_headless(pk)
+
     def pre_update(self, item: Municipality) -> None:
         state = inspect(item)
+        if not item.zgw_secret and state.attrs.zgw_secret.history.deleted:
+            # An empty secret in a form or body keeps the stored one (it is write-only).
+            item.zgw_secret = state.attrs.zgw_secret.history.deleted[0]
+        for name, value in (g.pop("zgw_checked", None) or {}).items():
+            setattr(item, name, value)
         # Remember whether the income and asset policy changed, to recompute after saving.
         self._policy_changed = any(
             state.attrs[name].history.has_changes() for name in assessment.POLICY_FIELDS

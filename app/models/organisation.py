@@ -93,6 +93,24 @@ class Municipality(Model):
     primary_color: Mapped[str] = mapped_column(String(7), default="#1f4e79")
     logo_file: Mapped[str | None] = mapped_column(String(100))
 
+    # The zaaksysteem (ZGW APIs, contracts/zgw.md): where cases are registered.
+    zgw_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    zgw_catalogi_url: Mapped[str | None] = mapped_column(String(300))
+    zgw_zaken_url: Mapped[str | None] = mapped_column(String(300))
+    zgw_documenten_url: Mapped[str | None] = mapped_column(String(300))
+    zgw_besluiten_url: Mapped[str | None] = mapped_column(String(300))
+    zgw_client_id: Mapped[str | None] = mapped_column(String(200))
+    # Write-only: never in an answer, a page, a log line, an audit entry or an export.
+    zgw_secret: Mapped[str | None] = mapped_column(String(300))
+    zgw_rsin: Mapped[str | None] = mapped_column(String(9))
+    zgw_zaaktype: Mapped[str | None] = mapped_column(String(300))
+    zgw_informatieobjecttype: Mapped[str | None] = mapped_column(String(300))
+    zgw_informatieobjecttype_inkomend: Mapped[str | None] = mapped_column(String(300))
+    zgw_besluittype: Mapped[str | None] = mapped_column(String(300))
+    # Our statuses -> the zaaktype's statustypen, our outcomes -> its resultaattypen.
+    zgw_status_mapping: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    zgw_result_mapping: Mapped[dict[str, str] | None] = mapped_column(JSON)
+
     created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow)
     changed_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 

@@ -15,11 +15,13 @@ from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from ..formatting import label_of, percentage_nl, yes_no
 from ..labels import FIELD_LABELS
-from ..models import CheckMode, FourEyes, Municipality
+from ..models import CaseStatus, CheckMode, FourEyes, Municipality
 from ..services.legitimacy import assessment
 from ..services.onboarding import cbs, municipalities, organisations
+from ..services.zgw import settings as zgw_settings
 from .base import AuditedChangesMixin, TenantModelView
 from .fields import DayListField, optional_booleans
+from .outcome import FAILED, perform
 
 
 class CbsCodeValidator:
@@ -49,6 +51,19 @@ def _new_booleans(labels: dict[str, Any], names: list[str]) -> dict[str, Boolean
             description=municipalities.SETTING_HELP.get(name, ""),
         )
         for name in names
+    }
+
+
+OUTCOME_LABELS = {"GRANTED": "Toegekend", "REJECTED": "Afgewezen", "ABORTED": "Afgebroken"}
+
+
+def _mappings(form: Any) -> dict[str, Any]:
+    """The mapping selects of the zaaksysteem form (status_<CODE>, resultaat_<CODE>)."""
+    statuses = {s.name: form.get(f"status_{s.name}") for s in CaseStatus}
+    results = {code: form.get(f"resultaat_{code}") for code in OUTCOME_LABELS}
+    return {
+        "zgw_status_mapping": {k: v for k, v in statuses.items() if v} or None,
+        "zgw_result_mapping": {k: v for k, v in results.items() if v} or None,
     }
 
 
@@ -215,6 +230,31 @@ class MunicipalityModelView(AuditedChangesMixin, TenantModelView):
         except ValueError as exc:
             flash(str(exc), "danger")
         return redirect(url_for(".show", pk=pk))
+
+    @expose("/zaaksysteem/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def zaaksysteem(self, pk: int):
+        """Beheer > Gemeenten > Zaaksysteem: the ZGW settings, checked on save; a test button."""
+        municipality = perform(lambda: zgw_settings.for_screen(pk))
+        form = request.form
+        tested = None
+        if request.method == "POST":
+            changes = {name: (form.get(name) or "").strip() or None
+                       for name in zgw_settings.FIELDS if name in form}  # fmt: skip
+            changes["zgw_enabled"] = form.get("zgw_enabled") == "y"
+            changes.update(_mappings(form))
+            if form.get("actie") == "testen":
+                tested = perform(lambda: zgw_settings.connection_check(pk))
+            elif perform(lambda: zgw_settings.save(pk, changes),
+                         "Instellingen van het zaaksysteem opgeslagen.") is not FAILED:  # fmt: skip
+                return redirect(url_for(".zaaksysteem", pk=pk))
+        return self.render_template(
+            "municipality/zaaksysteem.html", municipality=municipality, tested=tested,
+            form_values=form if request.method == "POST" else None,
+            statuses=list(CaseStatus), outcomes=OUTCOME_LABELS, labels=FIELD_LABELS,
+            title=f"Zaaksysteem van {municipality.name}",
+        )  # fmt: skip
 
     def pre_add(self, item: Municipality) -> None:
         item.name = (item.name or "").strip() or cbs.name_of(item.cbs_code) or item.cbs_code

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import abort, flash
 
+from ..labels import FIELD_LABELS
 from ..web import refusals
 
 # The form fields' names as the screens label them.
@@ -44,7 +45,7 @@ def message_of(item: dict[str, Any]) -> str:
     field = item.get("veld")
     if not field:
         return str(item["melding"])
-    name = FIELD_NAMES.get(field, field.replace("_", " ").capitalize())
+    name = FIELD_NAMES.get(field) or FIELD_LABELS.get(field) or field.replace("_", " ").capitalize()
     return f"{name}: {item['melding']}"
 
 

@@ -1,0 +1,1 @@
+"""The zaaksysteem through the VNG ZGW APIs (contracts/zgw.md): client and settings."""
