@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from app.extensions import db as _db
 from tests.conftest import api_token, bearer
+from tests.helpers import make_user
 
 
 @contextmanager
@@ -70,3 +71,18 @@ def test_the_case_detail_page_stays_within_its_query_budget(app, beheerder_clien
     with counted(app) as statements:
         assert beheerder_client.get(f"/zaken/show/{case_id}").status_code == 200
     assert len(statements) <= 25, len(statements)
+
+
+def test_the_case_detail_page_costs_the_same_whatever_the_team_size(app, beheerder_client):
+    """The Beheerder's page lists every colleague to assign to: their roles come in one query."""
+    case_id = re.search(
+        r'href="/zaken/show/(\d+)"', beheerder_client.get("/zaken/list/").get_data(as_text=True)
+    ).group(1)
+    beheerder_client.get(f"/zaken/show/{case_id}")
+    with counted(app) as before:
+        assert beheerder_client.get(f"/zaken/show/{case_id}").status_code == 200
+    for _ in range(5):
+        make_user(app)
+    with counted(app) as after:
+        assert beheerder_client.get(f"/zaken/show/{case_id}").status_code == 200
+    assert len(after) == len(before), (len(before), len(after))

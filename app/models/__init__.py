@@ -55,6 +55,7 @@ from .scheduling import JobRun, SchedulerLease
 from .security import LoginFailure, RecoveryCode, UserSession
 from .signals import Signal
 from .user import User
+from .zgw import ZgwEvent
 
 __all__ = [
     "NON_INCOME_KINDS",
@@ -121,5 +122,6 @@ __all__ = [
     "TemplateEvent",
     "User",
     "UserSession",
+    "ZgwEvent",
     "case_child",
 ]

@@ -109,6 +109,10 @@ class Case(Model):
     approved_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
     # The behandelaar: the Medewerker or Beheerder of the organisation who handles it.
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    # The zaak in the municipality's zaaksysteem, once registered, and its last statustype.
+    zgw_zaak_url: Mapped[str | None] = mapped_column(String(300))
+    zgw_zaak_identificatie: Mapped[str | None] = mapped_column(String(40))
+    zgw_statustype: Mapped[str | None] = mapped_column(String(300))
 
     # The separate case of the partner, linked both ways (seed 002).
     linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))

@@ -279,7 +279,8 @@ class CaseModelView(TenantModelView):
             rejection_reasons=list(RejectionReason),
             has_data=bool(case.advice_calculation or deliveries),
             action_labels={name: t.label for name, t in workflow.TRANSITIONS.items()},
-            handlers=assignment.handlers(),
+            # Only a Beheerder gets the list of colleagues to assign to.
+            handlers=assignment.handlers() if workflow.is_beheerder(current_user()) else [],
             is_beheerder=workflow.is_beheerder(current_user()),
             me=current_user(),
             **ADVICE_LABELS,

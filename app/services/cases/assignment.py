@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_appbuilder.security.sqla.models import Role
 from sqlalchemy import func, or_, select
 
 from ...extensions import db
@@ -34,12 +35,20 @@ def handlers(user: Any = None) -> list[User]:
     organisation_id = getattr(user, "organisation_id", None)
     if organisation_id is None:
         return []
-    found = db.session.scalars(
-        select(User)
-        .where(User.organisation_id == organisation_id, User.active.is_(True))
-        .order_by(User.first_name, User.last_name, User.username)
-    ).all()
-    return [u for u in found if {r.name for r in u.roles} & set(ORG_ROLES)]
+    # One query: the role is a condition of the join, not a look-up per user.
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(User.roles)
+            .where(
+                User.organisation_id == organisation_id,
+                User.active.is_(True),
+                Role.name.in_(ORG_ROLES),
+            )
+            .distinct()
+            .order_by(User.first_name, User.last_name, User.username)
+        )
+    )
 
 
 def _handler(username: Any, case: Case, work: Work) -> User | None:

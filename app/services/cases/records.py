@@ -273,6 +273,8 @@ def for_detail(case_id: int, user: Any = None) -> Case:
             joinedload(Case.applicant),
             joinedload(Case.partner),
             joinedload(Case.linked_case),
+            joinedload(Case.handler),
+            joinedload(Case.decided_by),
             selectinload(Case.children),
             selectinload(Case.events).joinedload(CaseEvent.user),
             selectinload(Case.memos).joinedload(Memo.created_by),

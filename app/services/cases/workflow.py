@@ -27,6 +27,7 @@ from ..errors import Conflict, Forbidden, Refused, ValidationError
 from ..messaging import signals
 from ..security import audit
 from ..unit import Work, unit_of_work
+from ..zgw import events as zgw_events
 from . import records
 
 MAX_REASON = 2000
@@ -174,6 +175,7 @@ def transition(
     if before == S.ON_HOLD and target != S.ABORTED:
         changes = {**_LEAVING_HOLD, **changes}
     move(case, before, changes, work.now)
+    zgw_events.status_changed(case, target, work.now)
     return records.add_event(case, event or action, description, before, target, actor=actor,
                              now=work.now)  # fmt: skip
 

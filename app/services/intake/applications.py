@@ -30,6 +30,7 @@ from ..inbound.validation import Checker
 from ..messaging import outbox
 from ..ockto import invitations
 from ..unit import Work, unit_of_work
+from ..zgw import events as zgw_events
 
 ENDPOINT = "intake"
 _CBS = re.compile(r"^\d{4}$")
@@ -248,6 +249,7 @@ def _create(clean: dict[str, Any], digest: str, work: Work) -> tuple[int, dict[s
         case, "create", "Aanvraag ontvangen", None, CaseStatus.NEW, actor="aanvraagsite",
         now=work.now,
     )  # fmt: skip
+    zgw_events.record(case, zgw_events.CREATED, work.now)
     apply_policy(case, work)
     case.intake_answer = _answer(case)
     return 201, case.intake_answer

@@ -94,9 +94,19 @@ class ZgwClient:
         if response.status_code == 404:
             raise ZgwError("Niet gevonden in het zaaksysteem.", 404)
         if response.status_code >= 400:
-            raise ZgwError(f"Het zaaksysteem weigerde het verzoek ({response.status_code}).",
-                           response.status_code)  # fmt: skip
+            raise ZgwError(f"Het zaaksysteem weigerde het verzoek ({response.status_code})"
+                           f"{_invalid(response)}.", response.status_code)  # fmt: skip
         try:
             return response.json()
         except ValueError:
             raise ZgwError("Het zaaksysteem gaf geen JSON terug: is dit de juiste API?") from None
+
+
+def _invalid(response: requests.Response) -> str:
+    """The fields a ZGW 400 names (`invalidParams`), for the Beheerder: ": veld (reden)"."""
+    try:
+        params = response.json().get("invalidParams") or []
+    except (ValueError, AttributeError):
+        return ""
+    named = [f"{p.get('name')} ({p.get('reason')})" for p in params if isinstance(p, dict)]
+    return f": {'; '.join(named)[:300]}" if named else ""

@@ -1,0 +1,157 @@
+"""Cases registered in a real Open Zaak (issue 24): the zaak, its rol, statuses, besluit,
+beschikking and resultaat; closed on a decision or an abort; nothing twice; refused
+credentials shown as such and delivered once fixed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db as _db
+from app.models import Case, Municipality, User, ZgwEvent
+from app.services.zgw import registration
+from app.services.zgw import settings as zgw_settings
+from app.services.zgw.client import Credentials, ZgwClient
+from tests.conftest import api_token, bearer
+from tests.helpers import (
+    delivery,
+    payload,
+    post_application,
+    post_delivery,
+    run_job,
+    zgw_settings_of,
+)
+
+HILLEGOM = "0534"
+
+
+@pytest.fixture()
+def hillegom(app, db, openzaak):
+    """Hillegom registering in Open Zaak for one test; switched off again after."""
+    municipality = _db.session.scalar(select(Municipality).where(Municipality.cbs_code == HILLEGOM))
+    beheerder = _db.session.scalar(select(User).where(User.username == "beheerder.bollenstreek"))
+    with app.test_request_context():
+        zgw_settings.save(municipality.id, zgw_settings_of(openzaak), user=beheerder)
+    yield municipality
+    municipality = _db.session.get(Municipality, municipality.id)
+    municipality.zgw_enabled = False
+    _db.session.commit()
+
+
+def oz(openzaak: dict) -> ZgwClient:
+    return ZgwClient(Credentials(openzaak["client_id"], openzaak["secret"]))
+
+
+def zaak_of(openzaak: dict, case: Case) -> dict:
+    found = oz(openzaak).get(openzaak["apis"]["zaken"] + "zaken", params={
+        "identificatie": case.number, "bronorganisatie": openzaak["rsin"]})  # fmt: skip
+    assert found["count"] == 1, found
+    return found["results"][0]
+
+
+def listed(openzaak: dict, resource: str, zaak: dict) -> list[dict]:
+    found = oz(openzaak).get(openzaak["apis"]["zaken"] + resource, params={"zaak": zaak["url"]})
+    return found["results"] if isinstance(found, dict) else found
+
+
+def apply(client) -> Case:
+    body = payload(HILLEGOM)
+    body.pop("partner")
+    # Open Zaak keeps its zaken between test runs: a number of this run only.
+    body["aanvraagnummer"] = f"GV-T-{uuid.uuid4().hex[:12]}"
+    response = post_application(client, body)
+    assert response.status_code == 201, response.get_json()
+    return _db.session.get(Case, response.get_json()["zaak_id"])
+
+
+def later(minutes: int) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes)
+
+
+def test_an_application_to_its_decision_is_one_closed_zaak_with_everything(
+    app, db, client, openzaak, hillegom
+):
+    case = apply(client)
+    run_job(app, "zgw", later(1))
+    _db.session.expire_all()
+    case = _db.session.get(Case, case.id)
+    zaak = zaak_of(openzaak, case)
+    assert case.zgw_zaak_url == zaak["url"]
+    assert {"kenmerk": case.number, "bron": "Gemeentepolis Backoffice"} in zaak["kenmerken"]
+    rollen = listed(openzaak, "rollen", zaak)
+    assert [r["betrokkeneIdentificatie"]["inpBsn"] for r in rollen] == [case.applicant.bsn]
+    assert rollen[0]["roltype"] == openzaak["roltype_initiator"]
+
+    token = case.invitations[0].token
+    assert post_delivery(client, delivery(token, case)).status_code == 201
+    decided = client.post(f"/api/v1/case/{case.id}/decide", json={"besluit": "GRANTED"},
+                          headers=bearer(api_token(client, "medewerker.bollenstreek")))  # fmt: skip
+    assert decided.status_code == 200, decided.get_json()
+    run_job(app, "zgw", later(2))
+    run_job(app, "zgw", later(3))  # a second run creates nothing
+
+    zaak = oz(openzaak).get(zaak["url"])
+    errors = _db.session.scalars(select(ZgwEvent.last_error).where(ZgwEvent.case_id == case.id)).all()
+    assert zaak["einddatum"], ("the zaak is closed", errors)
+    types = openzaak["statustypen"]
+    statuses = listed(openzaak, "statussen", zaak)
+    assert (
+        sorted((s["datumStatusGezet"], s["statustype"]) for s in statuses)[-1][1]
+        == (types["Afgehandeld"])
+    )
+    assert [s["statustype"] for s in sorted(statuses, key=lambda s: s["datumStatusGezet"])] == [
+        types["Geregistreerd"], types["In behandeling genomen"], types["Afgehandeld"],
+    ]  # fmt: skip
+    result = oz(openzaak).get(zaak["resultaat"])
+    assert result["resultaattype"] == openzaak["resultaattypen"]["Toegekend"]
+    besluiten = oz(openzaak).get(openzaak["apis"]["besluiten"] + "besluiten",
+                                 params={"zaak": zaak["url"]})  # fmt: skip
+    besluiten = besluiten["results"] if isinstance(besluiten, dict) else besluiten
+    assert len(besluiten) == 1 and besluiten[0]["besluittype"] == openzaak["besluittype"]
+    linked = oz(openzaak).get(openzaak["apis"]["besluiten"] + "besluitinformatieobjecten",
+                              params={"besluit": besluiten[0]["url"]})  # fmt: skip
+    assert len(linked) == 1
+    pending = _db.session.scalars(
+        select(ZgwEvent).where(ZgwEvent.case_id == case.id, ZgwEvent.delivered_on.is_(None))
+    ).all()
+    assert pending == []
+    assert registration.state_of(_db.session.get(Case, case.id))[0] == "Geregistreerd"
+
+
+def test_an_abort_closes_the_zaak_with_the_aborted_outcome(app, db, client, openzaak, hillegom):
+    case = apply(client)
+    aborted = client.post(f"/api/v1/case/{case.id}/abort", json={"reden": "Dubbele aanvraag"},
+                          headers=bearer(api_token(client, "medewerker.bollenstreek")))  # fmt: skip
+    assert aborted.status_code == 200
+    run_job(app, "zgw", later(1))
+    _db.session.expire_all()
+    zaak = oz(openzaak).get(zaak_of(openzaak, _db.session.get(Case, case.id))["url"])
+    assert zaak["einddatum"]
+    result = oz(openzaak).get(zaak["resultaat"])
+    assert result["resultaattype"] == openzaak["resultaattypen"]["Buiten behandeling"]
+
+
+def test_refused_credentials_show_as_failed_and_fixing_them_delivers(
+    app, db, client, openzaak, hillegom
+):
+    municipality = _db.session.get(Municipality, hillegom.id)
+    municipality.zgw_secret = "niet-het-goede-geheim-0123456789"
+    _db.session.commit()
+    case = apply(client)
+    run_job(app, "zgw", later(1))
+    _db.session.expire_all()
+    case = _db.session.get(Case, case.id)
+    state, reason = registration.state_of(case)
+    assert state == "Registratie mislukt" and "weigert de toegang" in reason
+    assert case.zgw_zaak_url is None
+    municipality = _db.session.get(Municipality, hillegom.id)
+    municipality.zgw_secret = openzaak["secret"]
+    _db.session.commit()
+    run_job(app, "zgw", later(5))  # after the back-off
+    _db.session.expire_all()
+    case = _db.session.get(Case, case.id)
+    assert registration.state_of(case)[0] == "Geregistreerd"
+    assert zaak_of(openzaak, case)["url"] == case.zgw_zaak_url
