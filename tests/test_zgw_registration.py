@@ -94,7 +94,9 @@ def test_an_application_to_its_decision_is_one_closed_zaak_with_everything(
     run_job(app, "zgw", later(3))  # a second run creates nothing
 
     zaak = oz(openzaak).get(zaak["url"])
-    errors = _db.session.scalars(select(ZgwEvent.last_error).where(ZgwEvent.case_id == case.id)).all()
+    errors = _db.session.scalars(
+        select(ZgwEvent.last_error).where(ZgwEvent.case_id == case.id)
+    ).all()
     assert zaak["einddatum"], ("the zaak is closed", errors)
     types = openzaak["statustypen"]
     statuses = listed(openzaak, "statussen", zaak)
