@@ -84,7 +84,7 @@ _BEHEERDER = [
         "^can_(list|show|upload|confirm|refused|start)$",
     ],
     [_views("AllowlistView"), "^can_index$"],
-    [_views("CaseModelView"), "^(can_start_reassessment|can_distribute)$"],
+    [_views("CaseModelView"), "^(can_start_reassessment|can_distribute|can_zgw_retry)$"],
     [_views("ImportApi"), "^can_post$"],
     [_views("CaseApi"), "^(can_invite|can_restore)$"],
     [_views("PolicyView"), "^can_(index|edit)$"],

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db as _db
-from app.models import Case, Municipality, User, ZgwEvent
+from app.models import AuditLog, Case, Municipality, User, ZgwEvent
 from app.services.zgw import registration
 from app.services.zgw import settings as zgw_settings
 from app.services.zgw.client import Credentials, ZgwClient
-from tests.conftest import api_token, bearer
+from tests.conftest import api_token, bearer, login
 from tests.helpers import (
     delivery,
     payload,
@@ -149,6 +149,11 @@ def test_refused_credentials_show_as_failed_and_fixing_them_delivers(
     state, reason = registration.state_of(case)
     assert state == "Registratie mislukt" and "weigert de toegang" in reason
     assert case.zgw_zaak_url is None
+    with app.app_context():
+        page = login(app, "beheerder.bollenstreek").get(f"/zaken/show/{case.id}")
+        shown = page.get_data(as_text=True)
+    assert 'data-registratie="Registratie mislukt"' in shown and "Opnieuw proberen" in shown
+    assert "niet-het-goede-geheim" not in shown
     municipality = _db.session.get(Municipality, hillegom.id)
     municipality.zgw_secret = openzaak["secret"]
     _db.session.commit()
@@ -157,3 +162,10 @@ def test_refused_credentials_show_as_failed_and_fixing_them_delivers(
     case = _db.session.get(Case, case.id)
     assert registration.state_of(case)[0] == "Geregistreerd"
     assert zaak_of(openzaak, case)["url"] == case.zgw_zaak_url
+    logged = _db.session.scalars(
+        select(AuditLog.detail).where(AuditLog.action == "case.zgw",
+                                      AuditLog.object_id == str(case.id))
+    ).all()  # fmt: skip
+    assert logged and all(f"zaak={case.zgw_zaak_url}" in detail for detail in logged)
+    every = " ".join(d or "" for d in _db.session.scalars(select(AuditLog.detail)))
+    assert openzaak["secret"] not in every and "niet-het-goede-geheim" not in every

@@ -38,6 +38,7 @@ from ..services.imports import export
 from ..services.messaging import outbox
 from ..services.ockto import adapter, journey, summary
 from ..services.security import audit
+from ..services.zgw import registration
 from ..web import refusals
 from ..web.datamodels import case_interface
 from ..web.downloads import attachment, download, pdf
@@ -114,6 +115,7 @@ class CaseModelView(TenantModelView):
         "can_assign",
         "can_approve",
         "can_distribute",
+        "can_zgw_retry",
     ]
     list_columns = [
         "id",
@@ -282,6 +284,9 @@ class CaseModelView(TenantModelView):
             # Only a Beheerder gets the list of colleagues to assign to.
             handlers=assignment.handlers() if workflow.is_beheerder(current_user()) else [],
             is_beheerder=workflow.is_beheerder(current_user()),
+            zgw_state=registration.state_of(case)
+            if case.municipality.zgw_enabled or case.zgw_zaak_url
+            else None,
             me=current_user(),
             **ADVICE_LABELS,
         )
@@ -346,6 +351,15 @@ class CaseModelView(TenantModelView):
         if data is FAILED:
             return redirect(url_for(".show", pk=pk))
         return pdf(data, "beschikking-ter-goedkeuring.pdf")
+
+    @expose("/show/<int:pk>/zaaksysteem/opnieuw", methods=["POST"])
+    @has_access
+    @permission_name("zgw_retry")
+    def zgw_retry(self, pk: int):
+        """Try the registration in the zaaksysteem again now (Beheerder)."""
+        perform(lambda: registration.retry(pk), lambda n: f"{n} registratie(s) staan klaar om "
+                "opnieuw te worden verstuurd (binnen een minuut).")  # fmt: skip
+        return redirect(url_for(".show", pk=pk))
 
     @expose("/show/<int:pk>/actie/<action>", methods=["POST"])
     @has_access

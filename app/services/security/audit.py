@@ -209,6 +209,12 @@ def export_made(what: str, fmt: str, count: int, filters: str, channel: str = "s
 
 
 @_event
+def zgw_delivered(case_id: int, kind: str, zaak_url: str | None) -> None:
+    """An event delivered to the municipality's zaaksysteem, with the zaak (never a secret)."""
+    _write("case.zgw", "case", case_id, detail=f"{kind.lower()}; zaak={zaak_url or '-'}"[:2000])
+
+
+@_event
 def object_changed(object_type: str, object_id: Any, change: str) -> None:
     """A created, changed or deleted object."""
     _write(f"{object_type}.{change}", object_type, object_id)

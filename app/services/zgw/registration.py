@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -25,6 +26,7 @@ from ...models import (
     TemplateEvent,
     ZgwEvent,
 )
+from .. import tenancy
 from ..security import audit
 from ..unit import unit_of_work
 from . import events
@@ -77,7 +79,7 @@ def deliver_case(case_id: int, now: dt.datetime) -> tuple[int, int]:
         with unit_of_work(now=now, system=True):
             event = db.session.get(ZgwEvent, event_id)
             event.delivered_on, event.last_error = now, None
-            audit.object_changed("case", event.case_id, f"zgw:{event.kind.lower()}")
+            audit.zgw_delivered(event.case_id, event.kind, event.case.zgw_zaak_url)
         delivered += 1
     return delivered, 0
 
@@ -101,6 +103,19 @@ def _failed(event_id: int, reason: str, now: dt.datetime) -> None:
             notice = Notice(case_id=event.case_id, kind=NoticeKind.OTHER, message=message)
             notice.created_on = now
             db.session.add(notice)
+
+
+def retry(case_id: int, user: Any = None, now: dt.datetime | None = None) -> int:
+    """A Beheerder's "Opnieuw proberen": the case's waiting events are due now."""
+    with unit_of_work(user, now) as work:
+        case = tenancy.get_case(case_id, work.user)
+        waiting = db.session.scalars(
+            select(ZgwEvent).where(ZgwEvent.case_id == case.id, ZgwEvent.delivered_on.is_(None))
+        ).all()
+        for event in waiting:
+            event.next_attempt_on = work.now
+        audit.object_changed("case", case.id, "zgw_retry")
+    return len(waiting)
 
 
 def state_of(case: Case) -> tuple[str, str | None]:
