@@ -5,17 +5,19 @@ credentials shown as such and delivered once fixed."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db as _db
-from app.models import AuditLog, Case, Municipality, User, ZgwEvent
+from app.models import AuditLog, Case, CaseStatus, Municipality, User, ZgwEvent
 from app.services.zgw import registration
 from app.services.zgw import settings as zgw_settings
 from app.services.zgw.client import Credentials, ZgwClient
 from tests.conftest import api_token, bearer, login
+from tests.factories import new_case
 from tests.helpers import (
     delivery,
     payload,
@@ -24,6 +26,7 @@ from tests.helpers import (
     run_job,
     zgw_settings_of,
 )
+from tests.smtp import free_port
 
 HILLEGOM = "0534"
 
@@ -169,3 +172,81 @@ def test_refused_credentials_show_as_failed_and_fixing_them_delivers(
     assert logged and all(f"zaak={case.zgw_zaak_url}" in detail for detail in logged)
     every = " ".join(d or "" for d in _db.session.scalars(select(AuditLog.detail)))
     assert openzaak["secret"] not in every and "niet-het-goede-geheim" not in every
+
+
+def test_turning_registration_on_registers_the_open_cases_and_their_documents(
+    app, db, client, openzaak
+):
+    municipality = _db.session.scalar(select(Municipality).where(Municipality.cbs_code == HILLEGOM))
+    municipality.zgw_enabled = False
+    _db.session.commit()
+    open_case = new_case(HILLEGOM, status=CaseStatus.DATA_RECEIVED)
+    open_case.application_number = f"GV-T-{uuid.uuid4().hex[:12]}"
+    closed = new_case(HILLEGOM, status=CaseStatus.DECIDED)
+    _db.session.commit()
+    beheerder = _db.session.scalar(select(User).where(User.username == "beheerder.bollenstreek"))
+    try:
+        with app.test_request_context():
+            zgw_settings.save(municipality.id, zgw_settings_of(openzaak), user=beheerder)
+        waiting = {e.case_id for e in _db.session.scalars(select(ZgwEvent))
+                   if e.delivered_on is None}  # fmt: skip
+        assert open_case.id in waiting and closed.id not in waiting
+        uploaded = client.post(
+            f"/api/v1/case/{open_case.id}/documents",
+            data={"bestanden": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "loonstrook.pdf")},
+            headers=bearer(api_token(client, "medewerker.bollenstreek")),
+            content_type="multipart/form-data",
+        )
+        assert uploaded.status_code in (200, 201), uploaded.get_json()
+        run_job(app, "zgw", later(1))
+        _db.session.expire_all()
+        case = _db.session.get(Case, open_case.id)
+        zaak = zaak_of(openzaak, case)
+        statuses = listed(openzaak, "statussen", zaak)
+        assert {s["statustype"] for s in statuses} == {
+            openzaak["statustypen"]["Geregistreerd"],
+            openzaak["statustypen"]["In behandeling genomen"],
+        }
+        documents = listed(openzaak, "zaakinformatieobjecten", zaak)
+        assert len(documents) == 1
+        # Nothing more to do: a second run adds nothing.
+        run_job(app, "zgw", later(2))
+        assert len(listed(openzaak, "zaakinformatieobjecten", zaak)) == 1
+    finally:
+        municipality = _db.session.get(Municipality, municipality.id)
+        municipality.zgw_enabled = False
+        _db.session.commit()
+
+
+def test_an_unreachable_zaaksysteem_loses_nothing_and_delivers_in_order_later(
+    app, db, client, openzaak, hillegom
+):
+    municipality = _db.session.get(Municipality, hillegom.id)
+    good_zaken = municipality.zgw_zaken_url
+    municipality.zgw_zaken_url = f"http://127.0.0.1:{free_port()}/zaken/api/v1/"
+    _db.session.commit()
+    case = apply(client)
+    aborted = client.post(f"/api/v1/case/{case.id}/abort", json={"reden": "Verhuisd"},
+                          headers=bearer(api_token(client, "medewerker.bollenstreek")))  # fmt: skip
+    assert aborted.status_code == 200  # the caseworker never waits for the zaaksysteem
+    run_job(app, "zgw", later(1))
+    _db.session.expire_all()
+    state, reason = registration.state_of(_db.session.get(Case, case.id))
+    assert state == "Registratie mislukt" and "niet bereikbaar" in reason
+    kinds = [e.kind for e in _db.session.scalars(
+        select(ZgwEvent).where(ZgwEvent.case_id == case.id).order_by(ZgwEvent.id))]  # fmt: skip
+    assert kinds == ["CREATED", "STATUS", "ABORTED"]
+    municipality = _db.session.get(Municipality, hillegom.id)
+    municipality.zgw_zaken_url = good_zaken
+    _db.session.commit()
+    run_job(app, "zgw", later(10))
+    _db.session.expire_all()
+    case = _db.session.get(Case, case.id)
+    zaak = oz(openzaak).get(zaak_of(openzaak, case)["url"])
+    assert zaak["einddatum"]
+    ordered = sorted(listed(openzaak, "statussen", zaak), key=lambda s: s["datumStatusGezet"])
+    assert [s["statustype"] for s in ordered] == [
+        openzaak["statustypen"]["Geregistreerd"],
+        openzaak["statustypen"]["In behandeling genomen"],
+        openzaak["statustypen"]["Afgehandeld"],
+    ]

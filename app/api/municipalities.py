@@ -14,10 +14,12 @@ from sqlalchemy import inspect
 
 from ..extensions import db
 from ..models import Municipality, Organisation
+from ..models.types import utcnow
 from ..services.errors import ValidationError as InputError
 from ..services.legitimacy import assessment
 from ..services.onboarding import cbs, municipalities, organisations
 from ..services.security import audit
+from ..services.zgw import events as zgw_events
 from ..services.zgw import settings as zgw_settings
 from ..web.tenancy import TENANT
 from .common import RestApi, answer, errors
@@ -150,6 +152,9 @@ class MunicipalityApi(RestApi):
             item.zgw_secret = state.attrs.zgw_secret.history.deleted[0]
         for name, value in (g.pop("zgw_checked", None) or {}).items():
             setattr(item, name, value)
+        enabled = state.attrs.zgw_enabled.history
+        if item.zgw_enabled and enabled.has_changes() and not any(enabled.deleted):
+            zgw_events.register_open_cases(item.id, utcnow())
         # Remember whether the income and asset policy changed, to recompute after saving.
         self._policy_changed = any(
             state.attrs[name].history.has_changes() for name in assessment.POLICY_FIELDS

@@ -33,6 +33,7 @@ from ..errors import Conflict, ValidationError
 from ..messaging import outbox, signals
 from ..security import audit
 from ..unit import Work, unit_of_work
+from ..zgw import events as zgw_events
 from . import records, uploads, workflow
 
 MAX_DESCRIPTION = 5000
@@ -136,6 +137,9 @@ def _store_documents(case: Case, request_: InformationRequest | None,
         )  # fmt: skip
         db.session.add(document)
         stored.append(document)
+    db.session.flush()  # the documents' ids, for their registration in the zaaksysteem
+    for document in stored:
+        zgw_events.record(case, zgw_events.DOCUMENT, now, document=document.id)
     return stored
 
 

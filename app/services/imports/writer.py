@@ -23,6 +23,7 @@ from ...models import (
     ImportRecord,
     Resident,
 )
+from ..zgw import events as zgw_events
 from .outcomes import RowOutcome
 
 # Reassessment rows written per round of Core statements.
@@ -137,6 +138,7 @@ class ReassessmentWriter:
                     )
                 ).all()
             events += [_event(record, now, case_id, "create", created, True) for case_id in ids]
+            zgw_events.created_in_bulk(record.municipality_id, ids, now)
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for row in self.rows:
             if row.outcome == "updated":

@@ -20,6 +20,7 @@ from ...formatting import AMSTERDAM
 from ...models import (
     Case,
     Decision,
+    Document,
     Message,
     Notice,
     NoticeKind,
@@ -172,6 +173,8 @@ def _deliver(event: ZgwEvent) -> None:
         _ensure_zaak(case, zs, event)
     elif event.kind == events.STATUS:
         _status(case, zs, zs.statustype(event.data.get("status", "")), event)
+    elif event.kind == events.DOCUMENT:
+        _document(case, zs, event)
     elif event.kind == events.DECIDED:
         _decided(case, zs, event)
     elif event.kind == events.ABORTED:
@@ -255,6 +258,36 @@ def _status(case: Case, zs: _Zaaksysteem, statustype: str | None, event: ZgwEven
     with unit_of_work(system=True):
         db.session.get(Case, case.id).zgw_statustype = statustype
     db.session.refresh(case)
+
+
+def _document(case: Case, zs: _Zaaksysteem, event: ZgwEvent) -> None:
+    """A document of the resident or the caseworker: an informatieobject on the zaak."""
+    from ..cases import uploads
+
+    document = db.session.get(Document, (event.data or {}).get("document"))
+    if document is None:
+        return  # removed meanwhile (retention): nothing left to register
+    if not (event.data or {}).get("informatieobject"):
+        try:
+            content = uploads.read(document.stored_name)
+        except FileNotFoundError:
+            return
+        made = zs.client.post(zs.documenten + "enkelvoudiginformatieobjecten", {
+            "bronorganisatie": zs.m.zgw_rsin, "creatiedatum": _date(document.created_on),
+            "titel": document.original_name[:200], "auteur": "inwoner"
+            if document.uploaded_by_resident else (zs.m.sender_name or PRODUCT),
+            "taal": "nld", "formaat": document.content_type,
+            "bestandsnaam": document.original_name[:255],
+            "inhoud": base64.b64encode(content).decode(),
+            "informatieobjecttype": zs.m.zgw_informatieobjecttype_inkomend
+            or zs.m.zgw_informatieobjecttype,
+            "vertrouwelijkheidaanduiding": "zaakvertrouwelijk", "indicatieGebruiksrecht": False,
+        })  # fmt: skip
+        _keep(event, informatieobject=made["url"])
+    if not (event.data or {}).get("zaakinformatieobject"):
+        body = {"zaak": case.zgw_zaak_url, "informatieobject": event.data["informatieobject"]}
+        link = zs.client.post(zs.zaken + "zaakinformatieobjecten", body)
+        _keep(event, zaakinformatieobject=link["url"])
 
 
 def _beschikking(case: Case) -> Message | None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import func, select
+
 from ...extensions import db
-from ...models import CaseStatus, Municipality
+from ...models import Case, CaseStatus, Municipality, ZgwEvent
 from .. import bsn, tenancy
 from ..errors import ValidationError
 from ..unit import unit_of_work
+from . import events
 from .client import Credentials, ZgwClient, ZgwError
 
 URL_FIELDS = [
@@ -219,12 +222,24 @@ def save(municipality_id: int, changes: dict[str, Any], user: Any = None) -> Any
         municipality = for_screen(municipality_id, work.user)
         values = values_of(municipality, changes)
         mappings = check(values)
+        turned_on = values.get("zgw_enabled") and not municipality.zgw_enabled
         for name in FIELDS:
             setattr(municipality, name, values.get(name))
         for name, value in mappings.items():
             setattr(municipality, name, value)
+        if turned_on:
+            events.register_open_cases(municipality.id, work.now)
         audit.object_changed("municipality", municipality.id, "zaaksysteem")
     return municipality
+
+
+def backlog(municipality_id: int) -> int:
+    """How many events of the municipality's cases still wait (the progress on the screen)."""
+    return db.session.scalar(
+        select(func.count(ZgwEvent.id))
+        .join(Case, Case.id == ZgwEvent.case_id)
+        .where(Case.municipality_id == municipality_id, ZgwEvent.delivered_on.is_(None))
+    ) or 0  # fmt: skip
 
 
 def connection_check(municipality_id: int, user: Any = None) -> dict[str, Any]:
