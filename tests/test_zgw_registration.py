@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db as _db
-from app.models import AuditLog, Case, CaseStatus, Municipality, User, ZgwEvent
+from app.models import AuditLog, Case, CaseStatus, Municipality, Notice, User, ZgwEvent
 from app.services.zgw import registration
 from app.services.zgw import settings as zgw_settings
 from app.services.zgw.client import Credentials, ZgwClient
@@ -20,6 +21,7 @@ from tests.conftest import api_token, bearer, login
 from tests.factories import new_case
 from tests.helpers import (
     delivery,
+    new_bsn,
     payload,
     post_application,
     post_delivery,
@@ -250,3 +252,48 @@ def test_an_unreachable_zaaksysteem_loses_nothing_and_delivers_in_order_later(
         openzaak["statustypen"]["In behandeling genomen"],
         openzaak["statustypen"]["Afgehandeld"],
     ]
+
+
+IMPORT_HEADER = ("BSN;Voorletters;Tussenvoegsel;Achternaam;Geboortedatum;Straat;Huisnummer;"
+                 "Huisnummer toevoeging;Postcode;Woonplaats;E-mail;Communicatievoorkeur;"
+                 "Contractnummer;Partner_BSN;Partner achternaam;Aantal kinderen")  # fmt: skip
+
+
+def test_an_import_registers_its_new_cases_and_a_reimport_registers_nothing(
+    app, db, client, openzaak, hillegom
+):
+    lines = [IMPORT_HEADER] + [
+        f"{new_bsn()};A.;;Visser;01-02-1960;Hoofdstraat;{n};;2181AB;Hillegom;;;;;;0" for n in (1, 2)
+    ]
+    data = ("\r\n".join(lines) + "\r\n").encode("cp1252")
+    token = api_token(client, "beheerder.bollenstreek")
+
+    def upload() -> int:
+        response = client.post(
+            "/api/v1/import/reassessment",
+            data={"file": (io.BytesIO(data), "heronderzoek.csv"), "gemeentecode": HILLEGOM,
+                  "dry_run": "false"},
+            headers=bearer(token), content_type="multipart/form-data",
+        )  # fmt: skip
+        assert response.status_code == 200, response.get_json()
+        return _db.session.scalar(select(func.count(ZgwEvent.id)))
+
+    before = _db.session.scalar(select(func.count(ZgwEvent.id)))
+    first = upload()
+    assert first == before + 2
+    assert upload() == first  # nothing changed: nothing to register
+
+
+def test_a_day_of_failures_is_a_notice_and_the_secret_is_in_no_log_line(
+    app, db, client, openzaak, hillegom, caplog
+):
+    municipality = _db.session.get(Municipality, hillegom.id)
+    municipality.zgw_secret = "niet-het-goede-geheim-0123456789"
+    _db.session.commit()
+    case = apply(client)
+    with caplog.at_level(logging.DEBUG):
+        run_job(app, "zgw", later(1))
+        run_job(app, "zgw", later(25 * 60))
+    notices = _db.session.scalars(select(Notice.message).where(Notice.case_id == case.id)).all()
+    assert any(m.startswith("Registratie in het zaaksysteem mislukt") for m in notices)
+    assert "niet-het-goede-geheim" not in caplog.text and openzaak["secret"] not in caplog.text
