@@ -17,7 +17,7 @@ from app.models import AuditLog, Case, CaseStatus, Municipality, Notice, User, Z
 from app.services.zgw import registration
 from app.services.zgw import settings as zgw_settings
 from app.services.zgw.client import Credentials, ZgwClient
-from tests.conftest import api_token, bearer, login
+from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import new_case
 from tests.helpers import (
     delivery,
@@ -92,6 +92,21 @@ def test_an_application_to_its_decision_is_one_closed_zaak_with_everything(
 
     token = case.invitations[0].token
     assert post_delivery(client, delivery(token, case)).status_code == 201
+    caseworker = bearer(api_token(client, "medewerker.bollenstreek"))
+    asked = client.post(f"/api/v1/case/{case.id}/request-info", headers=caseworker,
+                        json={"omschrijving": "Stuur uw laatste loonstrook."})  # fmt: skip
+    assert asked.status_code == 200, asked.get_json()
+    _db.session.expire_all()
+    upload_token = _db.session.get(Case, case.id).information_requests[0].token
+    resident = app.test_client()
+    form = resident.get(f"/inwoner/upload/{upload_token}").get_data(as_text=True)
+    csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
+    sent = resident.post(
+        f"/inwoner/upload/{upload_token}",
+        data={"csrf_token": csrf, "bestanden": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "loon.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code in (200, 302, 303)
     decided = client.post(f"/api/v1/case/{case.id}/decide", json={"besluit": "GRANTED"},
                           headers=bearer(api_token(client, "medewerker.bollenstreek")))  # fmt: skip
     assert decided.status_code == 200, decided.get_json()
@@ -110,8 +125,12 @@ def test_an_application_to_its_decision_is_one_closed_zaak_with_everything(
         == (types["Afgehandeld"])
     )
     assert [s["statustype"] for s in sorted(statuses, key=lambda s: s["datumStatusGezet"])] == [
-        types["Geregistreerd"], types["In behandeling genomen"], types["Afgehandeld"],
+        types["Geregistreerd"], types["In behandeling genomen"],
+        types["Aanvullende gegevens opgevraagd"], types["In behandeling genomen"],
+        types["Afgehandeld"],
     ]  # fmt: skip
+    documents = listed(openzaak, "zaakinformatieobjecten", zaak)
+    assert len(documents) == 2  # the resident's upload and the beschikking
     result = oz(openzaak).get(zaak["resultaat"])
     assert result["resultaattype"] == openzaak["resultaattypen"]["Toegekend"]
     besluiten = oz(openzaak).get(openzaak["apis"]["besluiten"] + "besluiten",
@@ -162,7 +181,13 @@ def test_refused_credentials_show_as_failed_and_fixing_them_delivers(
     municipality = _db.session.get(Municipality, hillegom.id)
     municipality.zgw_secret = openzaak["secret"]
     _db.session.commit()
-    run_job(app, "zgw", later(5))  # after the back-off
+    with app.app_context():
+        beheerder = login(app, "beheerder.bollenstreek")
+        path = f"/zaken/show/{case.id}"
+        retried = beheerder.post(f"{path}/zaaksysteem/opnieuw",
+                                 data={"csrf_token": csrf_token(beheerder, path)})  # fmt: skip
+        assert retried.status_code == 302
+    run_job(app, "zgw", later(1))  # due at once after "Opnieuw proberen", not after the back-off
     _db.session.expire_all()
     case = _db.session.get(Case, case.id)
     assert registration.state_of(case)[0] == "Geregistreerd"

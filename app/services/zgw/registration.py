@@ -332,6 +332,12 @@ def _decided(case: Case, zs: _Zaaksysteem, event: ZgwEvent) -> None:
         })  # fmt: skip
         _keep(event, document=document["url"])
     data = event.data or {}
+    if data.get("document") and not data.get("zaakdocument"):
+        body = {"zaak": case.zgw_zaak_url, "informatieobject": data["document"],
+                "titel": "Beschikking"}  # fmt: skip
+        link = zs.client.post(zs.zaken + "zaakinformatieobjecten", body)
+        _keep(event, zaakdocument=link["url"])
+        data = event.data or {}
     if data.get("document") and not data.get("besluitdocument"):
         body = {"besluit": data["besluit"], "informatieobject": data["document"]}
         link = zs.client.post(zs.besluiten + "besluitinformatieobjecten", body)
