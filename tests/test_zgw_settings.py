@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.models import AuditLog, Municipality
 from app.services.zgw import settings as zgw_settings
+from app.services.zgw.client import Credentials, ZgwClient
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.helpers import zgw_settings_of as settings_of
 
@@ -151,3 +152,32 @@ def test_the_screen_saves_tests_and_never_shows_the_secret(app, openzaak, zwolle
     zwolle = _db.session.get(Municipality, pk)
     assert zwolle.zgw_enabled and zwolle.zgw_secret == openzaak["secret"]
     assert zwolle.zgw_result_mapping["REJECTED"] == openzaak["resultaattypen"]["Afgewezen"]
+
+
+@pytest.fixture()
+def concept_zaaktype(openzaak) -> str:
+    """A zaaktype made through the Catalogi API: not published (concept), found again later."""
+    client = ZgwClient(Credentials(openzaak["client_id"], openzaak["secret"]))
+    catalogi = openzaak["apis"]["catalogi"]
+    found = client.get(catalogi + "zaaktypen", params={
+        "catalogus": openzaak["catalogus"], "identificatie": "CZV-CONCEPT-TEST"})  # fmt: skip
+    concept = [z for z in found.get("results", []) if z.get("concept")]
+    if concept:
+        return concept[0]["url"]
+    published = client.get(openzaak["zaaktype"])
+    body = {key: published[key] for key in (
+        "omschrijving", "vertrouwelijkheidaanduiding", "doel", "aanleiding",
+        "indicatieInternOfExtern", "handelingInitiator", "onderwerp", "handelingBehandelaar",
+        "doorlooptijd", "opschortingEnAanhoudingMogelijk", "verlengingMogelijk",
+        "publicatieIndicatie", "productenOfDiensten", "referentieproces", "catalogus",
+        "gerelateerdeZaaktypen", "beginGeldigheid", "versiedatum", "verantwoordelijke",
+    )}  # fmt: skip
+    body.update(identificatie="CZV-CONCEPT-TEST", besluittypen=[])
+    return client.post(catalogi + "zaaktypen", body)["url"]
+
+
+def test_a_concept_zaaktype_is_refused(openzaak, zwolle_api, concept_zaaktype):
+    put, _ = zwolle_api
+    refused = put(settings_of(openzaak, zgw_zaaktype=concept_zaaktype))
+    assert refused.status_code == 422 and fields_of(refused) == ["zgw_zaaktype"]
+    assert "nog niet gepubliceerd (concept)" in refused.get_json()["fouten"][0]["melding"]
