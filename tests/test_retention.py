@@ -22,6 +22,10 @@ from app.models import (
     Message,
     Resident,
     RetentionRun,
+    Signal,
+    SignalKind,
+    User,
+    ZgwEvent,
 )
 from app.services.cases import uploads
 from app.services.security import retention
@@ -73,6 +77,11 @@ def _make_old_cases() -> dict:
         )
     )
     db.session.add(Memo(case_id=due.id, text="Memo met persoonsgegevens"))
+    # A signal and a zaaksysteem event hang from the case too (SQLite does not cascade).
+    zwolle_user = db.session.scalar(select(User.id).where(User.username == "medewerker.zwolle"))
+    db.session.add(Signal(user_id=zwolle_user, case_id=due.id, kind=SignalKind.ASSIGNED,
+                          dedupe_key=f"retention-test:{due.id}"))  # fmt: skip
+    db.session.add(ZgwEvent(case_id=due.id, kind="CREATED", data={}))
     db.session.commit()
     aborted = new_case(kind=CaseKind.APPLICATION)
     recent = new_case()
@@ -158,7 +167,7 @@ def test_confirming_removes_personal_data_and_keeps_an_anonymous_count(
     due = [old_cases["due"], old_cases["aborted"]]
     with app.app_context():
         assert _count(Case, Case.id.in_(due)) == 0
-        for model in (Document, Memo, Message, CaseEvent):
+        for model in (Document, Memo, Message, CaseEvent, Signal, ZgwEvent):
             assert _count(model, model.case_id.in_(due)) == 0, model
         assert _count(Resident, Resident.id.in_(old_cases["residents"])) == 0
         with pytest.raises(FileNotFoundError):

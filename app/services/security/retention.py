@@ -38,6 +38,8 @@ from ...models import (
     Resident,
     RetentionRun,
     ShortLink,
+    Signal,
+    ZgwEvent,
 )
 from ...models.case import case_child
 from ...roles import current_user
@@ -232,7 +234,7 @@ def _remove(ids: list[int]) -> list[str]:
     )
     db.session.execute(_quiet(delete(Delivery).where(Delivery.case_id.in_(ids))))
     for model in (Document, InformationRequest, Invitation, Notice, Memo, CaseEvent, Message,
-                  ShortLink):  # fmt: skip
+                  ShortLink, Signal, ZgwEvent):  # fmt: skip
         db.session.execute(_quiet(delete(model).where(model.case_id.in_(ids))))
     db.session.execute(delete(case_child).where(case_child.c.case_id.in_(ids)))
     db.session.execute(
