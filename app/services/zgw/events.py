@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, literal_column, select
 
 from ...extensions import db
 from ...models import OPEN_STATUSES, Case, CaseStatus, Municipality, ZgwEvent
+from ...models.types import TZDateTime
 
 CREATED, STATUS, DOCUMENT = "CREATED", "STATUS", "DOCUMENT"
 DECIDED, ABORTED = "DECIDED", "ABORTED"
+# The case's status at delivery (registration turned on for cases that already ran).
+CURRENT = "CURRENT"
 
 
 def record(case: Case, kind: str, now: dt.datetime, **data: Any) -> ZgwEvent | None:
@@ -44,21 +47,34 @@ def created_in_bulk(municipality_id: int, case_ids: list[int], now: dt.datetime)
 
 
 def register_open_cases(municipality_id: int, now: dt.datetime) -> int:
-    """Registration turned on: every open case not yet registered gets its zaak (and its
-    present status), in the order the cases were made."""
-    registered = select(ZgwEvent.case_id)
-    cases = db.session.scalars(
-        select(Case)
-        .where(
-            Case.municipality_id == municipality_id,
-            Case.status.in_(OPEN_STATUSES),
-            Case.zgw_zaak_url.is_(None),
-            Case.id.not_in(registered),
-        )
-        .order_by(Case.id)
-    ).all()
-    for case in cases:
-        record(case, CREATED, now)
-        if case.status != CaseStatus.NEW:
-            record(case, STATUS, now, status=case.status.name)
-    return len(cases)
+    """Registration turned on: every open case not yet registered gets its zaak and its
+    present status, queued in two set-based statements (a municipality may hold
+    hundreds of thousands of open cases: nothing is loaded case by case)."""
+    open_cases = select(Case.id).where(
+        Case.municipality_id == municipality_id,
+        Case.status.in_(OPEN_STATUSES),
+        Case.zgw_zaak_url.is_(None),
+        Case.id.not_in(select(ZgwEvent.case_id)),
+    )
+    columns = ["case_id", "kind", "data", "created_on", "attempts", "next_attempt_on"]
+
+    def rows(kind: str, cases: Any) -> Any:
+        return select(
+            Case.id, literal(kind), literal_column("'{}'"), literal(now, TZDateTime()),
+            literal(0), literal(now, TZDateTime()),
+        ).where(Case.id.in_(cases)).order_by(Case.id)  # fmt: skip
+
+    created = db.session.execute(
+        insert(ZgwEvent).from_select(columns, rows(CREATED, open_cases.order_by(None)))
+    ).rowcount
+    # Then, for those that moved on from NEW, their present status (after their zaak).
+    just_queued = select(ZgwEvent.case_id).where(
+        ZgwEvent.kind == CREATED, ZgwEvent.created_on == now, ZgwEvent.delivered_on.is_(None)
+    )
+    moved_on = select(Case.id).where(
+        Case.municipality_id == municipality_id,
+        Case.status != CaseStatus.NEW,
+        Case.id.in_(just_queued),
+    )
+    db.session.execute(insert(ZgwEvent).from_select(columns, rows(CURRENT, moved_on)))
+    return created

@@ -173,6 +173,8 @@ def _deliver(event: ZgwEvent) -> None:
         _ensure_zaak(case, zs, event)
     elif event.kind == events.STATUS:
         _status(case, zs, zs.statustype(event.data.get("status", "")), event)
+    elif event.kind == events.CURRENT:
+        _status(case, zs, zs.statustype(case.status.name), event)
     elif event.kind == events.DOCUMENT:
         _document(case, zs, event)
     elif event.kind == events.DECIDED:
