@@ -50,8 +50,9 @@ test: lint
 	fi
 
 # Every figure of issue 12 on a fresh database each (BENCH_CASES, default 100000; a
-# temporary SQLite, or the PostgreSQL database BENCH_DATABASE_URL, emptied first):
-# screens, jobs, imports (CSV and XLSX), exports, advice, PDF letters -> bench/RESULTS.md.
+# temporary SQLite, or the PostgreSQL database BENCH_DATABASE_URL, emptied first unless
+# BENCH_REUSE=1): screens, jobs, imports (CSV and XLSX), exports, advice, PDF letters ->
+# bench/RESULTS.md; on PostgreSQL also every screen's query plans -> bench/plans/.
 bench: venv
 	$(BIN)/python bench/screens_bench.py $${BENCH_CASES:-100000} --out=bench/RESULTS.md
 	$(BIN)/python bench/jobs_bench.py $${BENCH_CASES:-100000} --append=bench/RESULTS.md
@@ -60,6 +61,9 @@ bench: venv
 	$(BIN)/python bench/export_bench.py $${BENCH_CASES:-100000} --append=bench/RESULTS.md
 	$(BIN)/python bench/advice_bench.py 10000 --append=bench/RESULTS.md
 	$(BIN)/python bench/pdf_bench.py 60 --append=bench/RESULTS.md
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
+		BENCH_REUSE=1 $(BIN)/python bench/plans.py --out=bench/plans; \
+	fi
 
 # The guides' screenshots (docs/img), made by the browser tests; needs Debian's chromium.
 screenshots: venv

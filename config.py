@@ -83,7 +83,7 @@ class Config:
     OCKTO_JOURNEY_URL = os.environ.get("OCKTO_JOURNEY_URL", "")
     # Requests per address on the residents' public pages (Flask-Limiter notation).
     RESIDENT_RATE_LIMIT = os.environ.get("RESIDENT_RATE_LIMIT", "30 per minute")
-    # Folder for uploaded documents and logos, outside the web root.
+    # Local working folder, never shared (temporary copies, logo cache); files live in the DB.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     # Largest document a resident or caseworker may upload, in megabytes.
     UPLOAD_MAX_MB = int(os.environ.get("UPLOAD_MAX_MB", "10"))

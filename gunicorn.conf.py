@@ -1,8 +1,8 @@
 """Gunicorn settings for `make run` and for production; each can be set from the environment.
 
 Threads in a few worker processes: imports run in a background thread of the worker
-that received them, and their progress lives on the shared storage path, so any
-worker answers the progress poll. With SCHEDULER_IN_WEB=1 every worker joins the
+that received them, and their progress is in the database (SQLite: a file beside it),
+so any worker answers the progress poll. With SCHEDULER_IN_WEB=1 every worker joins the
 scheduler lease and exactly one of them runs the jobs.
 """
 

@@ -1,4 +1,4 @@
-"""CLI commands: `flask demo load`, `flask scheduler`, `flask jobs`, `flask advice`."""
+"""CLI commands: `flask demo`, `flask scheduler`, `flask jobs`, `flask advice`, `flask backup`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 import signal
 import threading
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -138,6 +139,36 @@ def register_cli(app: Flask) -> None:
         click.echo(url)
 
     app.cli.add_command(account)
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path: Path) -> None:
+        """Write a backup of the whole database, documents included, to PATH."""
+        from .services import backup
+
+        try:
+            report = backup.create(path)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            f"Back-up gemaakt: {path} ({report.total} rijen in {len(report.rows)} tabellen, "
+            f"{report.files} bestand(en), databaseversie {report.revision})."
+        )
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def restore_command(path: Path) -> None:
+        """Restore the backup at PATH into this new, empty database (one transaction)."""
+        from .services import backup
+
+        try:
+            report = backup.restore(path)
+        except backup.BackupError as exc:
+            raise click.ClickException(f"Niets teruggezet: {exc}") from exc
+        click.echo(
+            f"Teruggezet: {report.total} rijen in {len(report.rows)} tabellen, "
+            f"{report.files} bestand(en) gecontroleerd (databaseversie {report.revision})."
+        )
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:

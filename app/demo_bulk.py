@@ -69,11 +69,32 @@ def generate(count: int, seed: int = 1) -> dict[str, int]:
         rows = builder.chunk(min(CHUNK, count - start))
         for table, values in rows.items():
             if values:
-                db.session.execute(insert(table), values)
+                _insert(table, values)
             totals[table.name] = totals.get(table.name, 0) + len(values)
         db.session.commit()
     _advance_sequences(rows)
     return totals
+
+
+def _insert(table: Any, values: list[dict[str, Any]]) -> None:
+    """Insert many rows: COPY on PostgreSQL (several times faster), executemany elsewhere."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        db.session.execute(insert(table), values)
+        return
+    names = list(values[0])
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    columns = ", ".join(f'"{name}"' for name in names)
+    cursor = connection.connection.driver_connection.cursor()
+    # Names from our own metadata, never from input. The triggers (case tally) fire as
+    # for an INSERT.
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in values:
+            copy.write_row([
+                value if process is None or value is None else process(value)
+                for value, process in zip((row[n] for n in names), processors, strict=True)
+            ])  # fmt: skip
 
 
 def _advance_sequences(rows: dict[Any, list[dict[str, Any]]]) -> None:

@@ -17,11 +17,18 @@ from app import create_app
 from config import TestConfig
 
 
+def reusing() -> bool:
+    """BENCH_REUSE=1: measure the cases already in BENCH_DATABASE_URL (no new generation)."""
+    return bool(os.environ.get("BENCH_DATABASE_URL")) and os.environ.get("BENCH_REUSE") == "1"
+
+
 def database_url(tmp: str) -> str:
     """A temporary SQLite file, or BENCH_DATABASE_URL emptied (PostgreSQL: a new schema)."""
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp}/bench.db"
+    if reusing():
+        return url
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

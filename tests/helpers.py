@@ -343,3 +343,50 @@ def zgw_settings_of(kit: dict, **changes: object) -> dict:
     }
     body.update(changes)
     return body
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback address."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url: str) -> tuple[int, bytes]:
+    """Status and body of a GET on a real server (0 when nothing answers)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - localhost
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except OSError:
+        return 0, b""
+
+
+def wait_for_health(base: str, seconds: float) -> bool:
+    """Wait until the instance at `base` answers /health with 200."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if http_get(f"{base}/health")[0] == 200:
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def reassessment_csv(count: int, refused: int = 0, town: str = "Zwolle") -> bytes:
+    """A reassessment file of `count` new residents and `refused` rows with a bad BSN."""
+    header = "BSN;Voorletters;Achternaam;Geboortedatum;Straat;Huisnummer;Postcode;Woonplaats"
+    rows = [
+        f"{new_bsn()};J.;Jansen;01-02-1960;Kerkstraat;{n + 1};8011AB;{town}" for n in range(count)
+    ]
+    rows += [
+        f"12345;P.;Pietersen;02-03-1961;Kerkstraat;{n + 1};8011AB;{town}" for n in range(refused)
+    ]
+    return ("\r\n".join([header, *rows]) + "\r\n").encode()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -16,13 +14,17 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.services.imports import progress
 from tests.conftest import build_app, make_config, own_database
+from tests.helpers import free_port, http_get
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_import_progress_is_seen_by_another_instance_on_the_shared_storage(app, tmp_path):
+def test_import_progress_is_seen_by_another_instance(app, tmp_path):
     other = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path))
-    other.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"]  # the shared storage path
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite is one machine: its progress is a file beside it. On PostgreSQL the other
+        # instance has a disk of its own and reads the progress from the database.
+        other.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"]
     with app.app_context():
         progress.update(424242, "import", 3000, 10000)
     with other.app_context():
@@ -32,24 +34,10 @@ def test_import_progress_is_seen_by_another_instance_on_the_shared_storage(app, 
         assert progress.get(424242) is None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - localhost
-            return response.status, response.read()
-    except OSError:
-        return 0, b""
-
-
 def test_gunicorn_serves_with_two_workers_and_one_of_them_runs_the_jobs(tmp_path):
     url = own_database("gunicorn", tmp_path)
     build_app(url, tmp_path)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "APP_ENV": "development",
@@ -76,7 +64,7 @@ def test_gunicorn_serves_with_two_workers_and_one_of_them_runs_the_jobs(tmp_path
         deadline = time.monotonic() + 60
         health: dict = {}
         while time.monotonic() < deadline:
-            status, body = _get(f"http://127.0.0.1:{port}/health")
+            status, body = http_get(f"http://127.0.0.1:{port}/health")
             if status == 200:
                 health = json.loads(body)
                 if health.get("planner") == "actief":
@@ -88,7 +76,7 @@ def test_gunicorn_serves_with_two_workers_and_one_of_them_runs_the_jobs(tmp_path
                         break
             time.sleep(0.5)
         assert health.get("planner") == "actief", health
-        status, body = _get(f"http://127.0.0.1:{port}/login/")
+        status, body = http_get(f"http://127.0.0.1:{port}/login/")
         assert status == 200 and b"Inloggen" in body
         with engine.connect() as conn:
             holders = conn.execute(text("SELECT DISTINCT holder FROM job_run")).scalars().all()

@@ -129,3 +129,15 @@ def test_newcomer_cli_upgrade_demo_and_create_admin(tmp_path):
         assert user.organisation_id is None
         assert {r.name for r in user.roles} == {"Admin"}
         assert 180 <= len(db.session.scalars(select(Case)).all()) <= 230
+
+
+def test_postgresql_connections_skip_the_jit_and_are_checked_before_use(app):
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite has no JIT and no connections to lose")
+    with app.app_context():
+        assert db.session.execute(text("SHOW jit")).scalar() == "off"
+        assert db.engine.pool._pre_ping

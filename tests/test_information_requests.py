@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
-from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app.extensions import db as _db
 from app.models import (
     AuditLog,
     Case,
@@ -17,9 +17,9 @@ from app.models import (
     InformationRequest,
     Message,
     NoticeKind,
+    StoredFile,
     TemplateEvent,
 )
-from app.services.cases import uploads
 from tests.conftest import api_token, bearer, csrf_token, login
 from tests.factories import new_case
 from tests.helpers import dutch_today
@@ -59,7 +59,7 @@ def asked(app, db) -> tuple[Case, InformationRequest]:
 
 def stored_files(app) -> set[str]:
     with app.app_context():
-        return {p.name for p in Path(uploads.folder()).iterdir()}
+        return set(_db.session.scalars(select(StoredFile.key)))
 
 
 def test_a_request_moves_the_case_and_sends_the_upload_link(app, db):

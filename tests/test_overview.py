@@ -102,3 +102,31 @@ def test_the_dashboard_draws_applications_per_week_and_the_status_distribution(
     new = re.search(r'<g data-status="NEW" data-aantal="(\d+)"', page)
     assert int(new.group(1)) == before[CaseStatus.NEW] + 1
     assert "<script" not in page.split('class="row charts"')[1].split("</svg>")[0]
+
+
+def test_applications_count_in_their_dutch_week_around_midnight(app):
+    from sqlalchemy import select
+
+    from app.formatting import AMSTERDAM
+    from app.models import User
+    from app.services.cases import records
+
+    with app.app_context():
+        admin = _db.session.scalar(select(User).where(User.username == "admin"))
+        today = dutch_today()
+        monday = today - dt.timedelta(days=today.weekday())
+        before = dict(records.applications_per_week(today, user=admin))
+        # Monday 00:30 in Amsterdam is still Sunday in UTC; Sunday 23:30 the week before.
+        for moment in (dt.time(0, 30), None):
+            case = new_case(kind=CaseKind.APPLICATION)
+            if moment is None:
+                when = dt.datetime.combine(monday - dt.timedelta(days=1), dt.time(23, 30))
+            else:
+                when = dt.datetime.combine(monday, moment)
+            case.created_on = when.replace(tzinfo=AMSTERDAM)
+            _db.session.commit()
+        after = dict(records.applications_per_week(today, user=admin))
+        last_week = monday - dt.timedelta(weeks=1)
+        assert after[monday] == before[monday] + 1
+        assert after[last_week] == before[last_week] + 1
+        assert sum(after.values()) == sum(before.values()) + 2

@@ -11,7 +11,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from ..models import ImportKind, ImportStatus
 from ..roles import current_user
 from ..services import tenancy
-from ..services.imports import engine
+from ..services.imports import engine, runlock
 from ..services.imports.reader import FileRefusedError
 from .common import ContractErrors, errors
 
@@ -52,6 +52,10 @@ class ImportApi(ContractErrors, BaseApi):
         return self._finish(record.id, dry_run == "true", user)
 
     def _finish(self, record_id: int, dry_run: bool, user: Any) -> Response:
+        with runlock.acquire(record_id):  # freed when this worker ends, even by a kill
+            return self._checked_and_stored(record_id, dry_run, user)
+
+    def _checked_and_stored(self, record_id: int, dry_run: bool, user: Any) -> Response:
         record, summary = engine.run_preview(record_id)
         if record.status == ImportStatus.REFUSED:
             message = record.message

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import deadlines, heartbeat, holds, outbox, reminders, retention, signals, zgw
+from . import deadlines, heartbeat, holds, outbox, reminders, retention, signals, tally, zgw
 
 JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "outbox": (outbox.run, {"trigger": "interval", "minutes": 1}),
@@ -19,6 +19,7 @@ JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "retention": (retention.run, {"trigger": "cron", "hour": 5, "minute": 15}),
     "signals": (signals.run, {"trigger": "cron", "hour": 7, "minute": 0}),
     "zgw": (zgw.run, {"trigger": "interval", "minutes": 1}),
+    "tally": (tally.run, {"trigger": "interval", "minutes": 5}),
     "heartbeat": (heartbeat.run, {"trigger": "interval", "minutes": 1}),
 }
 # Interval jobs whose period an operator (or a test) may set, in seconds.

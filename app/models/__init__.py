@@ -5,6 +5,7 @@ from .audit import AuditLog
 from .case import (
     Case,
     CaseEvent,
+    CaseTally,
     Document,
     InformationRequest,
     Invitation,
@@ -43,6 +44,7 @@ from .enums import (
     SignalKind,
     TemplateEvent,
 )
+from .files import ImportProgress, StoredFile
 from .imports import ImportRecord
 from .messaging import Message, ShortLink, Template
 from .norms import AssetLimit, NationalNorm
@@ -72,6 +74,7 @@ __all__ = [
     "CaseKind",
     "CaseStatistic",
     "CaseStatus",
+    "CaseTally",
     "Channel",
     "CheckMode",
     "ContactPreference",
@@ -88,6 +91,7 @@ __all__ = [
     "GrossNet",
     "HouseholdType",
     "ImportKind",
+    "ImportProgress",
     "ImportRecord",
     "ImportStatus",
     "IncomeKind",
@@ -117,6 +121,7 @@ __all__ = [
     "ShortLink",
     "Signal",
     "SignalKind",
+    "StoredFile",
     "SystemMail",
     "Template",
     "TemplateEvent",

@@ -52,10 +52,15 @@ class Case(Model):
 
     __tablename__ = "case"
     # The lists a caseworker uses all day: per municipality (tenancy), by status, newest
-    # first; both count and page are read from the index alone.
+    # first; the count and the page's ids (also of a deep page) come from the index alone.
     __table_args__ = (
-        Index("ix_case_status_municipality_created", "status", "municipality_id", "created_on"),
-        Index("ix_case_municipality_created", "municipality_id", "created_on"),
+        Index(
+            "ix_case_status_municipality_created", "status", "municipality_id", "created_on", "id"
+        ),
+        Index("ix_case_municipality_created", "municipality_id", "created_on", "id"),
+        # The overview: applications per week, and holds past their end date.
+        Index("ix_case_municipality_kind_created", "municipality_id", "kind", "created_on"),
+        Index("ix_case_status_hold_until", "status", "hold_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -285,3 +290,27 @@ class Invitation(Model):
 
     def __str__(self) -> str:
         return f"Uitnodiging van {self.created_on:%d-%m-%Y}"
+
+
+class CaseTally(Model):
+    """Counts of cases per municipality, status, advice and handler, for the overview.
+
+    Written only by database triggers on `case` (migration 0020), in the transaction that
+    inserts, changes or removes the case, so the sums are always exact: never a cache.
+    Rows are deltas (+1/-1 and the persons they carry); the `tally` job adds them up.
+    """
+
+    __tablename__ = "case_tally"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus))
+    advice: Mapped[Advice | None] = mapped_column(enum_column(Advice))
+    handler_id: Mapped[int | None] = mapped_column(Integer)
+    cases: Mapped[int] = mapped_column(Integer)
+    # Applicant and partner, and those plus the children (the insured persons).
+    adults: Mapped[int] = mapped_column(Integer)
+    insured: Mapped[int] = mapped_column(Integer)
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.status.name} {self.cases:+d}"

@@ -14,6 +14,7 @@ from ..models import (
     AuditLog,
     Case,
     CaseEvent,
+    CaseTally,
     Delivery,
     Document,
     ImportRecord,
@@ -37,7 +38,7 @@ class NotFound(Exception):  # noqa: N818 - reads as `except tenancy.NotFound`
 
 # Tables holding a municipality's rows, and tables holding a case's rows.
 _BY_MUNICIPALITY = (Case, Resident, Template, Message, AllowlistEntry, ImportRecord,
-                    RefusedRequest)  # fmt: skip
+                    RefusedRequest, CaseTally)  # fmt: skip
 _BY_CASE = (Memo, CaseEvent, Notice, Document, Delivery)
 
 

@@ -14,7 +14,7 @@ from ..models import ImportKind, ImportRecord, ImportStatus, Municipality
 from ..roles import current_user
 from ..services import tenancy
 from ..services.cases import reassessments
-from ..services.imports import engine, progress
+from ..services.imports import engine, progress, runlock
 from ..services.imports.reader import FileRefusedError
 from ..services.intake import allowlist
 from ..web.downloads import download
@@ -124,6 +124,7 @@ class ImportModelView(TenantModelView):
         record = self.datamodel.get(pk, self._base_filters)
         if record is None:
             abort(404)
+        record = engine.recover_if_abandoned(record)
         return self.render_template(
             "import/show.html",
             record=record,
@@ -136,10 +137,11 @@ class ImportModelView(TenantModelView):
     @has_access
     @permission_name("show")
     def status(self, pk: int):
-        """Progress as JSON for the page's progress bar (reads only, never writes)."""
+        """Progress as JSON for the page's progress bar (writes only for an abandoned step)."""
         record = self.datamodel.get(pk, self._base_filters)
         if record is None:
             abort(404)
+        record = engine.recover_if_abandoned(record)
         return jsonify(
             status=record.status.name,
             klaar=record.status not in RUNNING,
@@ -158,12 +160,14 @@ class ImportModelView(TenantModelView):
             allowlist.cancel_import(record)
             flash("Import geannuleerd; er is niets opgeslagen.", "info")
             return redirect(url_for(".show", pk=pk))
+        lock = runlock.acquire(record.id)  # before IMPORTING is visible to anyone
         if not engine.begin_confirm(record):
+            lock.release()
             flash("Deze import kan niet (meer) worden bevestigd.", "warning")
             return redirect(url_for(".show", pk=pk))
         user = current_user()
         engine.in_background(
-            current_app._get_current_object(), engine.run_confirm, record.id, user.id
+            current_app._get_current_object(), engine.run_confirm, record.id, user.id, lock=lock
         )
         return redirect(url_for(".show", pk=pk))
 

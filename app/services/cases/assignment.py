@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder.security.sqla.models import Role
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...formatting import today_nl
@@ -22,7 +22,7 @@ from ..errors import Conflict, Forbidden, Refused, ValidationError
 from ..messaging import signals
 from ..security import audit
 from ..unit import Work
-from . import records, workflow
+from . import records, tally, workflow
 
 MAX_BULK = 500
 FIELD = "behandelaar"
@@ -162,19 +162,11 @@ def workload(user: Any = None) -> list[dict[str, Any]]:
     """Per handler (and "Niet toegewezen"): open cases and how many need attention."""
     user = user if user is not None else current_user()
     today = today_nl()
-    open_cases = tenancy.scope(
-        select(Case.handler_id, func.count(Case.id))
-        .where(Case.status.in_(OPEN_STATUSES))
-        .group_by(Case.handler_id),
-        Case,
-        user,
-    )
-    counts = dict(db.session.execute(open_cases).all())
+    counts = tally.open_per_handler(user)
     # A case that needs attention of two kinds counts once.
-    needing = or_(*(Case.id.in_(records.attention_case_ids(k, today)) for k in records.ATTENTION))
     stmt = tenancy.scope(
         select(Case.handler_id, func.count(Case.id))
-        .where(Case.status.in_(OPEN_STATUSES), needing)
+        .where(Case.id.in_(records.attention_ids(today)), Case.status.in_(OPEN_STATUSES))
         .group_by(Case.handler_id),
         Case,
         user,

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app
@@ -143,17 +141,6 @@ def _store_documents(case: Case, request_: InformationRequest | None,
     return stored
 
 
-@contextmanager
-def _files_removed_unless_committed(stored: list[Document]) -> Iterator[None]:
-    """Files are written before the commit: remove them again when it does not happen."""
-    try:
-        yield
-    except Exception:
-        for document in stored:
-            uploads.remove(document.stored_name)
-        raise
-
-
 def _fulfil(case: Case, request_: InformationRequest, how: str, actor: str | None,
             work: Work) -> None:  # fmt: skip
     """End a request: back to DATA_RECEIVED (also as the target of a running hold)."""
@@ -174,13 +161,12 @@ def _fulfil(case: Case, request_: InformationRequest, how: str, actor: str | Non
 def resident_upload(token: str, files: list[tuple[str | None, bytes]],
                     now: dt.datetime | None = None) -> InformationRequest:  # fmt: skip
     """The resident's upload: store the files, end the request, notify the caseworker."""
-    stored: list[Document] = []
-    with _files_removed_unless_committed(stored), unit_of_work(now=now, system=True) as work:
+    with unit_of_work(now=now, system=True) as work:
         request_ = usable(token)
         if request_ is None:
             raise tenancy.NotFound()
         case = request_.case
-        stored += _store_documents(case, request_, files, True, None, work.now)
+        stored = _store_documents(case, request_, files, True, None, work.now)
         _fulfil(case, request_, f"{len(stored)} document(en) geüpload door de inwoner",
                 "inwoner", work)  # fmt: skip
         db.session.add(
@@ -195,11 +181,7 @@ def resident_upload(token: str, files: list[tuple[str | None, bytes]],
 def add_documents(case_id: int, files: list[tuple[str | None, bytes]], by_post: bool,
                   user: Any = None, now: dt.datetime | None = None) -> list[Document]:  # fmt: skip
     """A caseworker adds documents; `by_post` registers a paper answer and ends the request."""
-    stored: list[Document] = []
-    with (
-        _files_removed_unless_committed(stored),
-        workflow.case_action(case_id, user, now) as (case, work),
-    ):
+    with workflow.case_action(case_id, user, now) as (case, work):
         if case.status in (CaseStatus.DECIDED, CaseStatus.ABORTED):
             raise Conflict(
                 f"Een zaak met status '{case.status.label}' kan niet meer worden gewijzigd."
@@ -207,7 +189,7 @@ def add_documents(case_id: int, files: list[tuple[str | None, bytes]], by_post: 
         request_ = open_request(case) if by_post else None
         if by_post and request_ is None:
             raise Conflict("Er staat geen verzoek om aanvullende informatie open.")
-        stored += _store_documents(case, request_, files, False, work.user, work.now)
+        stored = _store_documents(case, request_, files, False, work.user, work.now)
         if request_ is not None:
             _fulfil(case, request_, f"{len(stored)} document(en) per post ontvangen en "
                     "geregistreerd", None, work)  # fmt: skip

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import and_, func, select, union
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
@@ -34,20 +35,8 @@ from .. import bsn, tenancy
 from ..errors import ValidationError
 from ..security import audit
 from ..unit import transactional
-
-
-@dataclass
-class StatusCounts:
-    """Counts for one status: cases, adults (applicant and partner), insured persons."""
-
-    cases: int = 0
-    adults: int = 0
-    insured: int = 0
-
-    def add(self, other: StatusCounts) -> None:
-        self.cases += other.cases
-        self.adults += other.adults
-        self.insured += other.insured
+from . import tally
+from .tally import StatusCounts
 
 
 @dataclass
@@ -70,26 +59,6 @@ class OverviewRow:
     attention: dict[str, int] = field(default_factory=dict)
 
 
-def _counted(by: Any, statuses: Any, user: Any) -> list[tuple[int, Any, StatusCounts]]:
-    """Cases, adults and insured persons per municipality and per `by` (status, advice)."""
-    adults = 1 + sql_case((Case.partner_id.is_not(None), 1), else_=0)
-    stmt = select(
-        Case.municipality_id,
-        by,
-        func.count(Case.id),
-        func.sum(adults),
-        func.sum(adults + Case.children_count),
-    ).group_by(Case.municipality_id, by)
-    if statuses is not None:
-        stmt = stmt.where(Case.status.in_(statuses))
-    return [
-        (municipality_id, key, StatusCounts(int(n), int(n_adults or 0), int(n_insured or 0)))
-        for municipality_id, key, n, n_adults, n_insured in db.session.execute(
-            tenancy.scope(stmt, Case, user)
-        )
-    ]
-
-
 def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
     """Counts per municipality of the user's organisation and in total, per status (seed 003)."""
     municipalities = db.session.scalars(
@@ -100,7 +69,8 @@ def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
         for m in municipalities
     }
     total = OverviewRow("Totaal", None)
-    for municipality_id, status, counts in _counted(Case.status, None, user):
+    total.legitimacy = any(r.legitimacy for r in rows.values())
+    for municipality_id, status, advice, counts in tally.counts(user):
         row = rows.get(municipality_id)
         if row is None:
             continue
@@ -108,13 +78,9 @@ def overview(user: Any = None) -> tuple[list[OverviewRow], OverviewRow]:
         row.total.add(counts)
         total.per_status[status].add(counts)
         total.total.add(counts)
-    total.legitimacy = any(r.legitimacy for r in rows.values())
-    for municipality_id, advice, counts in _counted(Case.advice, OPEN_STATUSES, user):
-        row = rows.get(municipality_id)
-        if row is None or not row.legitimacy:
-            continue
-        row.per_advice[advice].add(counts)
-        total.per_advice[advice].add(counts)
+        if status in OPEN_STATUSES and row.legitimacy:
+            row.per_advice[advice].add(counts)
+            total.per_advice[advice].add(counts)
     for municipality_id, counts in attention(today_nl(), user).items():
         row = rows.get(municipality_id)
         if row is None:
@@ -220,6 +186,11 @@ def attention_case_ids(kind: str, today: dt.date) -> Any:
     raise ValueError(kind)
 
 
+def attention_ids(today: dt.date) -> Any:
+    """Ids of the cases needing attention of any kind: a small set, whatever the case count."""
+    return union(*(attention_case_ids(kind, today) for kind in ATTENTION))
+
+
 def attention(today: dt.date, user: Any = None) -> dict[int, dict[str, int]]:
     """Per municipality id: the number of cases needing attention, per kind.
 
@@ -246,20 +217,25 @@ def applications_per_week(
     """New applications per ISO week (Monday) over the last `weeks` weeks, oldest first."""
     monday = today - dt.timedelta(days=today.weekday())
     first = monday - dt.timedelta(weeks=weeks - 1)
-    start = dt.datetime.combine(first, dt.time(), tzinfo=AMSTERDAM)
+    # Weeks are Dutch weeks: a Sunday-night application at 00:30 belongs to Monday. Each
+    # week is a range of moments, counted in the database from the index alone.
+    mondays = [first + dt.timedelta(weeks=i) for i in range(weeks + 1)]
+    bounds = [dt.datetime.combine(d, dt.time(), tzinfo=AMSTERDAM) for d in mondays]
+    sums = [
+        func.sum(sql_case((and_(Case.created_on >= low, Case.created_on < high), 1), else_=0))
+        for low, high in itertools.pairwise(bounds)
+    ]
     stmt = tenancy.scope(
-        select(Case.created_on).where(Case.kind == CaseKind.APPLICATION, Case.created_on >= start),
+        select(*sums).where(
+            Case.kind == CaseKind.APPLICATION,
+            Case.created_on >= bounds[0],
+            Case.created_on < bounds[-1],
+        ),
         Case,
         user,
     )
-    counts = {first + dt.timedelta(weeks=i): 0 for i in range(weeks)}
-    # Weeks are Dutch weeks: a Sunday-night application at 00:30 belongs to Monday.
-    for (created_on,) in db.session.execute(stmt):
-        date = created_on.astimezone(AMSTERDAM).date()
-        week = date - dt.timedelta(days=date.weekday())
-        if week in counts:
-            counts[week] += 1
-    return sorted(counts.items())
+    found = db.session.execute(stmt).one()
+    return [(monday, int(n or 0)) for monday, n in zip(mondays[:-1], found, strict=True)]
 
 
 def for_detail(case_id: int, user: Any = None) -> Case:

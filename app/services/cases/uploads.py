@@ -2,22 +2,20 @@
 
 Only PDF, JPEG and PNG are accepted, recognised by their first bytes (never by the
 name or the browser's content type), so an HTML file renamed to .pdf is refused. Files
-live in UPLOAD_DIR/documents, outside the web root, and are only ever served as an
-attachment to authorised users.
+are stored in the database (`services/files.py`), in the same unit of work as their
+Document row, and are only ever served as an attachment to authorised users.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 
-DOCUMENT_DIR = "documents"
+from .. import files
+
 KINDS = (
     (b"%PDF-", "application/pdf", ".pdf"),
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
@@ -67,28 +65,18 @@ def check(name: str | None, data: bytes) -> CheckedFile:
     raise UploadRefused(f"'{shown}' is geen PDF, JPEG of PNG. Alleen die soorten kunnen mee.")
 
 
-def folder() -> Path:
-    """Where documents are stored."""
-    path = Path(current_app.config["UPLOAD_DIR"]) / DOCUMENT_DIR
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def store(checked: CheckedFile) -> str:
-    """Write the file under a random name; returns that name."""
-    name = os.urandom(16).hex() + checked.suffix
-    (folder() / name).write_bytes(checked.data)
-    return name
+    """Store the file in the running unit of work under a random name; returns that name."""
+    return files.put("document", checked.data, checked.suffix)
 
 
 def read(stored_name: str) -> bytes:
     """The content of a stored document."""
     if not re.fullmatch(r"[0-9a-f]{32}\.(pdf|png|jpg)", stored_name):
         raise FileNotFoundError(stored_name)
-    return (folder() / stored_name).read_bytes()
+    return files.get(stored_name)
 
 
-def remove(stored_name: str) -> None:
-    """Delete a stored file (after a failed transaction)."""
-    with contextlib.suppress(FileNotFoundError):
-        (folder() / stored_name).unlink()
+def remove(*stored_names: str) -> None:
+    """Delete stored documents in the running unit of work."""
+    files.remove(*stored_names)

@@ -38,7 +38,7 @@ from ...models.types import utcnow
 from .. import tenancy
 from ..security import audit
 from ..unit import transactional, unit_of_work
-from . import progress, storage
+from . import progress, runlock, storage
 from .outcomes import RowOutcome, Summary
 from .reader import FileRefusedError, Table, cell_text, header_key
 from .values import (
@@ -547,7 +547,7 @@ def begin_confirm(record: ImportRecord) -> bool:
     moved = db.session.execute(
         update(ImportRecord)
         .where(ImportRecord.id == record.id, ImportRecord.status == ImportStatus.PREVIEWED)
-        .values(status=ImportStatus.IMPORTING)
+        .values(status=ImportStatus.IMPORTING, message=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     return moved == 1
@@ -593,11 +593,18 @@ def run_confirm(
     return db.session.get(ImportRecord, record_id), summary
 
 
-def in_background(app: Flask, target: Callable[..., Any], *args: Any) -> threading.Thread:
-    """Run an import step in a thread with its own app context, so the page stays responsive."""
+def in_background(
+    app: Flask, target: Callable[..., Any], *args: Any, lock: runlock.RunLock | None = None
+) -> threading.Thread:
+    """Run an import step in a thread with its own app context, so the page stays responsive.
+
+    The step's run lock is taken here, before the thread starts (or handed in), and freed
+    when the step ends or its process dies.
+    """
+    held = lock or runlock.acquire(args[0])
 
     def run() -> None:
-        with app.app_context():
+        with app.app_context(), held:
             try:
                 target(*args)
             finally:
@@ -606,3 +613,45 @@ def in_background(app: Flask, target: Callable[..., Any], *args: Any) -> threadi
     thread = threading.Thread(target=run, name=f"import-{args[0]}", daemon=True)
     thread.start()
     return thread
+
+
+# A preview is abandoned only when its lock is free this long after the upload: the
+# upload commits the record a moment before the step takes the lock.
+GRACE = dt.timedelta(seconds=30)
+ABANDONED = {
+    ImportStatus.IMPORTING: (
+        ImportStatus.PREVIEWED,
+        "Het importeren is afgebroken doordat de server stopte; er is niets opgeslagen. "
+        "Bevestig de import opnieuw.",
+    ),
+    ImportStatus.PREVIEWING: (
+        ImportStatus.FAILED,
+        "De controle is afgebroken doordat de server stopte; er is niets opgeslagen. "
+        "Upload het bestand opnieuw.",
+    ),
+}
+
+
+def recover_if_abandoned(record: ImportRecord, now: dt.datetime | None = None) -> ImportRecord:
+    """An import whose step died with its process: nothing was stored; offer it again."""
+    if record.status not in ABANDONED or not runlock.abandoned(record.id):
+        return record
+    now = now or utcnow()
+    if record.status == ImportStatus.PREVIEWING and record.created_on > now - GRACE:
+        return record
+    record_id, found = record.id, record.status
+    target, message = ABANDONED[found]
+    with unit_of_work(system=True):
+        moved = db.session.execute(
+            update(ImportRecord)
+            .where(ImportRecord.id == record_id, ImportRecord.status == found)
+            .values(status=target, message=message)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved:
+            if target == ImportStatus.FAILED:
+                storage.drop_file(db.session.get(ImportRecord, record_id))
+            audit.object_changed("import", record_id, f"abandoned:{found.name.lower()}")
+    progress.clear(record_id)
+    db.session.expire_all()
+    return db.session.get(ImportRecord, record_id)

@@ -1,14 +1,15 @@
-"""Progress of running imports, in a small file on the shared storage path.
+"""Progress of running imports, readable by any web worker or instance.
 
-Any web worker or instance answers the progress poll, not only the one running the
-import. Not a database row: a large confirm holds one write transaction for its whole
-length (it must be atomic), and on SQLite a progress row would wait for that very
-transaction. Each update replaces the file in one atomic rename, so a reader never
-sees half of it.
+On PostgreSQL a row of `import_progress`, written through a connection of its own: a
+large confirm holds one write transaction for its whole length (it must be atomic),
+and the progress must be visible while it runs. SQLite allows one writer at a time, so
+there a progress row would wait for that very transaction; SQLite is one machine by
+nature, so its progress is a small file in UPLOAD_DIR, replaced in one atomic rename.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -16,8 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+
+from ...extensions import db
+from ...models import ImportProgress
 
 FOLDER = "progress"
+
+
+def _in_database() -> bool:
+    return db.engine.dialect.name != "sqlite"
 
 
 def _path(import_id: int) -> Path:
@@ -28,6 +38,19 @@ def _path(import_id: int) -> Path:
 
 def update(import_id: int, phase: str, done: int, total: int) -> None:
     """Record how far an import has come."""
+    if _in_database():
+        values = {
+            "phase": phase,
+            "done": done,
+            "total": total,
+            "updated_on": dt.datetime.now(dt.UTC),
+        }
+        statement = insert(ImportProgress).values(import_id=import_id, **values)
+        with db.engine.begin() as connection:  # committed at once, outside the import's unit
+            connection.execute(
+                statement.on_conflict_do_update(index_elements=["import_id"], set_=values)
+            )
+        return
     path = _path(import_id)
     state = {"fase": phase, "verwerkt": done, "totaal": total}
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
@@ -38,6 +61,14 @@ def update(import_id: int, phase: str, done: int, total: int) -> None:
 
 def get(import_id: int) -> dict[str, Any] | None:
     """The last progress of a running import, whichever process runs it."""
+    if _in_database():
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                select(ImportProgress.phase, ImportProgress.done, ImportProgress.total).where(
+                    ImportProgress.import_id == import_id
+                )
+            ).first()
+        return None if row is None else {"fase": row[0], "verwerkt": row[1], "totaal": row[2]}
     try:
         return json.loads(_path(import_id).read_text())
     except (FileNotFoundError, ValueError):
@@ -46,4 +77,8 @@ def get(import_id: int) -> dict[str, Any] | None:
 
 def clear(import_id: int) -> None:
     """Forget an import that has finished."""
+    if _in_database():
+        with db.engine.begin() as connection:
+            connection.execute(delete(ImportProgress).where(ImportProgress.import_id == import_id))
+        return
     _path(import_id).unlink(missing_ok=True)

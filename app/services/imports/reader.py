@@ -44,6 +44,8 @@ class Table:
     delimiter: str = ";"
     estimated_rows: int = 0
     _keys: list[str] = field(default_factory=list)
+    # Whatever must live as long as the table (the temporary copy of a stored file).
+    keep: Any = field(default=None, repr=False)
 
     def keys(self) -> list[str]:
         if not self._keys:

@@ -5,22 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import reportlab
 import segno
-from flask import current_app, render_template
+from flask import render_template
 from pypdf import PdfReader, PdfWriter
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from ...formatting import date_nl, today_nl
 from ...models import Municipality
+from .. import files
 
-LOGO_DIR = "logos"
 FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 FONTS = {"font_regular": FONT_DIR / "Vera.ttf", "font_bold": FONT_DIR / "VeraBd.ttf"}
 
@@ -64,11 +63,13 @@ def _paragraphs(text: str) -> list[list[str]]:
 
 
 def logo_path(municipality: Municipality) -> Path | None:
-    """The stored logo of a municipality, when it has one."""
+    """A local copy of the municipality's stored logo (xhtml2pdf reads a path), if any."""
     if not municipality.logo_file:
         return None
-    path = Path(current_app.config["UPLOAD_DIR"]) / LOGO_DIR / municipality.logo_file
-    return path if path.is_file() else None
+    try:
+        return files.local_copy(municipality.logo_file)
+    except files.MissingFileError:
+        return None
 
 
 def email(municipality: Municipality, subject: str, body: str) -> Rendered:
@@ -188,7 +189,10 @@ def merge_pdfs(pdfs: list[bytes]) -> bytes:
 
 
 def store_logo(municipality: Municipality, data: bytes) -> str:
-    """Check an uploaded logo by its content (PNG or JPEG, at most 1 MB) and store it."""
+    """Check an uploaded logo by its content (PNG or JPEG, at most 1 MB) and store it.
+
+    The logo it replaces is removed in the same unit of work.
+    """
     if len(data) > 1024 * 1024:
         raise ValueError("Het logo is groter dan 1 MB.")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -197,11 +201,8 @@ def store_logo(municipality: Municipality, data: bytes) -> str:
         suffix = ".jpg"
     else:
         raise ValueError("Het logo moet een PNG- of JPEG-afbeelding zijn.")
-    folder = Path(current_app.config["UPLOAD_DIR"]) / LOGO_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    name = os.urandom(16).hex() + suffix
-    (folder / name).write_bytes(data)
-    return name
+    files.remove(municipality.logo_file)
+    return files.put("logo", data, suffix)
 
 
 def image_type(path: Path) -> str:

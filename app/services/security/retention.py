@@ -43,8 +43,7 @@ from ...models import (
 )
 from ...models.case import case_child
 from ...roles import current_user
-from .. import tenancy
-from ..cases import uploads
+from .. import files, tenancy
 from ..errors import Conflict, Forbidden, ValidationError
 from ..legitimacy.advice import add_months
 from ..unit import transactional, unit_of_work
@@ -191,19 +190,17 @@ def confirm(run_id: int, user: Any = None) -> int:
             raise Conflict("Dit rapport is al uitgevoerd of vervangen door een nieuwer rapport.")
         # A case restored or changed since the report is no longer due and stays.
         ids = due_case_ids(run.organisation_id, run.cutoff, among=run.case_ids)
-        files = _remove(ids)
+        _remove(ids)
         run.status, run.removed = DONE, len(ids)
         run.confirmed_by_id, run.confirmed_on = work.user.id, work.now
         audit.retention_removed(run.id, len(ids))
-    for name in files:  # only once the removal is committed
-        uploads.remove(name)
     return len(ids)
 
 
-def _remove(ids: list[int]) -> list[str]:
-    """Delete the cases and everything personal hanging from them; return document files."""
+def _remove(ids: list[int]) -> None:
+    """Delete the cases and everything personal hanging from them, their documents too."""
     if not ids:
-        return []
+        return
     cases = db.session.scalars(select(Case).where(Case.id.in_(ids))).all()
     db.session.add_all(
         CaseStatistic(
@@ -223,7 +220,7 @@ def _remove(ids: list[int]) -> list[str]:
     residents |= set(
         db.session.scalars(select(case_child.c.resident_id).where(case_child.c.case_id.in_(ids)))
     )
-    files = list(db.session.scalars(select(Document.stored_name).where(Document.case_id.in_(ids))))
+    files.remove_listed(select(Document.stored_name).where(Document.case_id.in_(ids)))
     deliveries = select(Delivery.id).where(Delivery.case_id.in_(ids))
     people = select(DeliveryPerson.id).where(DeliveryPerson.delivery_id.in_(deliveries))
     # Children first: SQLite does not enforce the ON DELETE CASCADE of the schema.
@@ -249,7 +246,6 @@ def _remove(ids: list[int]) -> list[str]:
     )
     db.session.execute(_quiet(delete(Resident).where(Resident.id.in_(residents), ~still_needed)))
     db.session.expire_all()
-    return files
 
 
 def _quiet(statement: Any) -> Any:
