@@ -263,3 +263,11 @@ def register_template_filters(app: Flask) -> None:
 def today_nl() -> dt.date:
     """Today's date in the Netherlands (the server's UTC date differs around midnight)."""
     return dt.datetime.now(AMSTERDAM).date()
+
+
+def person_name(user: Any, missing: str = "—") -> str:
+    """A user's name as screens, timelines and letters show it: first and last, else login."""
+    if user is None:
+        return missing
+    parts = (getattr(user, "first_name", ""), getattr(user, "last_name", ""))
+    return " ".join(p for p in parts if p) or getattr(user, "username", "") or missing

@@ -12,7 +12,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import lazy_gettext as _
 
-from ..formatting import datetime_nl, label_of, today_nl
+from ..formatting import datetime_nl, label_of, person_name, today_nl
 from ..models import (
     Advice,
     AssetHouseholdType,
@@ -76,12 +76,6 @@ class HandlerFilter(BaseFilter):
         if value is None:
             return query.filter(Case.handler_id.is_(None))
         return query.filter(Case.handler_id == value)
-
-
-def _full_name(user: Any) -> str:
-    if user is None:
-        return "—"
-    return " ".join(p for p in (user.first_name, user.last_name) if p) or user.username
 
 
 class CaseModelView(TenantModelView):
@@ -167,7 +161,7 @@ class CaseModelView(TenantModelView):
         "decision": label_of(Decision),
         "created_on": datetime_nl,
         "changed_on": datetime_nl,
-        "handler": _full_name,
+        "handler": person_name,
     }
 
     @action(
@@ -324,7 +318,7 @@ class CaseModelView(TenantModelView):
         chosen = request.form.get("behandelaar") or None
         perform(
             lambda: assignment.assign(pk, chosen, reason=request.form.get("reden")),
-            lambda case: f"Behandelaar: {_full_name(case.handler)}." if case.handler
+            lambda case: f"Behandelaar: {person_name(case.handler)}." if case.handler
             else "De zaak heeft geen behandelaar meer.",
         )  # fmt: skip
         return redirect(url_for(".show", pk=pk))

@@ -14,7 +14,7 @@ from flask_appbuilder.security.sqla.models import Role
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...formatting import today_nl
+from ...formatting import person_name, today_nl
 from ...models import OPEN_STATUSES, Case, SignalKind, User
 from ...roles import ORG_ROLES, current_user
 from .. import tenancy
@@ -26,6 +26,9 @@ from . import records, tally, workflow
 
 MAX_BULK = 500
 FIELD = "behandelaar"
+
+# Shown for a user that is not there (no handler, a removed account).
+NOBODY = "niemand"
 
 
 def handlers(user: Any = None) -> list[User]:
@@ -77,19 +80,20 @@ def _assign(case: Case, handler: User | None, work: Work, reason: str | None) ->
         if handler is not None and handler.id != getattr(user, "id", None):
             raise Forbidden("Een medewerker wijst alleen zichzelf toe; vraag uw beheerder.")
         if case.handler_id not in (None, getattr(user, "id", None)):
-            raise Conflict(f"Deze zaak wordt behandeld door {_name(case.handler)}; vraag uw "
-                           "beheerder om hem over te dragen.")  # fmt: skip
+            busy = person_name(case.handler, NOBODY)
+            raise Conflict(f"Deze zaak wordt behandeld door {busy}; vraag uw beheerder om hem "
+                           "over te dragen.")  # fmt: skip
     if case.handler_id == (handler.id if handler else None):
         return False
     before = case.handler
     case.handler = handler
     case.changed_on = work.now
     if handler is None:
-        text = f"Behandelaar {_name(before)} vrijgegeven"
+        text = f"Behandelaar {person_name(before, NOBODY)} vrijgegeven"
     elif before is None:
-        text = f"Behandelaar: {_name(handler)}"
+        text = f"Behandelaar: {person_name(handler, NOBODY)}"
     else:
-        text = f"Behandelaar: {_name(handler)} (was {_name(before)})"
+        text = f"Behandelaar: {person_name(handler, NOBODY)} (was {person_name(before, NOBODY)})"
     records.add_event(case, "assign", text + (f". Reden: {reason}" if reason else ""),
                       now=work.now)  # fmt: skip
     audit.object_changed("case", case.id, f"assign:{handler.id if handler else '-'}")
@@ -97,11 +101,6 @@ def _assign(case: Case, handler: User | None, work: Work, reason: str | None) ->
         signals.raise_signal(case, SignalKind.ASSIGNED, f"assign:{work.now.isoformat()}",
                              work.now, user_id=handler.id)  # fmt: skip
     return True
-
-
-def _name(user: Any) -> str:
-    parts = (getattr(user, "first_name", ""), getattr(user, "last_name", ""))
-    return " ".join(p for p in parts if p) or getattr(user, "username", "") or "niemand"
 
 
 def _reason(value: Any) -> str | None:
@@ -183,7 +182,7 @@ def workload(user: Any = None) -> list[dict[str, Any]]:
         for hid, n in counts.items()
         if hid is not None
     ]
-    rows.sort(key=lambda r: _name(r["handler"]).lower())
+    rows.sort(key=lambda r: person_name(r["handler"], NOBODY).lower())
     rows.append({"handler": None, "handler_id": None, "open": counts.get(None, 0),
                  "attention": attention.get(None, 0)})  # fmt: skip
     return rows

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ...extensions import db
-from ...formatting import amount_nl, date_nl, percentage_nl
+from ...formatting import amount_nl, date_nl, percentage_nl, person_name
 from ...labels import FIELD_LABELS
 from ...models import (
     Case,
@@ -39,6 +39,9 @@ from . import workflow
 
 DECIDABLE = {"GRANTED": Decision.GRANTED, "REJECTED": Decision.REJECTED}
 MODULE_OFF = "Deze gemeente heeft de module besluiten niet."
+
+# Shown for a user that is not there (no handler, a removed account).
+UNKNOWN = "onbekend"
 
 
 def period(case: Case, decided: dt.date) -> tuple[dt.date, dt.date]:
@@ -405,7 +408,8 @@ def approve(case_id: int, user: Any = None, now: dt.datetime | None = None) -> C
         decider = case.decided_by
         line = workflow.transition(
             case, "approve", work, f"Besluit: {case.decision.label}, genomen door "
-            f"{_name(decider)} en goedgekeurd door {_name(work.user)}", event="approve",
+            f"{person_name(decider, UNKNOWN)} en goedgekeurd door "
+            f"{person_name(work.user, UNKNOWN)}", event="approve",
             values={"approved_by_id": getattr(work.user, "id", None), "approved_on": work.now,
                     "decided_on": work.now},
         )  # fmt: skip
@@ -431,11 +435,6 @@ def send_back(case_id: int, reason: Any, user: Any = None,
                                  work.now, user_id=decider_id)  # fmt: skip
         audit.object_changed("case", case.id, "send_back")
     return case
-
-
-def _name(user: Any) -> str:
-    parts = (getattr(user, "first_name", ""), getattr(user, "last_name", ""))
-    return " ".join(p for p in parts if p) or getattr(user, "username", "") or "onbekend"
 
 
 def pending_preview(case_id: int, user: Any = None, now: dt.datetime | None = None) -> bytes:
