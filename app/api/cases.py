@@ -6,12 +6,10 @@ from typing import Any
 
 from flask import Response, request
 from flask_appbuilder.api import expose, rison, safe
-from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
-from ..models import Case, User
+from ..models import Case
 from ..services import tenancy
 from ..services.cases import (
     assignment,
@@ -26,6 +24,7 @@ from ..services.ockto import summary
 from ..services.security import audit
 from ..web.datamodels import case_interface
 from ..web.downloads import attachment, download
+from ..web.filters import HandlerFilter
 from ..web.tenancy import TENANT
 from .common import RestApi, answer, code, errors
 
@@ -81,18 +80,6 @@ CASE_COLUMNS = [
     "created_on",
     "changed_on",
 ]
-
-
-class HandlerFilter(BaseFilter):
-    """`behandelaar`: the handler's user name, or null (nobody handles the case)."""
-
-    name = "Behandelaar"
-    arg_name = "behandelaar"
-
-    def apply(self, query: Any, value: Any) -> Any:
-        if value in (None, "", "null"):
-            return query.filter(Case.handler_id.is_(None))
-        return query.filter(Case.handler_id.in_(select(User.id).where(User.username == str(value))))
 
 
 class CaseApi(RestApi):

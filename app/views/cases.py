@@ -42,6 +42,7 @@ from ..services.zgw import registration
 from ..web import refusals
 from ..web.datamodels import case_interface
 from ..web.downloads import attachment, download, pdf
+from ..web.filters import HandlerFilter
 from .base import TenantModelView
 from .outcome import FAILED, message_of, perform
 
@@ -65,17 +66,6 @@ class AttentionFilter(BaseFilter):
     def apply(self, query: Any, value: Any) -> Any:
         ids = records.attention_case_ids(value, today_nl())
         return query.filter(Case.id.in_(ids))
-
-
-class HandlerFilter(BaseFilter):
-    """Cases of one handler (a user id), or of nobody (None): "Mijn zaken", "Niet toegewezen"."""
-
-    name = "Behandelaar"
-
-    def apply(self, query: Any, value: Any) -> Any:
-        if value is None:
-            return query.filter(Case.handler_id.is_(None))
-        return query.filter(Case.handler_id == value)
 
 
 class CaseModelView(TenantModelView):
