@@ -291,6 +291,28 @@ def test_a_beheerder_assigns_200_cases_in_one_request_and_the_report_names_every
     assert line.endswith("Reden: Verdeling december")
 
 
+def test_bulk_assigning_to_an_unknown_user_names_the_field_and_changes_nothing(app, db):
+    cases = [new_case(ZWOLLE) for _ in range(3)]
+    ids = [c.id for c in cases]
+    with app.app_context():
+        client = login(app, "beheerder.zwolle")
+        token = csrf_token(client, "/zaken/bulk/toewijzen?ids=1")
+        response = client.post("/zaken/bulk/toewijzen", data={
+            "csrf_token": token, "ids": ",".join(map(str, ids)),
+            "behandelaar": "niet.bestaand", "reden": "Verdeling",
+        }, follow_redirects=True)  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert "Geen medewerker of beheerder van deze organisatie." in page
+    assert "toegewezen;" not in page
+    _db.session.expire_all()
+    assert all(_db.session.get(Case, i).handler_id is None for i in ids)
+    assert not _db.session.scalar(
+        select(func.count(CaseEvent.id)).where(
+            CaseEvent.case_id.in_(ids), CaseEvent.action == "assign"
+        )
+    )
+
+
 def test_a_medewerker_cannot_distribute_work(app, db):
     with app.app_context():
         client = login(app, "medewerker.zwolle")

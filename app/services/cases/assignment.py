@@ -56,6 +56,11 @@ def handlers(user: Any = None) -> list[User]:
 
 def _handler(username: Any, case: Case, work: Work) -> User | None:
     """The user named, checked: of the case's organisation, active, a caseworker role."""
+    return _colleague(username, case.municipality.organisation_id)
+
+
+def _colleague(username: Any, organisation_id: int | None) -> User | None:
+    """The user named if active, with a caseworker role, in this organisation; else refused."""
     if username in (None, ""):
         return None
     if not isinstance(username, str):
@@ -63,7 +68,7 @@ def _handler(username: Any, case: Case, work: Work) -> User | None:
     found = db.session.scalar(select(User).where(User.username == username.strip()))
     if (
         found is None
-        or found.organisation_id != case.municipality.organisation_id
+        or found.organisation_id != organisation_id
         or not found.active
         or not {r.name for r in found.roles} & set(ORG_ROLES)
     ):
@@ -138,6 +143,8 @@ def bulk_assign(case_ids: list[int], username: Any, reason: Any = None, user: An
     if len(ids) > MAX_BULK:
         raise ValidationError([{"veld": "zaken", "melding": f"Maximaal {MAX_BULK} zaken."}])
     text = _reason(reason)
+    # A name that is nobody's colleague is refused once, for the whole form.
+    _colleague(username, getattr(user, "organisation_id", None))
     done: list[int] = []
     skipped: list[dict[str, Any]] = []
     for case_id in ids:
