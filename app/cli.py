@@ -150,6 +150,10 @@ def register_cli(app: Flask) -> None:
             report = backup.create(path)
         except backup.BackupError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(
+                f"Kan de back-up niet schrijven naar {path}: {exc.strerror or exc}."
+            ) from exc
         click.echo(
             f"Back-up gemaakt: {path} ({report.total} rijen in {len(report.rows)} tabellen, "
             f"{report.files} bestand(en), databaseversie {report.revision})."

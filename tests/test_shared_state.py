@@ -334,3 +334,11 @@ def test_a_backup_of_sqlite_restores_into_postgresql(tmp_path):
         for name in source:
             assert restored[name] == source[name], name
         assert _hashes() == hashes
+
+
+def test_a_backup_to_a_folder_that_does_not_exist_is_refused_in_dutch(app, tmp_path):
+    target = tmp_path / "bestaat-niet" / "backup.gz"
+    result = app.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code != 0
+    assert "Kan de back-up niet schrijven naar" in result.output
+    assert not target.parent.exists()

@@ -254,6 +254,17 @@ def test_assigning_signals_the_new_handler_once_and_not_oneself(app, db):
     assert signals_of("medewerker.zwolle", mine.id) == []
 
 
+def _bulk_assign(app, ids: list[int], handler: str, reason: str):
+    """The Beheerder's bulk-assign form, posted as the browser does."""
+    with app.app_context():
+        client = login(app, "beheerder.zwolle")
+        token = csrf_token(client, "/zaken/bulk/toewijzen?ids=1")
+        return client.post("/zaken/bulk/toewijzen", data={
+            "csrf_token": token, "ids": ",".join(map(str, ids)),
+            "behandelaar": handler, "reden": reason,
+        }, follow_redirects=True)  # fmt: skip
+
+
 def test_a_beheerder_assigns_200_cases_in_one_request_and_the_report_names_every_skip(app, db):
     cases = [new_case(ZWOLLE) for _ in range(196)]
     decided = new_case(ZWOLLE, status=CaseStatus.DECIDED)
@@ -263,13 +274,7 @@ def test_a_beheerder_assigns_200_cases_in_one_request_and_the_report_names_every
         select(User.id).where(User.username == "medewerker.zwolle")
     )
     _db.session.commit()
-    with app.app_context():
-        client = login(app, "beheerder.zwolle")
-        token = csrf_token(client, "/zaken/bulk/toewijzen?ids=1")
-        response = client.post("/zaken/bulk/toewijzen", data={
-            "csrf_token": token, "ids": ",".join(map(str, ids)),
-            "behandelaar": "medewerker.zwolle", "reden": "Verdeling december",
-        })  # fmt: skip
+    response = _bulk_assign(app, ids, "medewerker.zwolle", "Verdeling december")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "195 zaak/zaken toegewezen; 4 overgeslagen." in page
@@ -294,13 +299,7 @@ def test_a_beheerder_assigns_200_cases_in_one_request_and_the_report_names_every
 def test_bulk_assigning_to_an_unknown_user_names_the_field_and_changes_nothing(app, db):
     cases = [new_case(ZWOLLE) for _ in range(3)]
     ids = [c.id for c in cases]
-    with app.app_context():
-        client = login(app, "beheerder.zwolle")
-        token = csrf_token(client, "/zaken/bulk/toewijzen?ids=1")
-        response = client.post("/zaken/bulk/toewijzen", data={
-            "csrf_token": token, "ids": ",".join(map(str, ids)),
-            "behandelaar": "niet.bestaand", "reden": "Verdeling",
-        }, follow_redirects=True)  # fmt: skip
+    response = _bulk_assign(app, ids, "niet.bestaand", "Verdeling")
     page = response.get_data(as_text=True)
     assert "Geen medewerker of beheerder van deze organisatie." in page
     assert "toegewezen;" not in page

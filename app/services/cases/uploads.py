@@ -75,8 +75,3 @@ def read(stored_name: str) -> bytes:
     if not re.fullmatch(r"[0-9a-f]{32}\.(pdf|png|jpg)", stored_name):
         raise FileNotFoundError(stored_name)
     return files.get(stored_name)
-
-
-def remove(*stored_names: str) -> None:
-    """Delete stored documents in the running unit of work."""
-    files.remove(*stored_names)
