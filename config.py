@@ -99,6 +99,8 @@ class Config:
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 60)
     # Period of the outbox job in seconds (0: every minute).
     SCHEDULER_OUTBOX_SECONDS = _int("SCHEDULER_OUTBOX_SECONDS", 0)
+    # Seconds an outbox run holds an email it is sending; after a crash it is retried then.
+    OUTBOX_CLAIM_SECONDS = _int("OUTBOX_CLAIM_SECONDS", 600)
     # Period of the scheduler's heartbeat job in seconds (0: every minute).
     SCHEDULER_HEARTBEAT_SECONDS = _int("SCHEDULER_HEARTBEAT_SECONDS", 0)
     # Refused logins per user name before that name is locked for LOGIN_LOCK_MINUTES.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import socket
+from collections.abc import Callable
 from email.message import Message as EmailMessage
 from email.policy import default
 
@@ -17,13 +18,28 @@ def free_port() -> int:
 
 
 class Inbox:
-    """The aiosmtpd handler: every DATA becomes a parsed email in `messages`."""
+    """The aiosmtpd handler: every DATA becomes a parsed email in `messages`.
+
+    `refuse_recipients` answers every RCPT with a temporary refusal (a full mailbox);
+    `on_data` runs after an email is kept and before the server answers 250.
+    """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refuse_recipients = False
+        self.on_data: Callable[[EmailMessage], None] | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_recipients:
+            return "450 4.2.2 Mailbox full"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
+        mail = email.message_from_bytes(envelope.content, policy=default)
+        self.messages.append(mail)
+        if self.on_data is not None:
+            self.on_data(mail)
         return "250 OK"
 
 

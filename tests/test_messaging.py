@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db as _db
 from app.models import (
@@ -30,6 +30,16 @@ from tests.helpers import municipality, run_job
 from tests.smtp import SmtpServer, free_port
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _empty_outbox() -> None:
+    """Set aside emails other tests left waiting: these tests watch the order of the outbox."""
+    _db.session.execute(
+        update(Message)
+        .where(Message.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.NOT_SENT)
+    )
+    _db.session.commit()
 
 
 def _messages(case_id: int) -> list[Message]:
@@ -78,7 +88,8 @@ def test_decision_email_carries_the_pdf_letter(app, db, smtp):
     assert "ons besluit en waarom" in " ".join(text.split())  # the decision letter itself
 
 
-def test_smtp_down_waits_then_delivers_exactly_once(app, db):
+def test_smtp_down_is_tried_again_next_run_then_delivers_exactly_once(app, db):
+    _empty_outbox()
     port = free_port()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     try:
@@ -89,11 +100,14 @@ def test_smtp_down_waits_then_delivers_exactly_once(app, db):
         _db.session.expire_all()
         m = _db.session.get(Message, message.id)
         assert (m.status, m.attempts) == (MessageStatus.PENDING, 1)
-        assert m.next_attempt_on == T0 + dt.timedelta(minutes=1)
+        # A server that is down is not this email's fault: the next run tries it again.
+        assert m.next_attempt_on == T0
         assert "ConnectionRefusedError" in m.last_error
-        run_job(app, "outbox", T0 + dt.timedelta(seconds=30))  # not due yet
+        stored_id = m.email_message_id
+        assert stored_id and stored_id.startswith("<") and f"gp{message.id}" in stored_id
+        run_job(app, "outbox", T0 + dt.timedelta(minutes=1))
         _db.session.expire_all()
-        assert _db.session.get(Message, message.id).attempts == 1
+        assert _db.session.get(Message, message.id).attempts == 2
         server = SmtpServer(port).start()
         try:
             run_job(app, "outbox", T0 + dt.timedelta(minutes=2))
@@ -101,43 +115,81 @@ def test_smtp_down_waits_then_delivers_exactly_once(app, db):
         finally:
             server.stop()
         assert len(server.inbox.messages) == 1
+        assert server.inbox.messages[0]["Message-ID"].strip() == stored_id  # fixed at the first try
         _db.session.expire_all()
         m = _db.session.get(Message, message.id)
-        assert (m.status, m.attempts) == (MessageStatus.SENT, 2)
+        assert (m.status, m.attempts) == (MessageStatus.SENT, 3)
     finally:
         app.config.update(SMTP_HOST="", SMTP_PORT=25)
 
 
-def test_after_24_hours_of_failures_the_message_fails_with_a_notice(app, db):
+def test_a_refused_recipient_backs_off_and_fails_after_24_hours_with_a_notice(app, db, smtp):
+    smtp.inbox.refuse_recipients = True  # 450: the mailbox is full, the server works
+    case = new_case()
+    message = outbox.queue(case, TemplateEvent.CONFIRMATION, now=T0)
+    _db.session.commit()
+    moment = T0
+    gaps = []
+    while True:
+        run_job(app, "outbox", moment)
+        _db.session.expire_all()
+        m = _db.session.get(Message, message.id)
+        if m.status != MessageStatus.PENDING:
+            break
+        assert "SMTPRecipientsRefused" in m.last_error
+        gaps.append(m.next_attempt_on - moment)
+        moment = m.next_attempt_on
+    assert m.status == MessageStatus.FAILED
+    assert moment - T0 >= dt.timedelta(hours=24)
+    assert max(gaps) == dt.timedelta(hours=1)
+    assert gaps[:3] == [
+        dt.timedelta(minutes=1),
+        dt.timedelta(minutes=2),
+        dt.timedelta(minutes=4),
+    ]
+    notices = _db.session.scalars(
+        select(Notice).where(Notice.case_id == case.id, Notice.kind == NoticeKind.MESSAGE_FAILED)
+    ).all()
+    assert len(notices) == 1
+    assert smtp.inbox.messages == []
+
+
+def test_a_refused_recipient_does_not_hold_up_the_emails_after_it(app, db, smtp):
+    _empty_outbox()
+    refused = new_case(email="vol@example.nl")
+    outbox.queue(refused, TemplateEvent.CONFIRMATION, now=T0)
+    _db.session.commit()
+    smtp.inbox.refuse_recipients = True
+    run_job(app, "outbox", T0)
+    smtp.inbox.refuse_recipients = False
+    later = new_case(email="later@example.nl")
+    outbox.queue(later, TemplateEvent.CONFIRMATION, now=T0)
+    _db.session.commit()
+    run_job(app, "outbox", T0 + dt.timedelta(seconds=30))  # the refused one waits its minute
+    assert [m["To"] for m in smtp.inbox.messages] == ["later@example.nl"]
+
+
+def test_a_mail_server_down_for_24_hours_fails_the_email_with_a_notice(app, db):
+    _empty_outbox()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
     try:
         case = new_case()
         message = outbox.queue(case, TemplateEvent.CONFIRMATION, now=T0)
         _db.session.commit()
-        moment = T0
-        gaps = []
-        while True:
-            run_job(app, "outbox", moment)
-            _db.session.expire_all()
-            m = _db.session.get(Message, message.id)
-            if m.status != MessageStatus.PENDING:
-                break
-            gaps.append(m.next_attempt_on - moment)
-            moment = m.next_attempt_on
-        assert m.status == MessageStatus.FAILED
-        assert moment - T0 >= dt.timedelta(hours=24)
-        assert max(gaps) == dt.timedelta(hours=1)
-        assert gaps[:3] == [
-            dt.timedelta(minutes=1),
-            dt.timedelta(minutes=2),
-            dt.timedelta(minutes=4),
-        ]
-        notices = _db.session.scalars(
-            select(Notice).where(
-                Notice.case_id == case.id, Notice.kind == NoticeKind.MESSAGE_FAILED
+        run_job(app, "outbox", T0 + dt.timedelta(hours=23, minutes=59))
+        _db.session.expire_all()
+        assert _db.session.get(Message, message.id).status == MessageStatus.PENDING
+        run_job(app, "outbox", T0 + dt.timedelta(hours=24))
+        _db.session.expire_all()
+        assert _db.session.get(Message, message.id).status == MessageStatus.FAILED
+        assert (
+            _db.session.scalar(
+                select(func.count(Notice.id)).where(
+                    Notice.case_id == case.id, Notice.kind == NoticeKind.MESSAGE_FAILED
+                )
             )
-        ).all()
-        assert len(notices) == 1
+            == 1
+        )
     finally:
         app.config.update(SMTP_HOST="", SMTP_PORT=25)
 

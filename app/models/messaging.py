@@ -58,6 +58,9 @@ class Message(Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The email's Message-ID header, fixed at the first try: a resend after a crash is the
+    # same email (mail systems show it once), never a second one.
+    email_message_id: Mapped[str | None] = mapped_column(String(250))
     created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
     sent_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)
     printed_on: Mapped[dt.datetime | None] = mapped_column(TZDateTime)

@@ -11,7 +11,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 RETRY_FOR = dt.timedelta(hours=24)
 MAX_BACKOFF = dt.timedelta(hours=1)
 FIRST_BACKOFF = dt.timedelta(minutes=1)
-# While one run sends a claimed message, others leave it alone for this long.
-CLAIM_LEASE = dt.timedelta(minutes=10)
 BESCHIKKING = re.compile(r"{{\s*beschikking\s*}}")
 ATTACH_PDF = {TemplateEvent.DECISION_GRANTED, TemplateEvent.DECISION_REJECTED}
 
@@ -215,7 +213,7 @@ def _email(message: Message) -> EmailMessage:
     mail["From"] = f"{sender_name} <{config['MAIL_FROM']}>"
     mail["To"] = message.recipient
     mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = make_msgid(idstring=f"gp{message.id}")
+    mail["Message-ID"] = message.email_message_id or make_msgid(idstring=f"gp{message.id}")
     mail.set_content(message.body_text)
     if message.body_html:
         mail.add_alternative(message.body_html, subtype="html")
@@ -229,14 +227,42 @@ def _email(message: Message) -> EmailMessage:
     return mail
 
 
-def _smtp_send(mail: EmailMessage) -> None:
+def _smtp_connect() -> smtplib.SMTP:
     config = current_app.config
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
+    smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30)
+    try:
         if config["SMTP_USE_TLS"]:
             smtp.starttls()
         if config["SMTP_USER"]:
             smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _smtp_send(mail: EmailMessage) -> None:
+    smtp = _smtp_connect()
+    try:
         smtp.send_message(mail)
+    finally:
+        _smtp_close(smtp)
+
+
+def _smtp_close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+# Refusals of one email (its recipient, sender or content); every other error means the
+# mail server cannot be used right now, whichever email is tried.
+MESSAGE_REFUSALS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
 
 
 def send_plain(recipient: str, subject: str, body: str, sender_name: str | None = None) -> None:
@@ -275,7 +301,9 @@ def smtp_problem_nl(exc: BaseException) -> str:
 
 @transactional
 def _claim(message_id: int, attempts: int, now: dt.datetime) -> bool:
-    """Take one message for this run; a concurrent run that lost the race skips it."""
+    """Take one message for this run and fix its Message-ID; a run that lost the race skips it."""
+    lease = dt.timedelta(seconds=int(current_app.config["OUTBOX_CLAIM_SECONDS"]))
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or None
     result = db.session.execute(
         update(Message)
         .where(
@@ -284,14 +312,26 @@ def _claim(message_id: int, attempts: int, now: dt.datetime) -> bool:
             Message.attempts == attempts,
             or_(Message.next_attempt_on.is_(None), Message.next_attempt_on <= now),
         )
-        .values(attempts=attempts + 1, next_attempt_on=now + CLAIM_LEASE)
+        .values(
+            attempts=attempts + 1,
+            next_attempt_on=now + lease,
+            # Stored before the first send, kept on every later one.
+            email_message_id=func.coalesce(
+                Message.email_message_id, make_msgid(idstring=f"gp{message_id}", domain=domain)
+            ),
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
 def send_pending(now: dt.datetime | None = None) -> dict[str, int]:
-    """The outbox job: send due emails, retry failures with back-off, give up after 24 h."""
+    """The outbox job: send due emails oldest first over one connection; retry, give up after 24 h.
+
+    When the mail server cannot be used, the run stops at the oldest email and the next
+    run (a minute later) tries that one again: the backlog then drains in the order it
+    was made, instead of newer emails overtaking older ones waiting in a back-off.
+    """
     now = now or utcnow()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     if not smtp_configured():
@@ -306,21 +346,58 @@ def send_pending(now: dt.datetime | None = None) -> dict[str, int]:
         .order_by(Message.id)
     ).all()
     db.session.rollback()  # end the read: each message is its own unit of work below
-    for message_id, attempts in due:
-        if not _claim(message_id, attempts, now):
-            continue
-        with unit_of_work(now=now, system=True):  # its outcome is stored at once
-            _send_one(message_id, now, counts)
+    connection: list[smtplib.SMTP] = []
+    try:
+        for message_id, attempts in due:
+            if not _claim(message_id, attempts, now):
+                continue
+            with unit_of_work(now=now, system=True):  # its outcome is stored at once
+                server_down = _send_one(message_id, now, counts, connection)
+            if server_down:
+                with unit_of_work(now=now, system=True):
+                    _give_up_waiting(now, counts)
+                break
+    finally:
+        if connection:
+            _smtp_close(connection[0])
     return counts
 
 
-def _send_one(message_id: int, now: dt.datetime, counts: dict[str, int]) -> None:
-    """Send one claimed message and record what happened (sent, retry later, failed)."""
+def _give_up_waiting(now: dt.datetime, counts: dict[str, int]) -> None:
+    """Fail the emails that waited 24 hours behind a mail server that is down, with a notice."""
+    expired = db.session.scalars(
+        select(Message).where(
+            Message.status == MessageStatus.PENDING,
+            Message.channel == Channel.EMAIL,
+            Message.created_on <= now - RETRY_FOR,
+        )
+    ).all()
+    for message in expired:
+        message.status = MessageStatus.FAILED
+        message.next_attempt_on = None
+        message.last_error = message.last_error or "De mailserver was 24 uur niet bereikbaar."
+        _raise_notice(
+            message.case_id,
+            f"{message.event.label} per e-mail kon na 24 uur niet worden verzonden.",
+            now,
+        )
+        counts["failed"] += 1
+
+
+def _send_one(
+    message_id: int, now: dt.datetime, counts: dict[str, int], connection: list[smtplib.SMTP]
+) -> bool:
+    """Send one claimed message and record what happened; True when the server is unusable."""
     message = db.session.get(Message, message_id)
     try:
-        _smtp_send(_email(message))
+        if not connection:
+            connection.append(_smtp_connect())
+        connection[0].send_message(_email(message))
     except (OSError, smtplib.SMTPException) as exc:
         message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        server_down = not isinstance(exc, MESSAGE_REFUSALS)
+        if server_down and connection:
+            _smtp_close(connection.pop())
         if now - message.created_on >= RETRY_FOR:
             message.status = MessageStatus.FAILED
             message.next_attempt_on = None
@@ -331,15 +408,18 @@ def _send_one(message_id: int, now: dt.datetime, counts: dict[str, int]) -> None
             )
             counts["failed"] += 1
         else:
-            message.next_attempt_on = now + backoff(message.attempts)
+            # A server that is down is tried again next run, this email first; a refusal
+            # of this email alone waits its back-off.
+            message.next_attempt_on = now if server_down else now + backoff(message.attempts)
             counts["retry"] += 1
         log.warning("outbox: message %s not sent (%s)", message_id, message.last_error)
-    else:
-        message.status = MessageStatus.SENT
-        message.sent_on = now
-        message.next_attempt_on = None
-        message.last_error = None
-        counts["sent"] += 1
+        return server_down
+    message.status = MessageStatus.SENT
+    message.sent_on = now
+    message.next_attempt_on = None
+    message.last_error = None
+    counts["sent"] += 1
+    return False
 
 
 def for_case(case: Case, user: Any = None) -> list[Message]:
