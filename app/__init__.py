@@ -50,13 +50,17 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
         raise RuntimeError(f"{problem} Stel PUBLIC_BASE_URL in op het https-adres van de site.")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    # A database error's text never quotes the statement's values (BSNs, names, incomes):
+    # such errors end up in logs.
+    options.setdefault("hide_parameters", True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         # A connection broken by a database restart is replaced, not handed to a request.
         options.setdefault("pool_pre_ping", True)
         # PostgreSQL's JIT compiles a query costed as large before running it: 150 ms on
         # the overview at a million cases, for queries that then run in 20. Off for us.
-        options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
+        options["connect_args"] = {"options": "-c jit=off", **options.get("connect_args", {})}
 
     from . import models  # noqa: F401 - registers every model on the metadata
 

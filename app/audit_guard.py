@@ -10,10 +10,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import Flask, Response, g, request
+from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 from .roles import current_user
 from .services.security import audit
+from .web import outages
 
 # View (endpoint prefix) -> the kind of object its routes show or change.
 PERSONAL_VIEWS: dict[str, str] = {
@@ -106,29 +108,43 @@ def register_audit_guard(app: Flask) -> None:
         object_type = PERSONAL_VIEWS.get(view_of(request.endpoint))
         if object_type is None or g.get("audit_written") or request.method in ("HEAD", "OPTIONS"):
             return response
+        if g.get("outage"):
+            return response  # a Dutch 503 that showed nothing; the outage is in the log
         view = view_of(request.endpoint)
         if view in WITHOUT_USER_VIEWS and response.status_code >= 400:
             return response
-        args = request.view_args or {}
-        object_id = next((args[k] for k in ID_ARGUMENTS if k in args), None)
-        user = current_user()
-        # Read who it was before the rollback below expires the user object.
-        who = SimpleNamespace(
-            id=getattr(user, "id", None),
-            username=getattr(user, "username", None),
-            organisation_id=getattr(user, "organisation_id", None),
-        )
-        status = response.status_code
-        if user is None or status in (401, 403, 404, 409, 422, 429):
-            result = "refused"
-        elif status >= 400:
-            result = "error"
-        else:
-            result = "ok"
-        # Whatever the view left uncommitted is discarded at teardown anyway; the entry
-        # must not carry it along.
-        db.session.rollback()
-        audit.request_handled(
-            request.endpoint or "", request.method, object_type, object_id, status, result, who
-        )
+        try:
+            _write_entry(object_type, response.status_code)
+        except DBAPIError as exc:
+            outage = outages.message_for(exc)
+            if outage is None:
+                raise
+            if response.status_code >= 400:
+                return response  # nothing was shown; the outage itself is in the log
+            return outages.response(outage)  # personal data never leaves without its entry
         return response
+
+
+def _write_entry(object_type: str, status: int) -> None:
+    """The generic audit entry of this request, in a unit of its own."""
+    args = request.view_args or {}
+    object_id = next((args[k] for k in ID_ARGUMENTS if k in args), None)
+    user = current_user()
+    # Read who it was before the rollback below expires the user object.
+    who = SimpleNamespace(
+        id=getattr(user, "id", None),
+        username=getattr(user, "username", None),
+        organisation_id=getattr(user, "organisation_id", None),
+    )
+    if user is None or status in (401, 403, 404, 409, 422, 429):
+        result = "refused"
+    elif status >= 400:
+        result = "error"
+    else:
+        result = "ok"
+    # Whatever the view left uncommitted is discarded at teardown anyway; the entry
+    # must not carry it along.
+    db.session.rollback()
+    audit.request_handled(
+        request.endpoint or "", request.method, object_type, object_id, status, result, who
+    )

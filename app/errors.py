@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from .web import outages
 
 MESSAGES = {
     400: "Het verzoek is niet goed opgebouwd.",
@@ -43,3 +46,19 @@ def register_error_handlers(app: Flask) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, handle)
+
+    def database_error(error: DBAPIError):
+        message = outages.message_for(error)
+        if message is None:
+            raise error  # a fault of ours: logged with its traceback, answered as a 500
+        return outages.response(message)
+
+    def os_error(error: OSError):
+        message = outages.message_for(error)
+        if message is None:
+            raise error
+        return outages.response(message)
+
+    app.register_error_handler(DBAPIError, database_error)
+    outages.end_session_quietly(app)
+    app.register_error_handler(OSError, os_error)

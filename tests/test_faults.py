@@ -4,43 +4,60 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import io
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 import requests
 from flask import Flask
 from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import make_url
 
+from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db as _db
 from app.models import (
     Case,
     CaseEvent,
     CaseStatus,
+    Document,
     ImportKind,
     ImportRecord,
     ImportStatus,
     Message,
     MessageStatus,
     Municipality,
+    StoredFile,
     TemplateEvent,
     User,
 )
 from app.services.imports import engine, progress
+from app.services.inbound.signing import sign
 from app.services.messaging import outbox
-from tests.conftest import build_app, own_database
+from tests.conftest import api_token, build_app, make_config, own_database
 from tests.factories import new_case
-from tests.helpers import free_port, reassessment_csv, run_job, wait_for_health
+from tests.helpers import (
+    INTAKE_SECRET,
+    free_port,
+    payload,
+    reassessment_csv,
+    run_job,
+    wait_for_health,
+)
 from tests.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +88,7 @@ def _env(app: Flask, **extra: str) -> dict[str, str]:
 def _gunicorn(app: Flask, folder: Path, **extra: str) -> Iterator[tuple[subprocess.Popen, str]]:
     """A real instance (gunicorn, one worker) on a free port; stopped afterwards."""
     port = free_port()
-    env = _env(app, PORT=str(port), WEB_WORKERS="1", **extra)
+    env = _env(app, **{"PORT": str(port), "WEB_WORKERS": "1", **extra})
     log_path = folder / f"server-{port}.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -466,3 +483,268 @@ def test_an_instance_killed_in_the_middle_of_a_decision_writes_nothing(fault_app
         assert _decide(base, token, case_id).status_code == 200
         with app.app_context():
             assert _whole_or_absent(case_id)
+
+
+@contextlib.contextmanager
+def _small_disk(megabytes: float) -> Iterator[Path]:
+    """A real file system of `megabytes` (tmpfs), mounted for the test and removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="gp-small-disk-"))
+    size = int(megabytes * 1024 * 1024)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+        folder.rmdir()
+
+
+def _pdf(size: int) -> bytes:
+    """A PDF of about `size` bytes that does not compress (random padding)."""
+    return b"%PDF-1.4\n%" + os.urandom(size) + b"\n%%EOF\n"
+
+
+def _upload(client, token: str, case_id: int, data: bytes):
+    return client.post(
+        f"/api/v1/case/{case_id}/documents",
+        data={"bestanden": (io.BytesIO(data), "loonstrook.pdf")},
+        headers={"Authorization": f"Bearer {token}"},
+        content_type="multipart/form-data",
+    )
+
+
+def _stored_rows() -> tuple[int, int]:
+    return (
+        _db.session.scalar(select(func.count(Document.id))),
+        _db.session.scalar(select(func.count(StoredFile.id))),
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small file system needs root")
+def test_a_full_disk_while_storing_a_document_answers_in_dutch_and_stores_nothing(
+    fault_app, tmp_path
+):
+    with fault_app.app_context():
+        case_id = new_case(status=CaseStatus.INFO_REQUESTED).id
+    if POSTGRES:
+        app = fault_app
+        with _small_disk(2) as disk, app.app_context():
+            os.chown(disk, *_postgres_ids())
+            with _db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text(f"CREATE TABLESPACE small_disk LOCATION '{disk}'"))
+                # The documents' table (and its TOAST) now lives on the small disk.
+                conn.execute(text("ALTER TABLE stored_file SET TABLESPACE small_disk"))
+            try:
+                _full_disk_refuses_then_works(app, case_id, lambda: _grow(disk, 8))
+            finally:
+                _db.session.remove()
+                with _db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("ALTER TABLE stored_file SET TABLESPACE pg_default"))
+                    conn.execute(text("DROP TABLESPACE small_disk"))
+        return
+    source = Path(make_url(fault_app.config["SQLALCHEMY_DATABASE_URI"]).database)
+    with fault_app.app_context():
+        with _db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        _db.engine.dispose()
+    used = source.stat().st_size
+    # The database and one more megabyte: room for logins, not for a 3 MB document.
+    with _small_disk(used / 1024 / 1024 + 1) as disk:
+        shutil.copy(source, disk / "full.db")
+        app = create_app(make_config(f"sqlite:///{disk / 'full.db'}", tmp_path))
+        with app.app_context():
+            try:
+                _full_disk_refuses_then_works(app, case_id)
+                with _db.engine.connect() as conn:
+                    assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            finally:
+                _db.session.remove()
+                _db.engine.dispose()
+
+
+def _postgres_ids() -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam("postgres")
+    return entry.pw_uid, entry.pw_gid
+
+
+def _grow(disk: Path, megabytes: int) -> None:
+    """The beheerder makes room: the file system grows (PostgreSQL keeps a failed write's pages)."""
+    subprocess.run(["mount", "-o", f"remount,size={megabytes}m", str(disk)], check=True)
+
+
+def _full_disk_refuses_then_works(app: Flask, case_id: int, make_room=lambda: None) -> None:
+    client = app.test_client()
+    token = api_token(client, "medewerker.zwolle")
+    before = _stored_rows()
+    events = _db.session.scalar(
+        select(func.count(CaseEvent.id)).where(CaseEvent.case_id == case_id)
+    )
+    answer = _upload(client, token, case_id, _pdf(3 * 1024 * 1024))
+    assert answer.status_code == 503, answer.get_data(as_text=True)[:500]
+    assert answer.get_json()["fouten"][0]["melding"].startswith("De opslag van de server is vol")
+    assert answer.headers["Retry-After"] == "60"
+    _db.session.rollback()
+    assert _stored_rows() == before  # nothing half-stored: no document, no file
+    assert events == _db.session.scalar(
+        select(func.count(CaseEvent.id)).where(CaseEvent.case_id == case_id)
+    )
+    # What fits is stored as ever.
+    make_room()
+    small = _pdf(20 * 1024)
+    answer = _upload(client, token, case_id, small)
+    assert answer.status_code == 201, answer.get_data(as_text=True)[:500]
+    _db.session.rollback()
+    assert _stored_rows() == (before[0] + 1, before[1] + 1)
+
+
+@contextlib.contextmanager
+def _own_postgres() -> Iterator[tuple[str, Callable[[str], None]]]:
+    """A PostgreSQL server of this test's own (it is stopped and started under load)."""
+    pgbin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
+    data = Path(tempfile.mkdtemp(prefix="gp-pg-restart-"))
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        os.chown(data, *_postgres_ids())
+    port = free_port()
+    run = partial(subprocess.run, check=True, capture_output=True)
+    run([*as_postgres, str(pgbin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"])
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+
+    def pg_ctl(action: str) -> None:
+        if action == "start":
+            run([*as_postgres, str(pgbin / "pg_ctl"), "-D", str(data), "-w", "-l",
+                 str(data / "server.log"), "-o", options, "start"])  # fmt: skip
+        else:  # "stop": immediate, as a crash (the next start recovers from the WAL)
+            run([*as_postgres, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                 "stop"])  # fmt: skip
+
+    pg_ctl("start")
+    try:
+        run([*as_postgres, str(pgbin / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+             "-U", "postgres", "gp_restart"])  # fmt: skip
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/gp_restart", pg_ctl
+    finally:
+        subprocess.run([*as_postgres, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "fast",
+                        "stop"], capture_output=True)  # fmt: skip
+        shutil.rmtree(data, ignore_errors=True)
+
+
+class _Load:
+    """Caseworkers reading the case list and an intake posting applications, with retries."""
+
+    def __init__(self, bases: list[str], tokens: list[str]) -> None:
+        self.bases, self.tokens = bases, tokens
+        self.answers: list[tuple[float, str, int, str]] = []  # (moment, kind, status, body)
+        self.stored: dict[str, dict] = {}
+        self.stop = threading.Event()
+        self.broken: list[str] = []
+
+    def _note(self, kind: str, answer: requests.Response) -> None:
+        body = answer.text if answer.status_code >= 400 else ""
+        self.answers.append((time.monotonic(), kind, answer.status_code, body))
+
+    def read(self, n: int) -> None:
+        while not self.stop.is_set():
+            try:
+                answer = requests.get(
+                    f"{self.bases[n % 2]}/api/v1/case/",
+                    params={"q": "(page:0,page_size:25)"},
+                    headers={"Authorization": f"Bearer {self.tokens[n % 2]}"},
+                    timeout=30,
+                )
+                self._note("lijst", answer)
+            except requests.RequestException as exc:
+                self.broken.append(f"lijst: {type(exc).__name__}")
+            n += 1
+
+    def screen(self, session: requests.Session, base: str) -> None:
+        while not self.stop.is_set():
+            try:
+                self._note("scherm", session.get(f"{base}/zaken/list/", timeout=30))
+            except requests.RequestException as exc:
+                self.broken.append(f"scherm: {type(exc).__name__}")
+
+    def write(self, n: int) -> None:
+        while not self.stop.is_set():
+            body = payload("0534")
+            raw = json.dumps(body).encode()
+            while True:  # the intake retries until the application is stored
+                headers = {
+                    "Content-Type": "application/json",
+                    "X-Signature": sign(INTAKE_SECRET, raw),
+                }
+                try:
+                    answer = requests.post(
+                        f"{self.bases[n % 2]}/api/v1/intake/aanvraag",
+                        data=raw, headers=headers, timeout=30,
+                    )  # fmt: skip
+                    self._note("aanvraag", answer)
+                    if answer.status_code in (200, 201):
+                        self.stored[body["aanvraagnummer"]] = body
+                        break
+                except requests.RequestException as exc:
+                    self.broken.append(f"aanvraag: {type(exc).__name__}")
+                n += 1
+                time.sleep(0.2)
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL is restarted")
+def test_postgresql_restarted_under_load_the_instances_recover_and_nothing_is_half_written(
+    tmp_path,
+):
+    with _own_postgres() as (url, pg_ctl):
+        app = build_app(url, tmp_path)
+        with (
+            _gunicorn(app, tmp_path, WEB_WORKERS="2", INTAKE_HMAC_SECRET=INTAKE_SECRET) as (
+                first, one),
+            _gunicorn(app, tmp_path, WEB_WORKERS="2", INTAKE_HMAC_SECRET=INTAKE_SECRET) as (
+                second, two),
+        ):  # fmt: skip
+            workers = _workers(first.pid) + _workers(second.pid)
+            load = _Load([one, two], [_token(one), _token(two)])
+            threads = [threading.Thread(target=load.read, args=(n,)) for n in range(3)]
+            threads += [threading.Thread(target=load.write, args=(n,)) for n in range(2)]
+            threads.append(threading.Thread(target=load.screen, args=(_login(two), two)))
+            for thread in threads:
+                thread.start()
+            try:
+                time.sleep(4)
+                down = time.monotonic()
+                pg_ctl("stop")
+                time.sleep(3)
+                pg_ctl("start")
+                up = time.monotonic()
+                time.sleep(8)
+            finally:
+                load.stop.set()
+                for thread in threads:
+                    thread.join(60)
+            # The same processes served before, during and after: no instance restarted.
+            assert _workers(first.pid) + _workers(second.pid) == workers
+        statuses = Counter(status for _, _, status, _ in load.answers)
+        assert load.broken == [] and set(statuses) <= {200, 201, 503}, (statuses, load.broken)
+        outage = [a for a in load.answers if a[2] == 503]
+        assert outage, "no request met the restart"
+        assert {
+            body for *_, body in outage if "De database is even niet bereikbaar" not in body
+        } == set()
+        assert {kind for _, kind, *_ in outage} == {"lijst", "aanvraag", "scherm"}
+        # Recovered: every request that began a second after the start was served.
+        assert [a for a in load.answers if a[2] == 503 and a[0] > up + 1] == []
+        assert any(a[0] > up + 1 and a[2] in (200, 201) for a in load.answers)
+        assert sum(1 for a in load.answers if a[0] < down and a[2] in (200, 201)) > 10
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()  # its connections died with the server
+            numbers = list(load.stored)
+            cases = _db.session.scalars(
+                select(Case).where(Case.application_number.in_(numbers))
+            ).all()
+            # Every application stored exactly once, and whole: applicant, partner, child.
+            assert sorted(c.application_number for c in cases) == sorted(numbers)
+            for case in cases:
+                body = load.stored[case.application_number]
+                assert case.applicant.bsn == body["aanvrager"]["bsn"]
+                assert case.partner.bsn == body["partner"]["bsn"]
+                assert [child.bsn for child in case.children] == [body["kinderen"][0]["bsn"]]

@@ -68,3 +68,29 @@ def test_flows_with_known_bsns_leave_them_out_of_urls_and_logs(app, beheerder_cl
         for url in urls:
             assert secret not in url, url
     assert caplog.records, "the flows must have logged something for the check to mean anything"
+
+
+def test_a_database_error_never_quotes_the_values_of_its_statement(app, db):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from app.models import Resident
+
+    resident = db.session.scalar(select(Resident).limit(1))
+    try:
+        # The same BSN twice in one municipality: refused by the database.
+        db.session.execute(
+            insert(Resident).values(
+                municipality_id=resident.municipality_id, bsn=resident.bsn,
+                initials="X.", surname="Geheimnaam",
+            )
+        )  # fmt: skip
+        db.session.flush()
+    except IntegrityError as exc:
+        text = str(exc)
+    else:  # pragma: no cover - the constraint is the point of the test
+        raise AssertionError("the duplicate BSN was accepted")
+    finally:
+        db.session.rollback()
+    assert "INSERT INTO resident" in text  # the statement, for the log reader
+    assert resident.bsn not in text and "Geheimnaam" not in text

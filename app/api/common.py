@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ from flask import Response, jsonify, request
 from flask_appbuilder.api import ModelRestApi
 
 from ..labels import FIELD_LABELS
-from ..web import refusals
+from ..web import outages, refusals
 from ..web.tenancy import scope_related
 
 
@@ -174,7 +175,10 @@ class ContractErrors:
         return error_response(404, [{"veld": None, "melding": GENERIC[404]}])
 
     def response_500(self, message: Any = None) -> Response:
-        """500 in Dutch; the cause stays in the server log."""
+        """500 in Dutch, or 503 for an outage (FAB's `safe` calls it while handling the error)."""
+        outage = outages.message_for(sys.exc_info()[1])
+        if outage is not None:
+            return outages.response(outage)
         return error_response(500, [{"veld": None, "melding": GENERIC[500]}])
 
 
