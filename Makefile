@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run
 
-.PHONY: run test bench screenshots lint format venv clean
+.PHONY: run test bench loadtest screenshots lint format venv clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is nodig ($(PYTHON) niet gevonden)"; exit 1; }
@@ -65,9 +65,20 @@ bench: venv
 		BENCH_REUSE=1 $(BIN)/python bench/plans.py --out=bench/plans; \
 	fi
 
+# A working day compressed into LOAD_MINUTES (10) on two gunicorn instances sharing one
+# PostgreSQL (LOAD_DATABASE_URL, or one of its own from Debian's postgresql), driven by
+# Locust in a venv of its own -> bench/LOAD.md. See bench/loadtest.py.
+.venv-load/.stamp: requirements-load.txt
+	$(PYTHON) -m venv .venv-load
+	.venv-load/bin/pip install --quiet --disable-pip-version-check -r requirements-load.txt
+	touch $@
+
+loadtest: venv .venv-load/.stamp
+	$(BIN)/python bench/loadtest.py
+
 # The guides' screenshots (docs/img), made by the browser tests; needs Debian's chromium.
 screenshots: venv
 	E2E_SCREENSHOTS=docs/img TEST_DATABASE_URL= $(BIN)/pytest tests/e2e
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-load .pytest_cache .ruff_cache

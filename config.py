@@ -103,6 +103,9 @@ class Config:
     OUTBOX_CLAIM_SECONDS = _int("OUTBOX_CLAIM_SECONDS", 600)
     # Period of the scheduler's heartbeat job in seconds (0: every minute).
     SCHEDULER_HEARTBEAT_SECONDS = _int("SCHEDULER_HEARTBEAT_SECONDS", 0)
+    # Login attempts per address (Flask-Limiter syntax); raise it when every client comes
+    # through one address (a proxy without X-Forwarded-For, or a load test).
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     # Refused logins per user name before that name is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES_PER_USER = _int("LOGIN_MAX_FAILURES_PER_USER", 5)
     # Refused logins per address (all user names) before that address is locked.
@@ -126,7 +129,6 @@ class Config:
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_RATE_LIMITED = True
-    AUTH_RATE_LIMIT = "10 per 20 second"
     RATELIMIT_ENABLED = True  # FAB defaults Flask-Limiter to off; login limits need it on
     RATELIMIT_STORAGE_URI = "memory://"
     FAB_SECURITY_MANAGER_CLASS = "app.security.SecurityManager"

@@ -85,6 +85,7 @@ FIELD_LABELS: dict[str, str] = {
     "kind": "Soort",
     "label": "Label",
     "last_error": "Laatste fout",
+    "email_message_id": "Message-ID van de e-mail",
     "last_login": "Laatst ingelogd",
     "last_name": "Achternaam",
     "linked_case": "Gekoppelde zaak",

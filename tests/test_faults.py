@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import glob
 import io
 import json
 import os
@@ -17,8 +16,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,6 +56,7 @@ from tests.helpers import (
     run_job,
     wait_for_health,
 )
+from tests.pgserver import own_postgres, postgres_ids
 from tests.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -528,7 +527,7 @@ def test_a_full_disk_while_storing_a_document_answers_in_dutch_and_stores_nothin
     if POSTGRES:
         app = fault_app
         with _small_disk(2) as disk, app.app_context():
-            os.chown(disk, *_postgres_ids())
+            os.chown(disk, *postgres_ids())
             with _db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text(f"CREATE TABLESPACE small_disk LOCATION '{disk}'"))
                 # The documents' table (and its TOAST) now lives on the small disk.
@@ -561,13 +560,6 @@ def test_a_full_disk_while_storing_a_document_answers_in_dutch_and_stores_nothin
                 _db.engine.dispose()
 
 
-def _postgres_ids() -> tuple[int, int]:
-    import pwd
-
-    entry = pwd.getpwnam("postgres")
-    return entry.pw_uid, entry.pw_gid
-
-
 def _grow(disk: Path, megabytes: int) -> None:
     """The beheerder makes room: the file system grows (PostgreSQL keeps a failed write's pages)."""
     subprocess.run(["mount", "-o", f"remount,size={megabytes}m", str(disk)], check=True)
@@ -596,38 +588,6 @@ def _full_disk_refuses_then_works(app: Flask, case_id: int, make_room=lambda: No
     assert answer.status_code == 201, answer.get_data(as_text=True)[:500]
     _db.session.rollback()
     assert _stored_rows() == (before[0] + 1, before[1] + 1)
-
-
-@contextlib.contextmanager
-def _own_postgres() -> Iterator[tuple[str, Callable[[str], None]]]:
-    """A PostgreSQL server of this test's own (it is stopped and started under load)."""
-    pgbin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
-    data = Path(tempfile.mkdtemp(prefix="gp-pg-restart-"))
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_postgres:
-        os.chown(data, *_postgres_ids())
-    port = free_port()
-    run = partial(subprocess.run, check=True, capture_output=True)
-    run([*as_postgres, str(pgbin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"])
-    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
-
-    def pg_ctl(action: str) -> None:
-        if action == "start":
-            run([*as_postgres, str(pgbin / "pg_ctl"), "-D", str(data), "-w", "-l",
-                 str(data / "server.log"), "-o", options, "start"])  # fmt: skip
-        else:  # "stop": immediate, as a crash (the next start recovers from the WAL)
-            run([*as_postgres, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                 "stop"])  # fmt: skip
-
-    pg_ctl("start")
-    try:
-        run([*as_postgres, str(pgbin / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-             "-U", "postgres", "gp_restart"])  # fmt: skip
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/gp_restart", pg_ctl
-    finally:
-        subprocess.run([*as_postgres, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "fast",
-                        "stop"], capture_output=True)  # fmt: skip
-        shutil.rmtree(data, ignore_errors=True)
 
 
 class _Load:
@@ -693,7 +653,7 @@ class _Load:
 def test_postgresql_restarted_under_load_the_instances_recover_and_nothing_is_half_written(
     tmp_path,
 ):
-    with _own_postgres() as (url, pg_ctl):
+    with own_postgres() as (url, pg_ctl):
         app = build_app(url, tmp_path)
         with (
             _gunicorn(app, tmp_path, WEB_WORKERS="2", INTAKE_HMAC_SECRET=INTAKE_SECRET) as (
