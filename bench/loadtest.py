@@ -222,21 +222,15 @@ def exactly_once(url: str, folder: Path) -> dict[str, tuple[int, int, int]]:
     outcome = json.loads((folder / "outcome.json").read_text(encoding="utf-8"))
     app = app_for(url)
     result = {}
+    keys = {"aanvragen": (Case.application_number, Case.id),
+            "leveringen": (Delivery.delivery_key, Delivery.id)}  # fmt: skip
     with app.app_context():
-        numbers = [k for k, status in outcome["aanvragen"].items() if status in (200, 201)]
-        found = db.session.execute(
-            select(Case.application_number, func.count(Case.id))
-            .where(Case.application_number.in_(numbers))
-            .group_by(Case.application_number)
-        ).all()
-        result["aanvragen"] = (len(numbers), len(found), sum(1 for _, n in found if n > 1))
-        keys = [k for k, status in outcome["leveringen"].items() if status in (200, 201)]
-        found = db.session.execute(
-            select(Delivery.delivery_key, func.count(Delivery.id))
-            .where(Delivery.delivery_key.in_(keys))
-            .group_by(Delivery.delivery_key)
-        ).all()
-        result["leveringen"] = (len(keys), len(found), sum(1 for _, n in found if n > 1))
+        for kind, (key, row_id) in keys.items():
+            stored = [k for k, status in outcome[kind].items() if status in (200, 201)]
+            found = db.session.execute(
+                select(key, func.count(row_id)).where(key.in_(stored)).group_by(key)
+            ).all()
+            result[kind] = (len(stored), len(found), sum(1 for _, n in found if n > 1))
         unanswered = {kind: sum(1 for s in seen.values() if s not in (200, 201))
                       for kind, seen in outcome.items()}  # fmt: skip
     return {**result, "nooit opgeslagen": (unanswered["aanvragen"], unanswered["leveringen"], 0)}
@@ -253,10 +247,15 @@ def report(prefix: Path, checks: dict, started: dt.datetime, seconds: float) -> 
     failures = _csv(Path(f"{prefix}_failures.csv"))
     total = next(r for r in rows if r["Name"] == "Aggregated")
     kinds = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: r["Name"])
+    # Screens: what a person waits for (pages, lists, a case, a search, a memo, a decision);
+    # not the password check of a login, an import of 20,000 rows or an export.
     screens = [r for r in kinds if r["Name"].startswith(("scherm", "api", "inwoner"))
-               and "import" not in r["Name"] and "export" not in r["Name"]]  # fmt: skip
+               and not any(w in r["Name"] for w in ("import", "export", "inlog"))]  # fmt: skip
     worst = max(screens, key=lambda r: float(r["95%"]))
+    slow = [r["Name"] for r in screens if float(r["95%"]) > SCREEN_TARGET_MS]
     errors = int(total["Failure Count"])
+    held = errors == 0 and not slow and all(checks[k][0] == checks[k][1] and not checks[k][2]
+                                            for k in ("aanvragen", "leveringen"))  # fmt: skip
     lines = [
         "# Load test: a working day on two instances",
         "",
@@ -268,8 +267,11 @@ def report(prefix: Path, checks: dict, started: dt.datetime, seconds: float) -> 
         "residents uploading documents, and the partners: every two minutes a burst of 10 s "
         "with 20 applications and 10 Ockto deliveries per second, one in ten sent again.",
         "",
-        f"**Requests: {int(total['Request Count']):,}; errors: {errors}.** "
-        f"Slowest screen p95: {worst['Name']} {worst['95%']} ms (target ≤ {SCREEN_TARGET_MS}).",
+        f"**{'Held' if held else 'Not held'}. Requests: {int(total['Request Count']):,}; "
+        f"errors: {errors}.** Slowest screen p95: {worst['Name']} {worst['95%']} ms "
+        f"(target ≤ {SCREEN_TARGET_MS} ms for every screen"
+        + (f"; above it: {', '.join(slow)}" if slow else "")
+        + ").",
         "",
         "| request | count | errors | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -190,13 +190,12 @@ class Partner(HttpUser):
 
     @task
     def burst(self) -> None:
-        for second in range(10):
+        for _second in range(10):
             began = time.monotonic()
             jobs = [gevent.spawn(self._application, HOSTS[n % 2]) for n in range(20)]
             jobs += [gevent.spawn(self._delivery, HOSTS[n % 2]) for n in range(10)]
             gevent.joinall(jobs)
             gevent.sleep(max(0.0, 1 - (time.monotonic() - began)))
-            del second
         gevent.sleep(110)
 
     def _post(self, base: str, path: str, body: dict, secret: str, name: str) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import flask_appbuilder
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.demo import make_bsn
 from app.extensions import db
@@ -272,6 +272,18 @@ def journey(client, token: str, scenario: str):
     assert picker.status_code == 200
     assert f'value="{scenario}"' in picker.get_data(as_text=True)
     return client.post(f"/inwoner/sandbox/{token}", data={"csrf_token": csrf, "situatie": scenario})
+
+
+def set_outbox_aside() -> None:
+    """Set aside the emails other tests left waiting, for a test that watches the outbox's order."""
+    from app.models import Message, MessageStatus
+
+    db.session.execute(
+        update(Message)
+        .where(Message.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.NOT_SENT)
+    )
+    db.session.commit()
 
 
 def run_job(app, name: str, now: dt.datetime | None = None) -> str:

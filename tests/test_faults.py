@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -54,6 +54,7 @@ from tests.helpers import (
     payload,
     reassessment_csv,
     run_job,
+    set_outbox_aside,
     wait_for_health,
 )
 from tests.pgserver import own_postgres, postgres_ids
@@ -203,15 +204,6 @@ def test_a_worker_killed_during_an_import_confirm_leaves_it_whole_or_absent_and_
         assert "afgebroken" not in page
 
 
-def _set_outbox_aside() -> None:
-    _db.session.execute(
-        update(Message)
-        .where(Message.status == MessageStatus.PENDING)
-        .values(status=MessageStatus.NOT_SENT)
-    )
-    _db.session.commit()
-
-
 def _queue_emails(count: int, now: dt.datetime | None = None) -> list[int]:
     """`count` confirmations to residents with addresses of their own, oldest first."""
     ids = []
@@ -239,7 +231,7 @@ def test_the_scheduler_killed_while_sending_loses_no_email_and_sends_none_twice(
     first = second = None
     try:
         with app.app_context():
-            _set_outbox_aside()
+            set_outbox_aside()
             ids = _queue_emails(10)
         killed = threading.Event()
 
@@ -304,7 +296,7 @@ def test_a_mail_server_down_for_an_hour_drains_its_backlog_in_order(fault_app):
     t0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
     try:
         with app.app_context():
-            _set_outbox_aside()
+            set_outbox_aside()
             ids: list[int] = []
             # An hour of work goes on while the mail server is down: an email every 10
             # minutes, the outbox job every minute.

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import (
@@ -26,20 +26,10 @@ from app.models import (
 from app.services.messaging import outbox, reminders
 from app.services.ockto import invitations
 from tests.factories import new_case
-from tests.helpers import municipality, run_job
+from tests.helpers import municipality, run_job, set_outbox_aside
 from tests.smtp import SmtpServer, free_port
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
-
-
-def _empty_outbox() -> None:
-    """Set aside emails other tests left waiting: these tests watch the order of the outbox."""
-    _db.session.execute(
-        update(Message)
-        .where(Message.status == MessageStatus.PENDING)
-        .values(status=MessageStatus.NOT_SENT)
-    )
-    _db.session.commit()
 
 
 def _messages(case_id: int) -> list[Message]:
@@ -89,7 +79,7 @@ def test_decision_email_carries_the_pdf_letter(app, db, smtp):
 
 
 def test_smtp_down_is_tried_again_next_run_then_delivers_exactly_once(app, db):
-    _empty_outbox()
+    set_outbox_aside()
     port = free_port()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     try:
@@ -155,7 +145,7 @@ def test_a_refused_recipient_backs_off_and_fails_after_24_hours_with_a_notice(ap
 
 
 def test_a_refused_recipient_does_not_hold_up_the_emails_after_it(app, db, smtp):
-    _empty_outbox()
+    set_outbox_aside()
     refused = new_case(email="vol@example.nl")
     outbox.queue(refused, TemplateEvent.CONFIRMATION, now=T0)
     _db.session.commit()
@@ -170,7 +160,7 @@ def test_a_refused_recipient_does_not_hold_up_the_emails_after_it(app, db, smtp)
 
 
 def test_a_mail_server_down_for_24_hours_fails_the_email_with_a_notice(app, db):
-    _empty_outbox()
+    set_outbox_aside()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
     try:
         case = new_case()
