@@ -41,3 +41,20 @@ def _postgresql_plans(dbapi_connection: Any, _record: Any) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_custom_plan")
         dbapi_connection.commit()
+
+
+@event.listens_for(Engine, "handle_error")
+def _no_values_in_errors(context: Any) -> None:
+    """Drop PostgreSQL's DETAIL from a driver error: it quotes the row ("Key (bsn)=(…)",
+    "Failing row contains (…)"), and such errors end up in logs. The statement's own
+    parameters are hidden by `hide_parameters` (create_app)."""
+    error = context.original_exception
+    diag = getattr(error, "diag", None)
+    if diag is None or not getattr(diag, "message_detail", None) or not diag.message_primary:
+        return
+    quoted = str(error)
+    error.args = (diag.message_primary,)
+    # SQLAlchemy's error was made before this event, with the driver's text in it.
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+        wrapped.args = (wrapped.args[0].replace(quoted, diag.message_primary), *wrapped.args[1:])
