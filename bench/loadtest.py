@@ -263,7 +263,8 @@ def report(prefix: Path, checks: dict, started: dt.datetime, seconds: float) -> 
         f"minutes in all with the preparation), this 2-core machine: two gunicorn instances "
         f"(2 workers × 4 threads each, the scheduler in the web processes) on one PostgreSQL "
         f"with {CASES:,} generated cases plus the demo. Locust {CASEWORKERS} caseworkers, "
-        f"{BEHEERDERS} beheerders (one import of {IMPORT_ROWS:,} rows each, exports), "
+        f"{BEHEERDERS} beheerders (imports of {IMPORT_ROWS:,} rows spread over the day, "
+        "at most one each; exports), "
         "residents uploading documents, and the partners: every two minutes a burst of 10 s "
         "with 20 applications and 10 Ockto deliveries per second, one in ten sent again.",
         "",
