@@ -60,5 +60,5 @@ def register_error_handlers(app: Flask) -> None:
         return outages.response(message)
 
     app.register_error_handler(DBAPIError, database_error)
-    outages.end_session_quietly(app)
     app.register_error_handler(OSError, os_error)
+    outages.end_session_quietly(app)

@@ -373,15 +373,20 @@ def _give_up_waiting(now: dt.datetime, counts: dict[str, int]) -> None:
         )
     ).all()
     for message in expired:
-        message.status = MessageStatus.FAILED
-        message.next_attempt_on = None
         message.last_error = message.last_error or "De mailserver was 24 uur niet bereikbaar."
-        _raise_notice(
-            message.case_id,
-            f"{message.event.label} per e-mail kon na 24 uur niet worden verzonden.",
-            now,
-        )
-        counts["failed"] += 1
+        _give_up(message, now, counts)
+
+
+def _give_up(message: Message, now: dt.datetime, counts: dict[str, int]) -> None:
+    """Mark an email failed after 24 hours of tries, with a notice on its case."""
+    message.status = MessageStatus.FAILED
+    message.next_attempt_on = None
+    _raise_notice(
+        message.case_id,
+        f"{message.event.label} per e-mail kon na 24 uur niet worden verzonden.",
+        now,
+    )
+    counts["failed"] += 1
 
 
 def _send_one(
@@ -399,14 +404,7 @@ def _send_one(
         if server_down and connection:
             _smtp_close(connection.pop())
         if now - message.created_on >= RETRY_FOR:
-            message.status = MessageStatus.FAILED
-            message.next_attempt_on = None
-            _raise_notice(
-                message.case_id,
-                f"{message.event.label} per e-mail kon na 24 uur niet worden verzonden.",
-                now,
-            )
-            counts["failed"] += 1
+            _give_up(message, now, counts)
         else:
             # A server that is down is tried again next run, this email first; a refusal
             # of this email alone waits its back-off.
