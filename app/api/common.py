@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 from flask_appbuilder.api import ModelRestApi
+from sqlalchemy.exc import StatementError
 
 from ..labels import FIELD_LABELS
 from ..web import outages, refusals
@@ -135,6 +136,12 @@ def _items(message: Any, field: str | None = None) -> list[dict[str, Any]]:
     return [{"veld": field, "melding": _dutch(message)}]
 
 
+UNKNOWN_CODE = (
+    "De parameter q klopt niet: een filter noemt een code die het veld niet kent "
+    "(bijvoorbeeld een status die niet bestaat)."
+)
+
+
 class ContractErrors:
     """FAB's own error answers in the contract's shape and language: {"fouten": [...]}.
 
@@ -176,9 +183,14 @@ class ContractErrors:
 
     def response_500(self, message: Any = None) -> Response:
         """500 in Dutch, or 503 for an outage (FAB's `safe` calls it while handling the error)."""
-        outage = outages.message_for(sys.exc_info()[1])
+        error = sys.exc_info()[1]
+        outage = outages.message_for(error)
         if outage is not None:
             return outages.response(outage)
+        if isinstance(error, StatementError) and isinstance(error.orig, LookupError):
+            # A filter in q with a code the column does not have (status GEEN): the
+            # statement was refused before it reached the database.
+            return error_response(400, [{"veld": "q", "melding": UNKNOWN_CODE}])
         return error_response(500, [{"veld": None, "melding": GENERIC[500]}])
 
 

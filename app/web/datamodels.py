@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterRelationOneToManyEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy.orm import selectinload
 
-from ..models import Case
+from ..models import Advice, Case, CaseStatus
+from ..services.cases import tally
+from .tenancy import TenantFilter
 
 
 class EagerInterface(SQLAInterface):
@@ -38,7 +41,9 @@ class EagerInterface(SQLAInterface):
         outer_default_load: bool = False,
     ) -> tuple[int, list[Any]]:
         """Count and one page, with the related objects in one query per relationship."""
-        count = self.query_count(self.session.query(self.obj), filters, None)
+        count = self.tally_count(filters)
+        if count is None:
+            count = self.query_count(self.session.query(self.obj), filters, None)
         # The page's ids first, from the index alone: a deep page (OFFSET 50,000) then
         # skips index entries instead of reading 50,000 rows it does not show.
         key = self.obj.id
@@ -53,6 +58,38 @@ class EagerInterface(SQLAInterface):
         # Whole rows: FAB's column selection would leave out the keys the relations need.
         query = self.apply_all(query, None, order_column, order_direction, None, None, None)
         return count, query.all()
+
+    def tally_count(self, filters: Any) -> int | None:
+        """The count from the case tally when the filters allow it, else None.
+
+        The cases of a municipality by status count 50,000 rows at a million (14 ms on
+        every list page); the tally answers in one small sum. Only for what the tally
+        holds, scoped to the user's organisation as the list is: any other filter, or a
+        value FAB would read differently, leaves the count to the database.
+        """
+        if self.obj is not Case or filters is None:
+            return None
+        equal: dict[str, Any] = {}
+        scoped = False
+        for flt, value in zip(filters.filters, filters.values, strict=True):
+            if type(flt) is TenantFilter:
+                scoped = True
+            elif type(flt) is FilterEqual and flt.column_name in ("status", "advice"):
+                kind = CaseStatus if flt.column_name == "status" else Advice
+                found = value if isinstance(value, kind) else kind.__members__.get(str(value))
+                if found is None or flt.column_name in equal:
+                    return None
+                equal[flt.column_name] = found
+            elif type(flt) is FilterRelationOneToManyEqual and flt.column_name == "municipality":
+                if not str(value).isdigit() or flt.column_name in equal:
+                    return None
+                related = self.get_related_obj(flt.column_name, int(value))
+                if related is None:
+                    return None  # FAB then filters on "no municipality"
+                equal[flt.column_name] = related.id
+            else:
+                return None
+        return tally.count_where(equal) if scoped else None
 
 
 def case_interface() -> EagerInterface:
