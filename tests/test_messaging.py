@@ -342,6 +342,43 @@ def test_reminders_on_days_5_10_14_exactly_once(app, db):
     assert "/inwoner/start/" in _messages(case.id)[1].body_text
 
 
+def test_the_database_picks_the_reminders_the_dutch_calendar_rule_gives(app, db):
+    """The job's query and `due_reminder` agree around Dutch midnight and both DST changes."""
+    sent_at = [
+        dt.datetime(2026, 1, 14, 22, 59, tzinfo=dt.UTC),  # 23:59 Dutch winter time
+        dt.datetime(2026, 1, 14, 23, 1, tzinfo=dt.UTC),  # 00:01 the next Dutch day
+        dt.datetime(2026, 3, 28, 22, 30, tzinfo=dt.UTC),  # the night the clocks go forward
+        dt.datetime(2026, 3, 29, 21, 59, tzinfo=dt.UTC),  # 23:59 Dutch summer time
+        dt.datetime(2026, 3, 29, 22, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 10, 24, 22, 30, tzinfo=dt.UTC),  # the night the clocks go back
+    ]
+    sent = {}
+    for moment in sent_at:
+        case = new_case()
+        invitations.issue(case, now=moment)
+        case.status = CaseStatus.INVITED
+        _db.session.flush()
+        sent[case.id] = moment
+    _db.session.commit()
+    zwolle = municipality("0193")
+    days = zwolle.reminder_days
+    runs = {
+        moment + dt.timedelta(days=day, hours=hours)
+        for moment in sent_at
+        for day in (days[0] - 1, days[0], days[1], days[-1], days[-1] + 3)
+        for hours in (-1, 0, 1, 2)
+    }
+    for run in sorted(runs):
+        picked = reminders.due_cases(zwolle.id, days, run)
+        mine = {case_id: n for case_id, n in picked.items() if case_id in sent}
+        rule = {
+            case_id: n
+            for case_id, moment in sent.items()
+            if (n := reminders.due_reminder(days, moment, run))
+        }
+        assert mine == rule, run
+
+
 def test_two_concurrent_reminder_runs_send_once(app, db):
     case = _invited_case()
     errors = []

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import case as sa_case
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...formatting import local
+from ...formatting import AMSTERDAM, local
 from ...models import (
     Case,
     CaseStatus,
@@ -16,6 +19,7 @@ from ...models import (
     Invitation,
     Message,
     Municipality,
+    Template,
     TemplateEvent,
 )
 from ...models.types import utcnow
@@ -24,6 +28,8 @@ from ..ockto import invitations
 from ..unit import unit_of_work
 from . import outbox
 
+# Cases loaded at once by the reminder job.
+BATCH = 200
 REMINDER_EVENTS = [TemplateEvent.REMINDER_1, TemplateEvent.REMINDER_2, TemplateEvent.REMINDER_3]
 
 
@@ -49,59 +55,100 @@ def send_reminders(now: dt.datetime | None = None) -> int:
         )
     ).all()
     for municipality in municipalities:
-        candidates = (
-            select(Case.id)
-            .where(
-                Case.municipality_id == municipality.id,
-                Case.status == CaseStatus.INVITED,
-                Case.contact_preference == ContactPreference.EMAIL,
-                ~exists().where(Delivery.case_id == Case.id),
-            )
-            .scalar_subquery()
-        )
-        # One query for every candidate's first invitation, one for the reminders already
-        # stored: the job looked both up case by case (5 s at 100,000 cases).
-        first_sent = db.session.execute(
-            select(Invitation.case_id, func.min(Invitation.created_on))
-            .where(Invitation.case_id.in_(candidates))
-            .group_by(Invitation.case_id)
-        ).all()
-        due = {
-            case_id: number
-            for case_id, invited_on in first_sent
-            if (number := due_reminder(municipality.reminder_days or [], invited_on, now))
-        }
-        stored = _stored_reminders(list(due))
-        for case_id, number in sorted(due.items()):
-            if stored.get(case_id, 0) >= number:
-                continue  # this reminder or a later one was sent already
-            with unit_of_work(now=now, system=True):  # each case its own unit: one reminder
-                case = db.session.get(Case, case_id)
-                invitation = invitations.current(case, now)
-                message = outbox.queue(
-                    case,
-                    REMINDER_EVENTS[number - 1],
-                    link=invitations.start_link(invitation) if invitation else "",
-                    deadline=invitation.expires_on.date() if invitation else None,
-                    dedupe_key=f"reminder-{number}",
-                    now=now,
+        due = due_cases(municipality.id, municipality.reminder_days or [], now)
+        ids = sorted(due)
+        templates = {
+            template.event: template
+            for template in db.session.scalars(
+                select(Template).where(
+                    Template.municipality_id == municipality.id,
+                    Template.event.in_(REMINDER_EVENTS),
                 )
-                if message is not None:
-                    records.add_event(case, "reminder", f"Herinnering {number} verzonden",
-                                      actor="systeem", now=now)  # fmt: skip
-                    queued += 1
+            )
+        }
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            # The batch's cases, applicants and current invitations in three queries; each
+            # case's reminder is still a unit of its own, which keeps them loaded.
+            cases = {
+                case.id: case
+                for case in db.session.scalars(
+                    select(Case).where(Case.id.in_(batch)).options(selectinload(Case.applicant))
+                )
+            }
+            current = invitations.current_of(batch, now)
+            for case_id in batch:
+                try:
+                    queued += _remind(cases[case_id], due[case_id], current, templates, now)
+                except IntegrityError:
+                    continue  # a concurrent run stored it first; our unit rolled back whole
     return queued
 
 
-def _stored_reminders(case_ids: list[int]) -> dict[int, int]:
-    """Per case, the highest reminder number already stored."""
-    highest: dict[int, int] = {}
-    for start in range(0, len(case_ids), 500):
-        for case_id, key in db.session.execute(
-            select(Message.case_id, Message.dedupe_key).where(
-                Message.case_id.in_(case_ids[start : start + 500]),
-                Message.dedupe_key.in_([f"reminder-{n}" for n in (1, 2, 3)]),
-            )
-        ):
-            highest[case_id] = max(highest.get(case_id, 0), int(key.rsplit("-", 1)[1]))
-    return highest
+def _remind(case: Case, number: int, current: dict[int, Invitation],
+            templates: dict[TemplateEvent, Template], now: dt.datetime) -> int:  # fmt: skip
+    """Queue one case's reminder and its timeline line as a unit of their own; 1 if queued."""
+    event = REMINDER_EVENTS[number - 1]
+    invitation = current.get(case.id)
+    with unit_of_work(now=now, system=True, keep_loaded=True):
+        message = outbox.queue(
+            case,
+            event,
+            link=invitations.start_link(invitation) if invitation else "",
+            deadline=invitation.expires_on.date() if invitation else None,
+            dedupe_key=f"reminder-{number}",
+            now=now,
+            template=templates.get(event),
+            known_new=True,  # due_cases looked; the unique key still guards
+        )
+        if message is None:
+            return 0
+        records.add_event(case, "reminder", f"Herinnering {number} verzonden",
+                          actor="systeem", now=now)  # fmt: skip
+    return 1
+
+
+def due_cases(municipality_id: int, days: list[int], now: dt.datetime) -> dict[int, int]:
+    """Per case of the municipality that needs one now, the number of its reminder.
+
+    The database picks them: `due_reminder`'s rule (counted in Dutch calendar days from the
+    first invitation) as the moments at which each reminder falls due, and only cases that
+    do not have that reminder or a later one yet. Looking it up case by case in Python
+    cost 6 s at a million cases for a morning's thousand reminders.
+    """
+    days = sorted(days)[:3]
+    if not days:
+        return {}
+    today = local(now).date()
+    # Reminder n is due once the invitation's Dutch date is at least days[n] days ago:
+    # once it was sent before the start of (today - days[n] + 1), Dutch time.
+    falls_due = [_start_of_dutch_day(today - dt.timedelta(days=day - 1)) for day in days]
+    first = (
+        select(Invitation.case_id.label("case_id"), func.min(Invitation.created_on).label("sent"))
+        .join(Case, Case.id == Invitation.case_id)
+        .where(
+            Case.municipality_id == municipality_id,
+            Case.status == CaseStatus.INVITED,
+            Case.contact_preference == ContactPreference.EMAIL,
+            ~exists().where(Delivery.case_id == Case.id),
+        )
+        .group_by(Invitation.case_id)
+        .subquery()
+    )
+    number = sa_case(
+        *((first.c.sent < moment, n) for n, moment in reversed(list(enumerate(falls_due, 1)))),
+        else_=0,
+    )
+    has_it = exists().where(
+        Message.case_id == first.c.case_id,
+        or_(*(and_(Message.dedupe_key == f"reminder-{n}", number <= n) for n in (1, 2, 3))),
+    )
+    return dict(
+        db.session.execute(
+            select(first.c.case_id, number).where(first.c.sent < falls_due[0], ~has_it)
+        ).all()
+    )
+
+
+def _start_of_dutch_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=AMSTERDAM).astimezone(dt.UTC)

@@ -33,6 +33,19 @@ def current(case: Case, now: dt.datetime | None = None) -> Invitation | None:
     )
 
 
+def current_of(case_ids: list[int], now: dt.datetime | None = None) -> dict[int, Invitation]:
+    """`current` for many cases at once: per case id, its newest invitation not expired."""
+    now = now or utcnow()
+    found: dict[int, Invitation] = {}
+    for invitation in db.session.scalars(
+        select(Invitation)
+        .where(Invitation.case_id.in_(case_ids), Invitation.expires_on > now)
+        .order_by(Invitation.created_on.desc(), Invitation.id.desc())
+    ):
+        found.setdefault(invitation.case_id, invitation)
+    return found
+
+
 def issue(case: Case, now: dt.datetime | None = None) -> Invitation:
     """Create an invitation (256-bit token) and queue its email or letter, in this transaction."""
     now = now or utcnow()
