@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from app import create_app
 from config import TestConfig
@@ -61,3 +61,23 @@ def arguments() -> tuple[list[str], str | None]:
     plain = [a for a in sys.argv[1:] if not a.startswith("--")]
     target = next((a.split("=", 1)[1] for a in sys.argv[1:] if "=" in a and a[:2] == "--"), None)
     return plain, target
+
+
+def bench_admin(app: Flask) -> int:
+    """The id of the platform Admin `bench` (made once: a reused database keeps it)."""
+    with app.app_context():
+        sm = app.appbuilder.sm
+        user = sm.find_user(username="bench") or sm.add_user(
+            "bench", "B", "B", "bench@example.nl", sm.find_role("Admin"), password="Bench-2026!"
+        )
+        return user.id
+
+
+def free_cbs_code() -> str:
+    """A CBS code no municipality in the database has yet (9999 downwards): a reused
+    database may already hold an earlier run's bench municipality."""
+    from app.extensions import db
+    from app.models import Municipality
+
+    taken = set(db.session.scalars(select(Municipality.cbs_code)))
+    return next(code for code in (f"{n:04d}" for n in range(9999, 9000, -1)) if code not in taken)

@@ -18,13 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import arguments, make_app
+from common import arguments, bench_admin, free_cbs_code, make_app
 from flask import g
 from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
 
 from app.demo import make_bsn
 from app.extensions import db
-from app.models import ImportKind, ImportRecord, Municipality, Organisation, User
+from app.models import Case, ImportKind, ImportRecord, Municipality, Organisation, User
 from app.services.imports import engine
 
 HEADER = ["bsn", "voorletters", "achternaam", "geboortedatum", "straat", "huisnummer",
@@ -70,7 +71,7 @@ def floor(app, source: Path, kind: str, n: int) -> float:
 
     with app.app_context():
         org = Organisation(name="Floor")
-        m = Municipality(organisation=org, cbs_code="9998", name="Floor")
+        m = Municipality(organisation=org, cbs_code=free_cbs_code(), name="Floor")
         db.session.add_all([org, m])
         db.session.commit()
         start = time.perf_counter()
@@ -129,17 +130,17 @@ def main(n: int, kind: str, append: str | None = None) -> None:
         with app.app_context():
             org = Organisation(name="Bench")
             db.session.add(org)
-            db.session.add(Municipality(organisation=org, cbs_code="9999", name="Bench"))
+            existing = db.session.scalar(select(func.count(Case.id)))
+            dialect = db.engine.dialect.name
+            code = free_cbs_code()
+            db.session.add(Municipality(organisation=org, cbs_code=code, name="Bench"))
             db.session.commit()
-            sm = app.appbuilder.sm
-            admin = sm.add_user("bench", "B", "B", "b@example.nl", sm.find_role("Admin"),
-                                password="Bench-2026!")  # fmt: skip
-            admin_id = admin.id
+        admin_id = bench_admin(app)
         with app.test_request_context():
             admin = db.session.get(User, admin_id)
             g.user = admin
             with open(source, "rb") as f:
-                record = engine.start(ImportKind.REASSESSMENT, "9999", f, source.name, admin)
+                record = engine.start(ImportKind.REASSESSMENT, code, f, source.name, admin)
             start = time.perf_counter()
             record, _summary = engine.run_preview(record.id)
             preview_s = time.perf_counter() - start
@@ -157,7 +158,7 @@ def main(n: int, kind: str, append: str | None = None) -> None:
             )
             record_id = record.id
             with open(source, "rb") as f:
-                again = engine.start(ImportKind.REASSESSMENT, "9999", f, source.name, admin)
+                again = engine.start(ImportKind.REASSESSMENT, code, f, source.name, admin)
             start = time.perf_counter()
             again, _ = engine.run_preview(again.id)
             print(
@@ -174,7 +175,8 @@ def main(n: int, kind: str, append: str | None = None) -> None:
         if append:
             with open(append, "a") as out:
                 out.write(
-                    f"\n## Import heronderzoek: {n:,} rijen ({kind})\n\n".replace(",", ".")
+                    f"\n## Import heronderzoek: {n:,} rijen ({kind}), naast {existing:,} "
+                    f"bestaande zaken ({dialect})\n\n".replace(",", ".")
                     + "| stap | seconden | × vloer | doel | gehaald |\n|---|---:|---:|---:|---|\n"
                     + f"| controle (preview) | {preview_s:.1f} | | | |\n"
                     + f"| bevestigen (alles in één transactie) | {confirm_s:.1f} | "
