@@ -86,3 +86,19 @@ def test_the_case_detail_page_costs_the_same_whatever_the_team_size(app, beheerd
     with counted(app) as after:
         assert beheerder_client.get(f"/zaken/show/{case_id}").status_code == 200
     assert len(after) == len(before), (len(before), len(after))
+
+
+def test_the_bsn_search_loads_the_user_once_not_again_after_its_audit_entry(app, beheerder_client):
+    """The audit entry of a read commits without expiring what the request loaded."""
+    from app.models import Resident
+    from tests.conftest import csrf_token
+
+    with app.app_context():
+        bsn = _db.session.scalar(_db.select(Resident.bsn).limit(1))
+    token = csrf_token(beheerder_client, "/zaken/zoek-bsn")
+    with counted(app) as statements:
+        page = beheerder_client.post("/zaken/zoek-bsn", data={"bsn": bsn, "csrf_token": token})
+    assert page.status_code == 200
+    assert any(s.startswith("INSERT INTO audit_log") for s in statements)
+    user_loads = [s for s in statements if s.startswith("SELECT ab_user.id")]
+    assert len(user_loads) == 1, len(user_loads)

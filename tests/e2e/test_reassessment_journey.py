@@ -136,7 +136,9 @@ def test_beheerder_imports_checks_confirms_and_starts_the_reassessment(new_page,
     # A large file, to see the progress bar move while the confirmed rows are written.
     big = _file([_row(make_bsn(rng, taken), f"Groot{i}", "") for i in range(50_000)])
     _confirm_upload(page, big, "heronderzoek-groot.csv")
-    page.click("button:has-text('Bevestigen')")
+    # The status page opens while 50,000 rows are written in the same process: on a busy
+    # machine (CI runs both databases at once) that can take longer than the default.
+    page.click("button:has-text('Bevestigen')", timeout=120_000)
     page.wait_for_selector("#import-status:text-is('Geïmporteerd')", timeout=120_000)
     shown = page.evaluate("JSON.parse(sessionStorage.getItem('voortgang') || '[]')")
     moving = sorted({int(t[:-1]) for t in shown if re.fullmatch(r"\d{1,2}%", t)})

@@ -191,7 +191,7 @@ def resident_list_viewed(count: int) -> None:
     _write("resident.list", "resident", None, detail=f"rijen={count}")
 
 
-@_event
+@_event(reading=True)
 def bsn_searched(result_count: int) -> None:
     """A search by BSN; the BSN itself is not stored."""
     _write("case.search_bsn", "case", None, detail=f"resultaten={result_count}")
