@@ -71,25 +71,29 @@ class EagerInterface(SQLAInterface):
             return None
         equal: dict[str, Any] = {}
         scoped = False
-        for flt, value in zip(filters.filters, filters.values, strict=True):
+        for flt, values in zip(filters.filters, filters.values, strict=True):
             if type(flt) is TenantFilter:
                 scoped = True
-            elif type(flt) is FilterEqual and flt.column_name in ("status", "advice"):
-                kind = CaseStatus if flt.column_name == "status" else Advice
-                found = value if isinstance(value, kind) else kind.__members__.get(str(value))
-                if found is None or flt.column_name in equal:
+                continue
+            # The screens give a list (FAB applies each value in turn), REST one value.
+            for value in values if isinstance(values, list) else [values]:
+                found = self._countable(flt, value)
+                if found is None or equal.get(flt.column_name, found) != found:
                     return None
                 equal[flt.column_name] = found
-            elif type(flt) is FilterRelationOneToManyEqual and flt.column_name == "municipality":
-                if not str(value).isdigit() or flt.column_name in equal:
-                    return None
-                related = self.get_related_obj(flt.column_name, int(value))
-                if related is None:
-                    return None  # FAB then filters on "no municipality"
-                equal[flt.column_name] = related.id
-            else:
-                return None
         return tally.count_where(equal) if scoped else None
+
+    def _countable(self, flt: Any, value: Any) -> Any:
+        """What the tally counts by for this filter and value, or None if it cannot."""
+        if type(flt) is FilterEqual and flt.column_name in ("status", "advice"):
+            kind = CaseStatus if flt.column_name == "status" else Advice
+            return value if isinstance(value, kind) else kind.__members__.get(str(value))
+        if type(flt) is FilterRelationOneToManyEqual and flt.column_name == "municipality":
+            if not str(value).isdigit():
+                return None
+            related = self.get_related_obj(flt.column_name, int(value))
+            return None if related is None else related.id  # None: FAB filters on "none"
+        return None
 
 
 def case_interface() -> EagerInterface:
