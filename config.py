@@ -89,8 +89,8 @@ class Config:
     UPLOAD_MAX_MB = int(os.environ.get("UPLOAD_MAX_MB", "10"))
     # Base of links in emails and letters; unset, it follows BIND/PORT (refused in production).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or _base_url_from_bind()
-    # Largest import file accepted, in bytes (refused before parsing).
-    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+    # Largest import file accepted, in bytes (refused before parsing); 200,000 rows fit.
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 40 * 1024 * 1024)
     # Most data rows accepted in one import file.
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 200_000)
     # Run the job scheduler inside the web process (single-machine default of `make run`).

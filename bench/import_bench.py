@@ -70,8 +70,9 @@ def floor(app, source: Path, kind: str, n: int) -> float:
     from app.models import Case, CaseEvent, CaseKind, CaseStatus, ContactPreference, Resident
 
     with app.app_context():
-        org = Organisation(name="Floor")
-        m = Municipality(organisation=org, cbs_code=free_cbs_code(), name="Floor")
+        code = free_cbs_code()
+        org = Organisation(name=f"Floor {code}")
+        m = Municipality(organisation=org, cbs_code=code, name=f"Floor {code}")
         db.session.add_all([org, m])
         db.session.commit()
         start = time.perf_counter()
@@ -128,12 +129,12 @@ def main(n: int, kind: str, append: str | None = None) -> None:
             f"written in {time.perf_counter() - start:.1f} s; peak RSS so far {peak_mb():.0f} MB"
         )
         with app.app_context():
-            org = Organisation(name="Bench")
-            db.session.add(org)
             existing = db.session.scalar(select(func.count(Case.id)))
             dialect = db.engine.dialect.name
-            code = free_cbs_code()
-            db.session.add(Municipality(organisation=org, cbs_code=code, name="Bench"))
+            code = free_cbs_code()  # a reused database may hold an earlier run's
+            org = Organisation(name=f"Bench {code}")
+            db.session.add(org)
+            db.session.add(Municipality(organisation=org, cbs_code=code, name=f"Bench {code}"))
             db.session.commit()
         admin_id = bench_admin(app)
         with app.test_request_context():
@@ -175,8 +176,8 @@ def main(n: int, kind: str, append: str | None = None) -> None:
         if append:
             with open(append, "a") as out:
                 out.write(
-                    f"\n## Import heronderzoek: {n:,} rijen ({kind}), naast {existing:,} "
-                    f"bestaande zaken ({dialect})\n\n".replace(",", ".")
+                    f"\n## Import heronderzoek: {n:_} rijen ({kind}), naast {existing:_} "
+                    f"bestaande zaken ({dialect})\n\n".replace("_", ".")
                     + "| stap | seconden | × vloer | doel | gehaald |\n|---|---:|---:|---:|---|\n"
                     + f"| controle (preview) | {preview_s:.1f} | | | |\n"
                     + f"| bevestigen (alles in één transactie) | {confirm_s:.1f} | "

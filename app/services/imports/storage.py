@@ -19,7 +19,7 @@ from .. import files
 from .reader import FileRefusedError, Table, open_table
 
 # Largest import file and most data rows, unless IMPORT_MAX_BYTES / IMPORT_MAX_ROWS say.
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 DEFAULT_MAX_ROWS = 200_000
 
 
