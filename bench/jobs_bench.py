@@ -42,10 +42,13 @@ from app.models import (
     Invitation,
     Message,
     MessageStatus,
-    Municipality,
     TemplateEvent,
 )
-from app.services.messaging.reminders import REMINDER_EVENTS, due_reminder
+from app.services.messaging.reminders import (
+    REMINDER_EVENTS,
+    due_reminder,
+    reminding_municipalities,
+)
 
 # Targets: the reminder job at 100,000 cases (issue 12) and at a million (issue 25), in s.
 REMINDER_TARGETS_S = {100_000: 2.0, 1_000_000: 10.0}
@@ -85,12 +88,7 @@ def _spread_work(now: dt.datetime) -> tuple[int, int]:
 def _past_reminders(now: dt.datetime) -> int:
     """Store every reminder the invited cases had by `now` as a sent email, in bulk."""
     stored = 0
-    municipalities = db.session.scalars(
-        select(Municipality).where(
-            Municipality.reminders_enabled.is_(True), Municipality.module_ockto.is_(True)
-        )
-    ).all()
-    for municipality in municipalities:
+    for municipality in reminding_municipalities():
         days = sorted(municipality.reminder_days or [])[:3]
         # The invitation's email gives the recipient; the job's own rules pick the cases.
         invited = db.session.execute(

@@ -9,13 +9,15 @@ import json
 import random
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import flask_appbuilder
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from app.demo import make_bsn
 from app.extensions import db
@@ -402,3 +404,20 @@ def reassessment_csv(count: int, refused: int = 0, town: str = "Zwolle") -> byte
         f"12345;P.;Pietersen;02-03-1961;Kerkstraat;{n + 1};8011AB;{town}" for n in range(refused)
     ]
     return ("\r\n".join([header, *rows]) + "\r\n").encode()
+
+
+@contextmanager
+def counted(app: Any) -> Iterator[list[str]]:
+    """Every SQL statement the app sends while the block runs."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

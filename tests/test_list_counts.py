@@ -4,30 +4,14 @@ the number of rows the list gives, through REST and on the screen, for every org
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import Municipality, User
 from tests.conftest import api_token, bearer, login
-
-
-@contextmanager
-def statements(app):
-    with app.app_context():
-        engine = _db.engine
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.helpers import counted
 
 
 def _ids(app):
@@ -89,7 +73,7 @@ def test_the_count_comes_from_the_tally_and_not_from_the_cases(app, client):
         (f"(col:municipality,opr:rel_o_m,value:{zwolle})", True),
         ("(col:kind,opr:eq,value:REASSESSMENT)", False),
     ):
-        with statements(app) as seen:
+        with counted(app) as seen:
             response = client.get(f"/api/v1/case/?q=(filters:!({filters}))", headers=headers)
         assert response.status_code == 200
         read_cases = any(counts.search(s) for s in seen)
@@ -101,7 +85,7 @@ def test_the_count_comes_from_the_tally_and_not_from_the_cases(app, client):
         (f"_flt_0_status=INVITED&_flt_0_municipality={zwolle}", True),
         ("_flt_0_kind=REASSESSMENT", False),
     ):
-        with statements(app) as seen:
+        with counted(app) as seen:
             assert screen.get(f"/zaken/list/?{query}").status_code == 200
         read_cases = any(counts.search(s) for s in seen)
         read_tally = any("case_tally" in s for s in seen)

@@ -7,30 +7,10 @@ of partners runs in both (a page without any partner skips that one query).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
 
 from app.extensions import db as _db
 from tests.conftest import api_token, bearer
-from tests.helpers import make_user
-
-
-@contextmanager
-def counted(app) -> Iterator[list[str]]:
-    with app.app_context():
-        engine = _db.engine
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.helpers import counted, make_user
 
 
 def _html_rows(page: str) -> int:

@@ -40,6 +40,17 @@ def due_reminder(days: list[int], invited_on: dt.datetime, now: dt.datetime) -> 
     return max(due) if due else None
 
 
+def reminding_municipalities() -> list[Municipality]:
+    """The municipalities that send reminders: reminders on and the Ockto module in use."""
+    return list(
+        db.session.scalars(
+            select(Municipality).where(
+                Municipality.reminders_enabled.is_(True), Municipality.module_ockto.is_(True)
+            )
+        )
+    )
+
+
 def send_reminders(now: dt.datetime | None = None) -> int:
     """The reminder job: queue each due reminder exactly once; answer how many were queued.
 
@@ -49,12 +60,7 @@ def send_reminders(now: dt.datetime | None = None) -> int:
     """
     now = now or utcnow()
     queued = 0
-    municipalities = db.session.scalars(
-        select(Municipality).where(
-            Municipality.reminders_enabled.is_(True), Municipality.module_ockto.is_(True)
-        )
-    ).all()
-    for municipality in municipalities:
+    for municipality in reminding_municipalities():
         due = due_cases(municipality.id, municipality.reminder_days or [], now)
         ids = sorted(due)
         templates = {
