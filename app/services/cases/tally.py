@@ -84,7 +84,7 @@ def count_where(equal: dict[str, Any], user: Any = None) -> int:
     stmt = select(func.coalesce(func.sum(CaseTally.cases), 0))
     for name, value in equal.items():
         column = COUNTABLE[name]
-        stmt = stmt.where(column.is_(None) if value is None else column == value)
+        stmt = stmt.where(column == value)
     return int(db.session.scalar(tenancy.scope(stmt, CaseTally, user)))
 
 

@@ -71,6 +71,20 @@ def template_for(case: Case, event: TemplateEvent) -> Template:
     return template
 
 
+def templates_for(
+    municipality_id: int, events: list[TemplateEvent]
+) -> dict[TemplateEvent, Template]:
+    """The municipality's templates for several events at once (a job's whole run)."""
+    return {
+        template.event: template
+        for template in db.session.scalars(
+            select(Template).where(
+                Template.municipality_id == municipality_id, Template.event.in_(events)
+            )
+        )
+    }
+
+
 def letter_address(case: Case) -> list[str]:
     """Name and postal address of the applicant, for the envelope window."""
     lines = case.applicant.address_lines

@@ -63,15 +63,7 @@ def send_reminders(now: dt.datetime | None = None) -> int:
     for municipality in reminding_municipalities():
         due = due_cases(municipality.id, municipality.reminder_days or [], now)
         ids = sorted(due)
-        templates = {
-            template.event: template
-            for template in db.session.scalars(
-                select(Template).where(
-                    Template.municipality_id == municipality.id,
-                    Template.event.in_(REMINDER_EVENTS),
-                )
-            )
-        }
+        templates = outbox.templates_for(municipality.id, REMINDER_EVENTS)
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
             # The batch's cases, applicants and current invitations in three queries; each
@@ -84,6 +76,8 @@ def send_reminders(now: dt.datetime | None = None) -> int:
             }
             current = invitations.current_of(batch, now)
             for case_id in batch:
+                if case_id not in cases:
+                    continue  # removed since due_cases looked (the retention job)
                 try:
                     queued += _remind(cases[case_id], due[case_id], current, templates, now)
                 except IntegrityError:

@@ -24,13 +24,7 @@ def start_link(invitation: Invitation) -> str:
 
 def current(case: Case, now: dt.datetime | None = None) -> Invitation | None:
     """The newest invitation of a case that has not expired."""
-    now = now or utcnow()
-    return db.session.scalar(
-        select(Invitation)
-        .where(Invitation.case_id == case.id, Invitation.expires_on > now)
-        .order_by(Invitation.created_on.desc(), Invitation.id.desc())
-        .limit(1)
-    )
+    return current_of([case.id], now).get(case.id)
 
 
 def current_of(case_ids: list[int], now: dt.datetime | None = None) -> dict[int, Invitation]:
