@@ -93,6 +93,8 @@ class Config:
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 40 * 1024 * 1024)
     # Most data rows accepted in one import file.
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 200_000)
+    # Nice value of an import step's thread (0-19; 0 leaves it): imports give way to people.
+    BACKGROUND_NICE = _int("BACKGROUND_NICE", 10)
     # Run the job scheduler inside the web process (single-machine default of `make run`).
     SCHEDULER_IN_WEB = _bool("SCHEDULER_IN_WEB", False)
     # Seconds a scheduler's lease lasts; a stopped or dead scheduler is replaced after it.

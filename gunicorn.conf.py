@@ -7,6 +7,7 @@ scheduler lease and exactly one of them runs the jobs.
 """
 
 import os
+import sys
 
 # Address and port to listen on.
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8080')}")
@@ -15,6 +16,15 @@ workers = int(os.environ.get("WEB_WORKERS", "2"))
 # Threads per worker (gthread): concurrent requests per process.
 threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
+# A listening socket per worker (SO_REUSEPORT), so the kernel spreads connections over the
+# workers. With one shared socket the worker that woke first took nearly every connection,
+# and a browser's kept-alive connection stays with its worker: in the load test one worker
+# per instance served 95% of the requests (one process, one GIL) while the other idled.
+reuse_port = os.environ.get("WEB_REUSE_PORT", "1") == "1"
+# Gunicorn's control socket (gunicornc) is off unless a path is given: two instances on one
+# machine would both claim the default path in $HOME, and nothing of ours needs it.
+control_socket = os.environ.get("WEB_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 # Seconds an idle connection stays open. Gunicorn's 2 s raced clients that reuse one: the
 # server closed it just as the next request came (connection reset, 8 of 12,000 requests
 # in the load test). Keep it above the idle time of the browsers or proxy in front.
@@ -22,12 +32,20 @@ keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 # Seconds a request may take before the worker is restarted (large exports, imports).
 timeout = int(os.environ.get("WEB_TIMEOUT", "300"))
 # Access log to stdout without query strings: a URL never holds personal data, but be sure.
+# It names the worker process (pid) that served the request, to see how the load is spread.
 accesslog = "-"
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+access_log_format = '%(t)s %(p)s %(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+
+
+# Seconds a thread may keep the GIL while another waits for it (Python's default: 0.005).
+# A request's thread waits for it after every database answer: beside a busy thread (an
+# import) a page of twenty queries could wait 100 ms for that alone.
+_switch_interval = float(os.environ.get("WEB_SWITCH_INTERVAL", "0.001"))
 
 
 def post_worker_init(worker):
-    """Join the scheduler lease from this worker when SCHEDULER_IN_WEB is on."""
+    """Set the GIL's switch interval; join the scheduler lease when SCHEDULER_IN_WEB is on."""
+    sys.setswitchinterval(_switch_interval)
     app = worker.wsgi
     if getattr(app, "config", {}).get("SCHEDULER_IN_WEB"):
         from app.jobs import run_in_background

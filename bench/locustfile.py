@@ -69,7 +69,8 @@ class Caseworker(HttpUser):
     wait_time = between(1, 4)
 
     def on_start(self) -> None:
-        self.host = next(_host)
+        # The client was made for --host (instance 0): spread the people over both instances.
+        self.client.base_url = next(_host)
         self.account = FIXTURES["caseworkers"][next(_caseworker) % len(FIXTURES["caseworkers"])]
         form_login(self, self.account["username"])
         self.bearer = api_login(self, self.account["username"])
@@ -134,7 +135,8 @@ class Beheerder(HttpUser):
     wait_time = between(20, 40)
 
     def on_start(self) -> None:
-        self.host = next(_host)
+        # The client was made for --host (instance 0): spread the people over both instances.
+        self.client.base_url = next(_host)
         n = next(_beheerder)
         self.account = FIXTURES["beheerders"][n % len(FIXTURES["beheerders"])]
         self.bearer = api_login(self, self.account["username"])
@@ -245,7 +247,8 @@ class Resident(HttpUser):
     wait_time = between(5, 15)
 
     def on_start(self) -> None:
-        self.host = next(_host)
+        # The client was made for --host (instance 0): spread the people over both instances.
+        self.client.base_url = next(_host)
 
     @task
     def upload(self) -> None:

@@ -6,12 +6,14 @@ import csv
 import datetime as dt
 import io
 import random
+import threading
 import time
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, text
 
+from app import priority
 from app.demo import make_bsn
 from app.extensions import db as _db
 from app.models import (
@@ -581,3 +583,72 @@ def test_a_check_with_nothing_to_save_offers_no_confirmation(app, beheerder_clie
     page = client.get(f"/import/show/{record_id}").get_data(as_text=True)
     assert 'id="niets-op-te-slaan"' in page and "Bevestigen:" not in page
     assert "Annuleren" in page
+
+
+def _spy_on_steps(monkeypatch) -> list[tuple[str, int, int]]:
+    """Record, for each import step, the thread it ran in and that thread's nice value."""
+    seen: list[tuple[str, int, int]] = []
+    for name in ("preview", "confirm"):
+        real = getattr(engine, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            seen.append((_name, threading.get_ident(), priority.thread_nice()))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(engine, name, spy)
+    return seen
+
+
+def test_an_api_import_runs_at_background_priority_apart_from_the_request_thread(
+    app, client, token, monkeypatch
+):
+    monkeypatch.setitem(app.config, "BACKGROUND_NICE", 7)
+    seen = _spy_on_steps(monkeypatch)
+    before = priority.thread_nice()
+    response = post_import(client, token, csv_bytes([row(), row()]), "a.csv")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["nieuw"] == 2
+    assert [name for name, _, _ in seen] == ["preview", "confirm"]
+    # The steps ran lowered, in threads of their own; the thread that served the request
+    # (this one, with the test client) serves the next request at its own priority.
+    assert all(nice == max(before, 7) for _, _, nice in seen), seen
+    assert all(ident != threading.get_ident() for _, ident, _ in seen)
+    assert priority.thread_nice() == before
+
+
+def test_a_failing_api_import_step_is_answered_from_the_request_thread(
+    app, client, token, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("kapot")
+
+    monkeypatch.setattr(engine, "preview", broken)
+    response = post_import(client, token, csv_bytes([row()]), "a.csv")
+    # The step's own thread raised; the request answers as for any failure (500, Dutch).
+    assert response.status_code == 500
+    assert "Er ging iets mis" in response.get_json()["fouten"][0]["melding"]
+
+
+def test_a_screen_import_runs_its_steps_at_background_priority(app, beheerder_client, monkeypatch):
+    monkeypatch.setitem(app.config, "BACKGROUND_NICE", 5)
+    seen = _spy_on_steps(monkeypatch)
+    client = beheerder_client
+    token = csrf_token(client, "/import/nieuw/heronderzoek")
+    response = client.post(
+        "/import/nieuw/heronderzoek",
+        data={"csrf_token": token, "gemeentecode": "0193",
+              "bestand": (io.BytesIO(csv_bytes([row()])), "h.csv")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    _wait_until_done(client, record_id)
+    client.post(f"/import/show/{record_id}/bevestigen", data={"csrf_token": token})
+    _wait_until_done(client, record_id)
+    assert [name for name, _, _ in seen] == ["preview", "confirm"]
+    assert all(nice >= 5 for _, _, nice in seen), seen
+
+
+def test_a_priority_of_zero_leaves_the_thread_as_it_is():
+    before = priority.thread_nice()
+    priority.lower_this_thread(0)
+    assert priority.thread_nice() == before

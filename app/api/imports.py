@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 
@@ -56,7 +56,8 @@ class ImportApi(ContractErrors, BaseApi):
             return self._checked_and_stored(record_id, dry_run, user)
 
     def _checked_and_stored(self, record_id: int, dry_run: bool, user: Any) -> Response:
-        record, summary = engine.run_preview(record_id)
+        app = current_app._get_current_object()
+        record, summary = engine.apart(app, engine.run_preview, record_id)
         if record.status == ImportStatus.REFUSED:
             message = record.message
             engine.discard(record)  # a refused request leaves nothing behind
@@ -65,7 +66,9 @@ class ImportApi(ContractErrors, BaseApi):
             engine.discard(record)  # dry_run writes nothing, not even the record
             return self.response(200, **summary.as_contract(False))
         engine.begin_confirm(record)
-        record, summary = engine.run_confirm(record_id, getattr(user, "id", None))
+        record, summary = engine.apart(
+            app, engine.run_confirm, record_id, getattr(user, "id", None)
+        )
         if record.status != ImportStatus.DONE or summary is None:
             return errors(500, [{"veld": None, "melding": record.message or "Import mislukt."}])
         return self.response(200, **summary.as_contract(True))

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterRelationOneToManyEqual
+from flask_appbuilder.models.sqla.filters import (
+    FilterEqual,
+    FilterRelationOneToManyEqual,
+    SQLAFilterConverter,
+)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy.orm import selectinload
 
@@ -19,16 +23,44 @@ from ..services.cases import tally
 from .tenancy import TenantFilter
 
 
-class EagerInterface(SQLAInterface):
+class RememberingConverter(SQLAFilterConverter):
+    """FAB's filter converter, which works out each column's filters once per interface.
+
+    FAB builds a `Filters` several times per list request (the search form, the inner
+    query, the joined filters), and each converts every column of the model again: about
+    250 conversions, a sixth of a case list's CPU time. A column's filters follow from the
+    model alone, so they are remembered on the interface (a copy is handed out, since FAB
+    may extend a column's list in place).
+    """
+
+    def convert(self, col_name: str) -> list[Any] | None:
+        """The filter classes of `col_name`, converted on first use."""
+        memo = self.datamodel.__dict__.setdefault("_converted_filters", {})
+        if col_name not in memo:
+            memo[col_name] = super().convert(col_name)
+        found = memo[col_name]
+        return list(found) if found else found
+
+
+class RememberingInterface(SQLAInterface):
+    """A SQLAInterface that converts filters once, and keeps its related interfaces."""
+
+    filter_converter_class = RememberingConverter
+
+    def get_related_interface(self, col_name: str) -> SQLAInterface:
+        """The related model's interface (filters, selects), made on first use."""
+        related = self.__dict__.setdefault("_related_interfaces", {})
+        if col_name not in related:
+            related[col_name] = RememberingInterface(self.get_related_model(col_name))
+        return related[col_name]
+
+
+class EagerInterface(RememberingInterface):
     """A SQLAInterface whose list query loads `eager` relationships page-wide."""
 
     def __init__(self, obj: Any, eager: tuple[Any, ...] = (), session: Any = None) -> None:
         super().__init__(obj, session=session)
         self.eager = eager
-
-    def get_related_interface(self, col_name: str) -> SQLAInterface:
-        """Related models (filters, selects) get FAB's plain interface."""
-        return SQLAInterface(self.get_related_model(col_name))
 
     def query(
         self,

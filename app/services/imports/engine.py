@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import aliased
 
+from ... import priority
 from ...extensions import db
 from ...models import (
     OPEN_STATUSES,
@@ -606,6 +607,7 @@ def in_background(
     def run() -> None:
         with app.app_context(), held:
             try:
+                priority.lower_this_thread(app.config["BACKGROUND_NICE"])
                 target(*args)
             finally:
                 db.session.remove()
@@ -613,6 +615,37 @@ def in_background(
     thread = threading.Thread(target=run, name=f"import-{args[0]}", daemon=True)
     thread.start()
     return thread
+
+
+def apart(
+    app: Flask, target: Callable[..., tuple[ImportRecord, Summary | None]], *args: Any
+) -> tuple[ImportRecord, Summary | None]:
+    """Run an import step in a thread of its own at background priority, and wait for it.
+
+    For the API, which answers when the step is done: the request's own thread is shared
+    with later requests and must keep its priority (see app/priority.py). The step has its
+    own session; the record is read again in the caller's.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                priority.lower_this_thread(app.config["BACKGROUND_NICE"])
+                record, summary = target(*args)
+                outcome["done"] = (record.id, summary)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                outcome["error"] = exc
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name=f"import-{args[0]}")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    record_id, summary = outcome["done"]
+    return db.session.get(ImportRecord, record_id, populate_existing=True), summary
 
 
 # A preview is abandoned only when its lock is free this long after the upload: the
