@@ -20,6 +20,8 @@ worker_class = "gthread"
 # workers. With one shared socket the worker that woke first took nearly every connection,
 # and a browser's kept-alive connection stays with its worker: in the load test one worker
 # per instance served 95% of the requests (one process, one GIL) while the other idled.
+# The price: connections still waiting in a worker's own queue when it dies are reset
+# (browsers and partners try again), where a shared socket would hand them to another.
 reuse_port = os.environ.get("WEB_REUSE_PORT", "1") == "1"
 # Gunicorn's control socket (gunicornc) is off unless a path is given: two instances on one
 # machine would both claim the default path in $HOME, and nothing of ours needs it.

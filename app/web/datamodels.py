@@ -28,13 +28,13 @@ class RememberingConverter(SQLAFilterConverter):
 
     FAB builds a `Filters` several times per list request (the search form, the inner
     query, the joined filters), and each converts every column of the model again: about
-    250 conversions, a sixth of a case list's CPU time. A column's filters follow from the
-    model alone, so they are remembered on the interface (a copy is handed out, since FAB
-    may extend a column's list in place).
+    200 conversions per case list, some 6 of its 40 ms of CPU. A column's filters follow
+    from the model alone (they hold no request state), so they are remembered on the
+    interface; a copy of the list is handed out, since FAB may extend it in place.
     """
 
     def convert(self, col_name: str) -> list[Any] | None:
-        """The filter classes of `col_name`, converted on first use."""
+        """The filters of `col_name`, converted on first use."""
         memo = self.datamodel.__dict__.setdefault("_converted_filters", {})
         if col_name not in memo:
             memo[col_name] = super().convert(col_name)
