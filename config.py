@@ -93,8 +93,10 @@ class Config:
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 40 * 1024 * 1024)
     # Most data rows accepted in one import file.
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 200_000)
-    # Nice value of an import step's thread (0-19; 0 leaves it): imports give way to people.
+    # Nice value (0-19; 0 leaves it) of the threads that run imports and the partners' posts.
     BACKGROUND_NICE = _int("BACKGROUND_NICE", 10)
+    # Threads per web process that do the partners' posts (intake, Ockto) at that nice value.
+    WEBHOOK_THREADS = _int("WEBHOOK_THREADS", 2)
     # Run the job scheduler inside the web process (single-machine default of `make run`).
     SCHEDULER_IN_WEB = _bool("SCHEDULER_IN_WEB", False)
     # Seconds a scheduler's lease lasts; a stopped or dead scheduler is replaced after it.

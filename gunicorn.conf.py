@@ -14,7 +14,7 @@ bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8080')}")
 # Worker processes; two by default, about one per core in production.
 workers = int(os.environ.get("WEB_WORKERS", "2"))
 # Threads per worker (gthread): concurrent requests per process.
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = int(os.environ.get("WEB_THREADS", "8"))
 worker_class = "gthread"
 # A listening socket per worker (SO_REUSEPORT), so the kernel spreads connections over the
 # workers. With one shared socket the worker that woke first took nearly every connection,

@@ -261,7 +261,7 @@ def report(prefix: Path, checks: dict, started: dt.datetime, seconds: float) -> 
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC, {MINUTES:g} minutes of load ({seconds / 60:.1f} "
         f"minutes in all with the preparation), this 2-core machine: two gunicorn instances "
-        f"(2 workers × 4 threads each, the scheduler in the web processes) on one PostgreSQL "
+        f"(2 workers × 8 threads each, the scheduler in the web processes) on one PostgreSQL "
         f"with {CASES:,} generated cases plus the demo. Locust {CASEWORKERS} caseworkers, "
         f"{BEHEERDERS} beheerders (imports of {IMPORT_ROWS:,} rows spread over the day, "
         "at most one each; exports), "

@@ -131,7 +131,9 @@ def test_same_number_with_another_body_is_409(app, client):
         assert counts() == before
 
 
-def test_eight_concurrent_identical_requests_make_one_case(app):
+def test_eight_concurrent_identical_requests_make_one_case(app, monkeypatch):
+    # Eight posts at once reach the store at once (not two at a time, the shipped default).
+    monkeypatch.setitem(app.config, "WEBHOOK_THREADS", 8)
     data = payload("0534")
     raw = json.dumps(data).encode()
     header = sign(SECRET, raw)
@@ -424,3 +426,37 @@ def test_empty_applicant_and_partner_objects_are_refused_field_by_field(client):
     assert response.status_code == 422
     fields = {e["veld"] for e in response.get_json()["fouten"]}
     assert {"aanvrager.bsn", "aanvrager.achternaam", "aanvrager.email", "partner.bsn"} <= fields
+
+
+def test_a_partners_post_is_handled_on_a_lowered_thread_and_answered_the_same(
+    app, client, monkeypatch
+):
+    """Partners' bursts give way to people: the post is done apart, at background nice."""
+    from app import priority
+    from app.services.intake import applications
+
+    monkeypatch.setitem(app.config, "BACKGROUND_NICE", 6)
+    seen: list[tuple[int, int]] = []
+    real = applications.receive
+
+    def spy(*args, **kwargs):
+        seen.append((threading.get_ident(), priority.thread_nice()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(applications, "receive", spy)
+    before = priority.thread_nice()
+    data = payload("0534")
+    first = post(client, data)
+    again = post(client, data)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.get_json() == first.get_json()
+    assert len(seen) == 2
+    assert all(ident != threading.get_ident() and nice == max(before, 6) for ident, nice in seen)
+    assert priority.thread_nice() == before  # the request's thread serves people next
+    with app.app_context():
+        assert (
+            _db.session.scalar(
+                select(func.count(Case.id)).where(Case.application_number == data["aanvraagnummer"])
+            )
+            == 1
+        )

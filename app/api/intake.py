@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_appbuilder.api import BaseApi, expose
 
+from .. import priority
 from ..services.intake import applications
 from .common import ContractErrors
 
@@ -37,7 +38,12 @@ class IntakeApi(ContractErrors, BaseApi):
             503:
               description: The intake secret is not configured
         """
-        status, body = applications.receive(request.get_data(), request.headers.get("X-Signature"))
+        status, body = priority.machines_work(
+            current_app._get_current_object(),
+            applications.receive,
+            request.get_data(),
+            request.headers.get("X-Signature"),
+        )
         response = jsonify(body)
         response.status_code = status
         return response
