@@ -6,6 +6,7 @@ so any worker answers the progress poll. With SCHEDULER_IN_WEB=1 every worker jo
 scheduler lease and exactly one of them runs the jobs.
 """
 
+import gc
 import os
 import sys
 
@@ -46,7 +47,13 @@ _switch_interval = float(os.environ.get("WEB_SWITCH_INTERVAL", "0.001"))
 
 
 def post_worker_init(worker):
-    """Set the GIL's switch interval; join the scheduler lease when SCHEDULER_IN_WEB is on."""
+    """Freeze the start-up objects, set the GIL's switch interval, join the scheduler lease."""
+    # The application's start-up leaves some 300,000 objects that live as long as the worker
+    # (FAB's views, the models, SQLAlchemy's mappers). Python's oldest-generation collection
+    # walked all of them every hundred requests or so: 110-170 ms in which none of the
+    # worker's threads ran. Frozen, they are left out of every collection.
+    gc.collect()
+    gc.freeze()
     sys.setswitchinterval(_switch_interval)
     app = worker.wsgi
     if getattr(app, "config", {}).get("SCHEDULER_IN_WEB"):

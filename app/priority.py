@@ -17,9 +17,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from flask import Flask
-
-from .extensions import db
+from flask import Flask, g, has_request_context
+from flask.globals import request_ctx
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,35 +46,56 @@ _pools: dict[tuple[int, int, int, int], ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
 
-def _pool(app: Flask) -> ThreadPoolExecutor:
-    """This process's lowered threads for `app`'s settings (made on first use, after a fork)."""
+def _partners_pool(app: Flask) -> ThreadPoolExecutor:
+    """This process's lowered threads for partner posts (made on first use, after a fork)."""
     size, nice = app.config["WEBHOOK_THREADS"], app.config["BACKGROUND_NICE"]
     key = (os.getpid(), id(app), size, nice)
     with _pools_lock:
         if key not in _pools:
-            _pools[key] = ThreadPoolExecutor(
-                max_workers=size,
-                thread_name_prefix="webhook",
-                initializer=lower_this_thread,
-                initargs=(nice,),
-            )
+            _pools[key] = _lowered_pool(size, "webhook", nice)
         return _pools[key]
 
 
+def _lowered_pool(size: int, name: str, nice: int) -> ThreadPoolExecutor:
+    """Threads that lower themselves to `nice` when they start."""
+    return ThreadPoolExecutor(
+        max_workers=size, thread_name_prefix=name, initializer=lower_this_thread, initargs=(nice,)
+    )
+
+
+def run_lowered(
+    app: Flask, work: Callable[..., T], *args: Any, pool: ThreadPoolExecutor | None = None
+) -> T:
+    """Do `work(*args)` on a lowered thread, from `pool` or one of its own, and wait for it.
+
+    The calling thread waits without using the CPU, and keeps its own priority for the
+    requests it serves next. The work has the request's context when there is one (an audit
+    entry names the address); an entry it writes counts as the request's own, so the audit
+    guard adds none. Its session is its own: the caller reads again what it needs.
+    """
+    context = request_ctx.copy() if has_request_context() else app.app_context()
+
+    def in_context() -> tuple[T, bool]:
+        with context:
+            return work(*args), bool(g.get("audit_written"))
+
+    if pool is None:
+        with _lowered_pool(1, "background", app.config["BACKGROUND_NICE"]) as own:
+            result, audited = own.submit(in_context).result()
+    else:
+        result, audited = pool.submit(in_context).result()
+    if audited and has_request_context():
+        g.audit_written = True
+    return result
+
+
 def machines_work(app: Flask, work: Callable[..., T], *args: Any) -> T:
-    """Do a machine's request (a partner's post) on a lowered thread of its own and wait.
+    """Do a machine's request (a partner's post) on one of the partners' lowered threads.
 
     The partners send their posts in bursts (the load test: 30 at the same instant every
     second); done at the request thread's priority they took the CPU from the people's
-    pages. The request's thread waits without using the CPU; a few such threads per
-    process do the posts one after another. Their answer is the same.
+    pages. A few threads per process (WEBHOOK_THREADS) do the posts one after another,
+    apart from the imports' threads, so a long import step holds up no post. Their answer
+    is the same.
     """
-
-    def in_context() -> T:
-        with app.app_context():
-            try:
-                return work(*args)
-            finally:
-                db.session.remove()
-
-    return _pool(app).submit(in_context).result()
+    return run_lowered(app, work, *args, pool=_partners_pool(app))

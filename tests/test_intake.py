@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from app.extensions import db as _db
 from app.models import (
     AllowlistEntry,
+    AuditLog,
     Case,
     CaseEvent,
     Invitation,
@@ -460,3 +461,28 @@ def test_a_partners_post_is_handled_on_a_lowered_thread_and_answered_the_same(
             )
             == 1
         )
+
+
+def test_an_audit_entry_written_on_the_lowered_thread_is_the_requests_own(app, client, monkeypatch):
+    """The lowered thread has the request's context: the entry names the address, no second."""
+    from app.services.intake import applications
+    from app.services.security import audit
+
+    real = applications.receive
+
+    def audited(*args, **kwargs):
+        answer = real(*args, **kwargs)
+        audit.case_viewed(answer[1]["zaak_id"], channel="partner")
+        return answer
+
+    monkeypatch.setattr(applications, "receive", audited)
+    with app.app_context():
+        last = _db.session.scalar(select(func.max(AuditLog.id))) or 0
+    monkeypatch.setitem(client.environ_base, "REMOTE_ADDR", "192.0.2.7")
+    response = post(client, payload("0534"))
+    assert response.status_code == 201
+    with app.app_context():
+        entries = _db.session.scalars(select(AuditLog).where(AuditLog.id > last)).all()
+    # Before, the thread had no request: an entry without an address, and the audit guard
+    # wrote its own as well.
+    assert [(e.action, e.ip_address) for e in entries] == [("case.view", "192.0.2.7")]

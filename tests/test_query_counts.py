@@ -82,3 +82,24 @@ def test_the_bsn_search_loads_the_user_once_not_again_after_its_audit_entry(app,
     assert any(s.startswith("INSERT INTO audit_log") for s in statements)
     user_loads = [s for s in statements if s.startswith("SELECT ab_user.id")]
     assert len(user_loads) == 1, len(user_loads)
+
+
+def test_a_page_asks_for_the_organisations_municipalities_once(app, beheerder_client):
+    """The list, its count and its filters' choices are scoped with one look-up of the ids."""
+    beheerder_client.get("/zaken/list/")
+    with counted(app) as statements:
+        page = beheerder_client.get("/zaken/list/?_flt_0_status=INVITED")
+    assert page.status_code == 200
+    lookups = [s for s in statements if re.match(r"SELECT municipality\.id\s+FROM municipality", s)]
+    # Before: four (the count, the rows, the filter's choices and their count).
+    assert len(lookups) == 1, len(lookups)
+
+
+def test_the_users_roles_and_groups_come_with_the_user_in_one_query(app, beheerder_client):
+    """Every page's menu asks the roles: they are loaded with the user, not one by one."""
+    beheerder_client.get("/zaken/list/")
+    with counted(app) as statements:
+        assert beheerder_client.get("/zaken/list/").status_code == 200
+    user_loads = [s for s in statements if s.startswith("SELECT ab_user.id")]
+    assert len(user_loads) == 1 and "ab_role" in user_loads[0] and "ab_group" in user_loads[0]
+    assert not [s for s in statements if s.startswith("SELECT ab_role.id")], statements

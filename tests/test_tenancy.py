@@ -265,3 +265,20 @@ def test_user_without_organisation_sees_no_cases(app):
     token = api_token(app.test_client(), "zwerver", "Zwerver-Test-2026!")
     body = app.test_client().get("/api/v1/case/", headers=bearer(token)).get_json()
     assert body["count"] == 0
+
+
+def test_a_requests_memo_of_the_municipalities_follows_a_change_and_its_rollback(app):
+    """The ids are looked up once per request, but a municipality moved in is seen at once."""
+    from app.services import tenancy
+
+    with app.test_request_context():
+        user = first(User, User.username == "medewerker.zwolle")
+        own = set(tenancy.municipality_ids(user))
+        hillegom = municipality("0534")
+        assert hillegom.id not in own
+        hillegom.organisation_id = user.organisation_id
+        _db.session.flush()
+        assert set(tenancy.municipality_ids(user)) == {*own, hillegom.id}
+        _db.session.rollback()
+        assert set(tenancy.municipality_ids(user)) == own
+        assert tenancy.get_case(first(Case, Case.municipality_id.in_(own)).id, user)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
+from flask import g, has_request_context
 from flask_appbuilder.security.sqla.models import Role
-from sqlalchemy import false, or_, select
+from sqlalchemy import event, false, or_, select
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import (
@@ -51,11 +54,38 @@ def municipality_ids(user: Any = None) -> list[int] | None:
         return None
     if not user.organisation_id:
         return []
+    if not has_request_context():
+        return _load_ids(user.organisation_id)
+    # A page scopes several queries (the list, its count, its filters' choices): asked once
+    # per request, and asked again after a municipality was added, moved or removed.
+    known = g.setdefault("municipality_ids", {})
+    if user.organisation_id not in known:
+        known[user.organisation_id] = _load_ids(user.organisation_id)
+    return list(known[user.organisation_id])
+
+
+def _load_ids(organisation_id: int) -> list[int]:
     return list(
         db.session.scalars(
-            select(Municipality.id).where(Municipality.organisation_id == user.organisation_id)
+            select(Municipality.id).where(Municipality.organisation_id == organisation_id)
         )
     )
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_ids_on_change(session: Session, _context: Any) -> None:
+    """A flush that writes a municipality ends the request's memo of the ids (see above)."""
+    if has_request_context() and "municipality_ids" in g:
+        changed = chain(session.new, session.dirty, session.deleted)
+        if any(isinstance(row, Municipality) for row in changed):
+            g.pop("municipality_ids", None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_ids_on_rollback(_session: Session) -> None:
+    """What the memo read after such a flush may be undone: read the ids again."""
+    if has_request_context():
+        g.pop("municipality_ids", None)
 
 
 def _case_ids(ids: list[int]) -> Any:

@@ -626,25 +626,12 @@ def apart(
     with later requests and must keep its priority (see app/priority.py). The step has its
     own session; the record is read again in the caller's.
     """
-    outcome: dict[str, Any] = {}
 
-    def run() -> None:
-        with app.app_context():
-            try:
-                priority.lower_this_thread(app.config["BACKGROUND_NICE"])
-                record, summary = target(*args)
-                outcome["done"] = (record.id, summary)
-            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-                outcome["error"] = exc
-            finally:
-                db.session.remove()
+    def step() -> tuple[int, Summary | None]:
+        record, summary = target(*args)
+        return record.id, summary
 
-    thread = threading.Thread(target=run, name=f"import-{args[0]}")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    record_id, summary = outcome["done"]
+    record_id, summary = priority.run_lowered(app, step)
     return db.session.get(ImportRecord, record_id, populate_existing=True), summary
 
 
