@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.api import BaseApi
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from config import DEV_SECRET_KEY, Config
 
@@ -25,6 +28,45 @@ def _tables_exist(app: Flask) -> bool:
             return "ab_permission_view" in inspect(db.engine).get_table_names()
         except Exception:  # noqa: BLE001 - an unreachable database is reported by /health
             return False
+
+
+# Key of the advisory lock held while FAB synchronises its permissions (imports use 25).
+PERMISSIONS_LOCK = 26
+
+
+@contextlib.contextmanager
+def _one_process_at_a_time(app: Flask) -> Iterator[None]:
+    """Hold the start-up lock while FAB writes its permissions, if it does.
+
+    Every process synchronises FAB's permissions when it starts. Two workers starting on a
+    new database both added the same rows, and one of them logged an IntegrityError per
+    row. On PostgreSQL an advisory lock (freed if the process dies), on SQLite an flock on
+    a file beside the database; the second process then finds every row in place.
+    """
+    if not app.config["FAB_UPDATE_PERMS"]:
+        yield
+        return
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key, 0)"), {"key": PERMISSIONS_LOCK})
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key, 0)"), {"key": PERMISSIONS_LOCK}
+                )
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield  # a database of this process alone
+        return
+    with open(f"{database}.startup-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def create_app(config: Config | type[Config] | None = None) -> Flask:
@@ -72,7 +114,7 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     app.config["FAB_UPDATE_PERMS"] = _tables_exist(app)
     app.config["FAB_CREATE_DB"] = app.config["FAB_UPDATE_PERMS"]
 
-    with app.app_context():
+    with app.app_context(), _one_process_at_a_time(app):
         # One AppBuilder per app: FAB keeps its views on the instance, and tests build
         # several apps in one process.
         appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.services.imports import progress
-from tests.conftest import build_app, make_config, own_database
+from tests.conftest import build_app, make_config, migrate_app, own_database
 from tests.helpers import free_port, http_get, wait_for_health
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,3 +172,48 @@ def test_a_worker_leaves_its_start_up_objects_out_of_garbage_collection(app, tmp
     assert int(before) > 100_000
     assert int(frozen) >= int(before) * 0.99 and int(tracked) < 1_000
     assert float(interval) == 0.001
+
+
+def test_workers_starting_together_on_a_new_database_write_the_permissions_once(tmp_path):
+    """Three processes start at once after `flask db upgrade`: no error, every permission."""
+    url = own_database("startup", tmp_path)
+    migrate_app(create_app(make_config(url, tmp_path)))
+    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": url,
+           "UPLOAD_DIR": str(tmp_path / "uploads")}  # fmt: skip
+    start = "from app import create_app; create_app()"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", start],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(3)
+    ]
+    logs = [worker.communicate(timeout=180)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0, 0], logs
+    # Without the start-up lock each row one process added was an error in another's log
+    # ("Add Permission: IntegrityError ... UNIQUE constraint failed: ab_permission.name").
+    assert not [line for log in logs for line in log.splitlines() if "Error" in line], logs
+
+    def counts() -> tuple[int, ...]:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            found = tuple(
+                connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                for table in (
+                    "ab_permission",
+                    "ab_view_menu",
+                    "ab_permission_view",
+                    "ab_permission_view_role",
+                    "ab_role",
+                )
+            )
+        engine.dispose()
+        return found
+
+    written = counts()
+    create_app(make_config(url, tmp_path))  # one more start alone adds nothing: none was missing
+    assert counts() == written and written[2] > 100, written
