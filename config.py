@@ -95,8 +95,9 @@ class Config:
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 200_000)
     # Nice value (0-19; 0 leaves it) of the threads that run imports and the partners' posts.
     BACKGROUND_NICE = _int("BACKGROUND_NICE", 10)
-    # Threads per web process that do the partners' posts (intake, Ockto) at that nice value.
-    WEBHOOK_THREADS = _int("WEBHOOK_THREADS", 2)
+    # Threads per web process that do the partners' posts (intake, Ockto) at that nice value;
+    # one, since in a process they share the GIL with people's pages (nice cannot help there).
+    WEBHOOK_THREADS = _int("WEBHOOK_THREADS", 1)
     # Run the job scheduler inside the web process (single-machine default of `make run`).
     SCHEDULER_IN_WEB = _bool("SCHEDULER_IN_WEB", False)
     # Seconds a scheduler's lease lasts; a stopped or dead scheduler is replaced after it.

@@ -94,7 +94,7 @@ def machines_work(app: Flask, work: Callable[..., T], *args: Any) -> T:
 
     The partners send their posts in bursts (the load test: 30 at the same instant every
     second); done at the request thread's priority they took the CPU from the people's
-    pages. A few threads per process (WEBHOOK_THREADS) do the posts one after another,
+    pages. One thread per process (WEBHOOK_THREADS) does the posts one after another,
     apart from the imports' threads, so a long import step holds up no post. Their answer
     is the same.
     """
