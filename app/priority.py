@@ -10,6 +10,7 @@ nothing else afterwards are lowered (an import step's own thread), never a reque
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import threading
@@ -17,8 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from flask import Flask, g, has_request_context
-from flask.globals import request_ctx
+from flask import Flask, g, has_request_context, request
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,7 +73,7 @@ def run_lowered(
     entry names the address); an entry it writes counts as the request's own, so the audit
     guard adds none. Its session is its own: the caller reads again what it needs.
     """
-    context = request_ctx.copy() if has_request_context() else app.app_context()
+    context = _request_alike(app) if has_request_context() else app.app_context()
 
     def in_context() -> tuple[T, bool]:
         with context:
@@ -87,6 +87,18 @@ def run_lowered(
     if audited and has_request_context():
         g.audit_written = True
     return result
+
+
+def _request_alike(app: Flask) -> Any:
+    """A request context for another thread: the caller's address and headers, no body.
+
+    Not `request_ctx.copy()`: that shares the caller's request object, and leaving the copy
+    closes it (its uploaded files, its stream) while the caller still answers.
+    """
+    environ = {key: value for key, value in request.environ.items() if key != "werkzeug.request"}
+    environ["wsgi.input"] = io.BytesIO()
+    environ["CONTENT_LENGTH"] = "0"
+    return app.request_context(environ)
 
 
 def machines_work(app: Flask, work: Callable[..., T], *args: Any) -> T:

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from flask import request
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, text
 
@@ -652,3 +653,18 @@ def test_a_priority_of_zero_leaves_the_thread_as_it_is():
     before = priority.thread_nice()
     priority.lower_this_thread(0)
     assert priority.thread_nice() == before
+
+
+def test_work_done_apart_leaves_the_callers_request_and_its_upload_open(app):
+    """The lowered thread gets the request's address, not the caller's request object."""
+    upload = {"bestand": (io.BytesIO(b"bsn;naam\n"), "herbeoordeling.csv")}
+    with app.test_request_context(
+        "/api/v1/import/herbeoordeling", method="POST", data=upload,
+        environ_base={"REMOTE_ADDR": "192.0.2.8"},
+    ):  # fmt: skip
+        stored = request.files["bestand"]  # the caller has the upload in hand
+        seen = priority.run_lowered(app, lambda: (request.remote_addr, request.get_data()))
+        # Leaving a copy of the request context closed the caller's request: its upload
+        # could no longer be read while the caller still answered.
+        assert stored.read() == b"bsn;naam\n"
+    assert seen == ("192.0.2.8", b"")
