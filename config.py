@@ -93,7 +93,7 @@ class Config:
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 40 * 1024 * 1024)
     # Most data rows accepted in one import file.
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 200_000)
-    # Nice value (0-19; 0 leaves it) of the threads that run imports and the partners' posts.
+    # Nice value (0-19; 0: as is) of the threads doing imports and partners' posts (PostgreSQL).
     BACKGROUND_NICE = _int("BACKGROUND_NICE", 10)
     # Threads per web process that do the partners' posts (intake, Ockto) at that nice value;
     # one, since in a process they share the GIL with people's pages (nice cannot help there).

@@ -6,6 +6,7 @@ ran). Linux gives each thread a nice value of its own (`setpriority` on the thre
 an idle machine the import runs as fast as before, on a busy one people's requests go
 first. A process without privileges cannot raise a priority again, so only threads that do
 nothing else afterwards are lowered (an import step's own thread), never a request thread.
+On SQLite nothing is lowered (`background_nice`): there the work holds the only write lock.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,13 +44,28 @@ def lower_this_thread(nice: int) -> None:
         log.warning("could not lower the priority of a background thread: %s", exc)
 
 
+def background_nice(app: Flask) -> int:
+    """The nice value for background work: BACKGROUND_NICE, but 0 on SQLite.
+
+    SQLite lets one connection write at a time, and an import's confirm holds that lock
+    from its first row to its commit (it is stored whole or not at all). Lowered, the
+    thread holding it is the last the kernel runs on a busy machine, while every other
+    writer (a page's audit entry, a login, a partner's post) waits for it: people would
+    wait for the very work that was to give way to them. At full speed it lets go soonest.
+    On PostgreSQL writers lock rows, not the database, and the work gives way as meant.
+    """
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "sqlite":
+        return 0
+    return app.config["BACKGROUND_NICE"]
+
+
 _pools: dict[tuple[int, int, int, int], ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
 
 def _partners_pool(app: Flask) -> ThreadPoolExecutor:
     """This process's lowered threads for partner posts (made on first use, after a fork)."""
-    size, nice = app.config["WEBHOOK_THREADS"], app.config["BACKGROUND_NICE"]
+    size, nice = app.config["WEBHOOK_THREADS"], background_nice(app)
     key = (os.getpid(), id(app), size, nice)
     with _pools_lock:
         if key not in _pools:
@@ -80,7 +97,7 @@ def run_lowered(
             return work(*args), bool(g.get("audit_written"))
 
     if pool is None:
-        with _lowered_pool(1, "background", app.config["BACKGROUND_NICE"]) as own:
+        with _lowered_pool(1, "background", background_nice(app)) as own:
             result, audited = own.submit(in_context).result()
     else:
         result, audited = pool.submit(in_context).result()

@@ -452,7 +452,11 @@ def test_a_partners_post_is_handled_on_a_lowered_thread_and_answered_the_same(
     assert first.status_code == 201 and again.status_code == 200
     assert again.get_json() == first.get_json()
     assert len(seen) == 2
-    assert all(ident != threading.get_ident() and nice == max(before, 6) for ident, nice in seen)
+    # Lowered on PostgreSQL; on SQLite (one writer at a time) the post keeps its priority.
+    expected = (
+        before if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else max(before, 6)
+    )
+    assert all(ident != threading.get_ident() and nice == expected for ident, nice in seen)
     assert priority.thread_nice() == before  # the request's thread serves people next
     with app.app_context():
         assert (

@@ -544,13 +544,20 @@ def discard(record: ImportRecord) -> None:
 
 @transactional
 def begin_confirm(record: ImportRecord) -> bool:
-    """Move a previewed import to IMPORTING (conditionally: a double click confirms once)."""
+    """Move a previewed import to IMPORTING (conditionally: a double click confirms once).
+
+    The request's audit entry is written here, before the step starts: on SQLite the step
+    holds the only write lock until the import is stored, and an entry written after it
+    started waited for the whole import (a 503 after the busy timeout, while it ran).
+    """
     moved = db.session.execute(
         update(ImportRecord)
         .where(ImportRecord.id == record.id, ImportRecord.status == ImportStatus.PREVIEWED)
         .values(status=ImportStatus.IMPORTING, message=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+    if moved:
+        audit.object_changed("import", record.id, f"{record.kind.name.lower()}.confirm_start")
     return moved == 1
 
 
@@ -607,7 +614,7 @@ def in_background(
     def run() -> None:
         with app.app_context(), held:
             try:
-                priority.lower_this_thread(app.config["BACKGROUND_NICE"])
+                priority.lower_this_thread(priority.background_nice(app))
                 target(*args)
             finally:
                 db.session.remove()
