@@ -60,3 +60,10 @@ def post_worker_init(worker):
         from app.jobs import run_in_background
 
         run_in_background(app)
+
+
+def when_ready(server):
+    """Say where the workers listen: with reuse_port the master holds no socket to name."""
+    if server.cfg.reuse_port:
+        addresses = ", ".join(f"http://{address}" for address in server.cfg.bind)
+        server.log.info("Listening at: %s (a socket per worker)", addresses)

@@ -96,6 +96,8 @@ def test_gunicorn_serves_with_two_workers_and_one_of_them_runs_the_jobs(tmp_path
     output = (tmp_path / "gunicorn.log").read_text()
     assert "Booting worker" in output
     assert output.count("Booting worker") >= 2, output
+    # Each worker has a socket of its own (reuse_port); the log still says where.
+    assert f"Listening at: http://127.0.0.1:{port} (a socket per worker)" in output, output
     assert "Traceback" not in output, output
 
 

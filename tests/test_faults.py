@@ -99,6 +99,10 @@ def _gunicorn(app: Flask, folder: Path, **extra: str) -> Iterator[tuple[subproce
         try:
             assert wait_for_health(base, 60), log_path.read_text()[-2000:]
             yield server, base
+        except BaseException:
+            # A failing test shows what the server said (pytest prints captured stderr).
+            sys.stderr.write(f"--- {log_path.name}, its end ---\n{log_path.read_text()[-4000:]}\n")
+            raise
         finally:
             server.terminate()
             server.wait(timeout=30)

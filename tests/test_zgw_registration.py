@@ -110,8 +110,16 @@ def test_an_application_to_its_decision_is_one_closed_zaak_with_everything(
     decided = client.post(f"/api/v1/case/{case.id}/decide", json={"besluit": "GRANTED"},
                           headers=bearer(api_token(client, "medewerker.bollenstreek")))  # fmt: skip
     assert decided.status_code == 200, decided.get_json()
-    run_job(app, "zgw", later(2))
-    run_job(app, "zgw", later(3))  # a second run creates nothing
+    _db.session.expire_all()
+    # Open Zaak keeps the machine's clock: the jobs run on it too (no `later`), and so
+    # does the question whether this decision's Dutch date has begun in UTC.
+    waits = registration.registrable_from(_db.session.get(Case, case.id).decided_on) > now()
+    run_job(app, "zgw")
+    run_job(app, "zgw")  # a second run creates nothing
+    if waits:
+        _assert_the_besluit_waits_for_utcs_midnight(openzaak, case.id, zaak)
+        pytest.skip("Besloten in het uur na middernacht: het besluit wacht tot 00:00 UTC; "
+                    "het sluiten van de zaak wordt buiten dat uur getoetst.")  # fmt: skip
 
     zaak = oz(openzaak).get(zaak["url"])
     errors = _db.session.scalars(
@@ -145,6 +153,76 @@ def test_an_application_to_its_decision_is_one_closed_zaak_with_everything(
     ).all()
     assert pending == []
     assert registration.state_of(_db.session.get(Case, case.id))[0] == "Geregistreerd"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _assert_the_besluit_waits_for_utcs_midnight(openzaak: dict, case_id: int, zaak: dict) -> None:
+    """Nothing of the decision sent, no attempt counted, no error shown; due at UTC's midnight."""
+    _db.session.expire_all()
+    case = _db.session.get(Case, case_id)
+    (waiting,) = _db.session.scalars(
+        select(ZgwEvent).where(ZgwEvent.case_id == case_id, ZgwEvent.delivered_on.is_(None))
+    ).all()
+    assert waiting.kind == "DECIDED" and waiting.data == {}
+    assert waiting.attempts == 0 and waiting.last_error is None
+    assert waiting.next_attempt_on == registration.registrable_from(case.decided_on)
+    assert registration.state_of(case) == ("Wacht op registratie", None)
+    besluiten = oz(openzaak).get(openzaak["apis"]["besluiten"] + "besluiten",
+                                 params={"zaak": zaak["url"]})  # fmt: skip
+    besluiten = besluiten["results"] if isinstance(besluiten, dict) else besluiten
+    assert besluiten == [] and not oz(openzaak).get(zaak["url"])["einddatum"]
+
+
+@pytest.mark.parametrize(
+    ("decided", "ready"),
+    [
+        # 00:30 on 3 December in the Netherlands (UTC+1): waits half an hour.
+        ("2026-12-02T23:30:00+00:00", "2026-12-03T00:00:00+00:00"),
+        # 00:30 on 2 July (summer time, UTC+2): waits an hour and a half.
+        ("2026-07-01T22:30:00+00:00", "2026-07-02T00:00:00+00:00"),
+        # 23:59:59 on 2 December, and noon: their date has begun in UTC already.
+        ("2026-12-02T22:59:59+00:00", "2026-12-02T00:00:00+00:00"),
+        ("2026-12-02T12:00:00+00:00", "2026-12-02T00:00:00+00:00"),
+    ],
+)
+def test_a_besluit_is_registered_from_the_start_of_its_dutch_date_in_utc(decided, ready):
+    """Open Zaak refuses a besluit dated after its own (UTC) today: it waits for that day."""
+    moment = dt.datetime.fromisoformat(decided)
+    assert registration.registrable_from(moment) == dt.datetime.fromisoformat(ready)
+
+
+def test_a_decision_before_its_date_has_begun_in_utc_waits_without_an_error(
+    app, db, client, openzaak, hillegom
+):
+    """At any hour: the job runs at a moment before the decision's Dutch date began in UTC."""
+    case = apply(client)
+    token = case.invitations[0].token
+    assert post_delivery(client, delivery(token, case)).status_code == 201
+    run_job(app, "zgw")
+    zaak = zaak_of(openzaak, _db.session.get(Case, case.id))
+    decided = client.post(f"/api/v1/case/{case.id}/decide", json={"besluit": "GRANTED"},
+                          headers=bearer(api_token(client, "medewerker.bollenstreek")))  # fmt: skip
+    assert decided.status_code == 200, decided.get_json()
+    _db.session.expire_all()
+    ready = registration.registrable_from(_db.session.get(Case, case.id).decided_on)
+    # The job's clock a minute before that moment, with the event due then.
+    event = _db.session.scalar(
+        select(ZgwEvent).where(ZgwEvent.case_id == case.id, ZgwEvent.delivered_on.is_(None))
+    )
+    event.next_attempt_on = ready - dt.timedelta(minutes=2)
+    _db.session.commit()
+    run_job(app, "zgw", ready - dt.timedelta(minutes=1))
+    _assert_the_besluit_waits_for_utcs_midnight(openzaak, case.id, zaak)
+    if ready > now():
+        return  # the hour after midnight: Open Zaak's today has not come yet either
+    # Once that moment has come it goes, and the zaak closes.
+    run_job(app, "zgw")
+    _db.session.expire_all()
+    assert registration.state_of(_db.session.get(Case, case.id)) == ("Geregistreerd", None)
+    assert oz(openzaak).get(zaak["url"])["einddatum"]
 
 
 def test_an_abort_closes_the_zaak_with_the_aborted_outcome(app, db, client, openzaak, hillegom):

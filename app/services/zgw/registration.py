@@ -42,6 +42,18 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def registrable_from(decided: dt.datetime) -> dt.datetime:
+    """When the zaaksysteem takes the besluit of a decision: the start, in UTC, of its Dutch date.
+
+    A besluit's `datum` is the Dutch date of the decision, the date on the beschikking. Open
+    Zaak refuses a `datum` after its own today, which is UTC's ("mag niet in de toekomst
+    liggen"), so a decision in the hour after midnight (two in summer) waits for UTC's
+    midnight rather than failing and showing an error until then.
+    """
+    day = decided.astimezone(AMSTERDAM).date()
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
 def deliver_pending(now: dt.datetime | None = None) -> dict[str, int]:
     """The `zgw` job: deliver every case's due events in order; safe to run twice."""
     with unit_of_work(now=now, system=True) as work:
@@ -72,6 +84,11 @@ def deliver_case(case_id: int, now: dt.datetime) -> tuple[int, int]:
         event = db.session.get(ZgwEvent, event_id)
         if event.next_attempt_on and event.next_attempt_on > now:
             return delivered, 0  # an earlier failure waits: later events wait behind it
+        if event.kind == events.DECIDED and not (event.data or {}).get("besluit"):
+            ready = registrable_from(event.case.decided_on or event.created_on)
+            if ready > now:
+                _wait(event_id, ready, now)
+                return delivered, 0
         try:
             _deliver(event)
         except ZgwError as exc:
@@ -83,6 +100,13 @@ def deliver_case(case_id: int, now: dt.datetime) -> tuple[int, int]:
             audit.zgw_delivered(event.case_id, event.kind, event.case.zgw_zaak_url)
         delivered += 1
     return delivered, 0
+
+
+def _wait(event_id: int, until: dt.datetime, now: dt.datetime) -> None:
+    """Put an event off until `until`: not a failure, so no attempt and no error."""
+    db.session.rollback()
+    with unit_of_work(now=now, system=True):
+        db.session.get(ZgwEvent, event_id).next_attempt_on = until
 
 
 def _failed(event_id: int, reason: str, now: dt.datetime) -> None:
