@@ -22,6 +22,12 @@ def local(value: dt.datetime) -> dt.datetime:
     return value.astimezone(AMSTERDAM)
 
 
+def date_in_nl(value: dt.datetime) -> dt.date:
+    """The date in the Netherlands at a moment (a UTC moment's own date is a day behind
+    in the hour or two after Dutch midnight)."""
+    return local(value).date()
+
+
 def date_nl(value: dt.date | dt.datetime | None) -> str:
     """dd-mm-jjjj, or empty."""
     if value is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from pypdf import PdfReader
@@ -246,3 +247,18 @@ def test_the_officials_own_function_is_named_under_the_beschikking(app, db, clie
         db.session.commit()
     text = " ".join(pdf_text(beschikking(db, case.id).pdf).split())
     assert "consulent inkomensondersteuning" in text
+
+
+def test_a_beschikking_sent_after_dutch_midnight_carries_the_dutch_date(app, db, client):
+    """At 00:30 on 3 December in the Netherlands it is still 2 December in UTC."""
+    from app.services.cases import decisions
+
+    case = delivered_case(client)
+    worker = db.session.scalar(select(User).where(User.username == "medewerker.zwolle"))
+    moment = dt.datetime(2026, 12, 2, 23, 30, tzinfo=dt.UTC)
+    with app.test_request_context():
+        decisions.decide(case.id, "GRANTED", user=worker, now=moment)
+    db.session.expire_all()
+    text = " ".join(pdf_text(beschikking(db, case.id).pdf).split())
+    assert "Datum: 03-12-2026" in text, text[:400]
+    assert "02-12-2026" not in text

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ...extensions import db
-from ...formatting import amount_nl, date_nl, percentage_nl, person_name
+from ...formatting import amount_nl, date_nl, percentage_nl, person_name, today_nl
 from ...labels import FIELD_LABELS
 from ...models import (
     Case,
@@ -27,7 +27,6 @@ from ...models import (
     SignalKind,
     TemplateEvent,
 )
-from ...models.types import utcnow
 from ...roles import current_user
 from .. import tenancy
 from ..errors import Conflict, Forbidden, ValidationError
@@ -314,7 +313,7 @@ def confirmation(case_id: int, decision: Any, reasons: Any = None, explanation: 
 
 def preview_mandatory_text(case: Case, event: TemplateEvent) -> str:
     """The mandatory part of a beschikking for a made-up case (template Voorbeeld)."""
-    today = utcnow().date()
+    today = today_nl()
     granted = event == TemplateEvent.DECISION_GRANTED
     case.decision = Decision.GRANTED if granted else Decision.REJECTED
     case.decision_reasons = [] if granted else ["INCOME_TOO_HIGH"]
@@ -339,7 +338,8 @@ def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any =
         try:
             rendered = outbox.render_message(
                 case, _event(chosen), Channel.LETTER,
-                templating.context_for(case, today=work.now.date()), work.now.date(),
+                templating.context_for(case, today=workflow.today(work.now)),
+                workflow.today(work.now),
                 extra=beschikking_block(case, workflow.today(work.now), work.user),
             )  # fmt: skip
         finally:
@@ -443,7 +443,7 @@ def pending_preview(case_id: int, user: Any = None, now: dt.datetime | None = No
     case = _awaiting(case_id, work)
     rendered = outbox.render_message(
         case, _event(case.decision), Channel.LETTER,
-        templating.context_for(case, today=work.now.date()), work.now.date(),
+        templating.context_for(case, today=workflow.today(work.now)), workflow.today(work.now),
         extra=beschikking_block(case, workflow.today(work.now), case.decided_by),
     )  # fmt: skip
     return rendered.pdf or b""

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from ...extensions import db
-from ...formatting import AMSTERDAM
+from ...formatting import date_in_nl
 from ...models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Notice, SignalKind
 from ...roles import ROLE_BEHEERDER, is_platform_admin, role_names
 from .. import tenancy
@@ -221,7 +221,7 @@ def date_after_today(value: Any, field: str, today: dt.date) -> dt.date | None:
 
 def today(now: dt.datetime) -> dt.date:
     """The date in the Netherlands."""
-    return now.astimezone(AMSTERDAM).date()
+    return date_in_nl(now)
 
 
 def hold(case_id: int, reason: Any, until: Any = None, user: Any = None,

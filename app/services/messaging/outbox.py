@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...formatting import date_in_nl
 from ...models import (
     Case,
     CaseKind,
@@ -171,11 +172,11 @@ def queue(
         link=link,
         deadline=deadline,
         request_description=request_description,
-        today=now.date(),
+        today=date_in_nl(now),
     )
     # A letter's link gets a short code (and a QR code): nobody types 43 characters.
     short = short_links.new(case, link) if channel == Channel.LETTER and link else None
-    rendered = render_message(case, event, channel, context, now.date(), extra=extra,
+    rendered = render_message(case, event, channel, context, date_in_nl(now), extra=extra,
                               short_code=short.code if short else None,
                               template=template)  # fmt: skip
     if channel == Channel.EMAIL:
@@ -555,9 +556,9 @@ def preview(
         case,
         template.municipality,
         link=link or f"{base}/inwoner/start/voorbeeld",
-        deadline=(now + dt.timedelta(days=14)).date(),
+        deadline=date_in_nl(now + dt.timedelta(days=14)),
         request_description="Een kopie van uw laatste loonstrook.",
-        today=now.date(),
+        today=date_in_nl(now),
     )
     subject = templating.render(subject_text, context).strip()
     extra = ""
@@ -578,6 +579,6 @@ def preview(
         subject,
         body_of(letter_text),
         case.number,
-        now.date(),
+        date_in_nl(now),
     )
     return rendered

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...formatting import date_in_nl
 from ...models import Case, MessageStatus, Signal, SignalKind, SystemMail, User
 from ...roles import current_user
 from .. import tenancy
@@ -113,7 +114,7 @@ def send_digests(now: dt.datetime | None = None) -> int:
         base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
         for user in users:
             last = user.signal_digest_sent_on
-            if last is not None and last.date() == work.now.date():
+            if last is not None and date_in_nl(last) == date_in_nl(work.now):
                 continue
             stmt = select(func.count(Signal.id)).where(
                 Signal.user_id == user.id, Signal.read_on.is_(None)
