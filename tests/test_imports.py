@@ -633,20 +633,26 @@ def test_a_failing_api_import_step_is_answered_from_the_request_thread(
     assert "Er ging iets mis" in response.get_json()["fouten"][0]["melding"]
 
 
+def _previewed_on_screen(client, filename: str) -> tuple[str, int]:
+    """Upload one row through the screens and wait for its preview: (csrf token, import id)."""
+    token = csrf_token(client, "/import/nieuw/heronderzoek")
+    response = client.post(
+        "/import/nieuw/heronderzoek",
+        data={"csrf_token": token, "gemeentecode": "0193",
+              "bestand": (io.BytesIO(csv_bytes([row()])), filename)},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    _wait_until_done(client, record_id)
+    return token, record_id
+
+
 def test_a_screen_import_runs_its_steps_at_background_priority(app, beheerder_client, monkeypatch):
     monkeypatch.setitem(app.config, "BACKGROUND_NICE", 5)
     seen = _spy_on_steps(monkeypatch)
     before = priority.thread_nice()
     client = beheerder_client
-    token = csrf_token(client, "/import/nieuw/heronderzoek")
-    response = client.post(
-        "/import/nieuw/heronderzoek",
-        data={"csrf_token": token, "gemeentecode": "0193",
-              "bestand": (io.BytesIO(csv_bytes([row()])), "h.csv")},
-        content_type="multipart/form-data",
-    )  # fmt: skip
-    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
-    _wait_until_done(client, record_id)
+    token, record_id = _previewed_on_screen(client, "h.csv")
     client.post(f"/import/show/{record_id}/bevestigen", data={"csrf_token": token})
     _wait_until_done(client, record_id)
     assert [name for name, _, _ in seen] == ["preview", "confirm"]
@@ -662,15 +668,7 @@ def test_a_confirm_on_the_screens_writes_nothing_once_its_step_holds_the_write_l
     """The step may take SQLite's only write lock at once; the request has written all it
     writes by then (its audit entry), or it waits for the whole import and answers 503."""
     client = beheerder_client
-    token = csrf_token(client, "/import/nieuw/heronderzoek")
-    response = client.post(
-        "/import/nieuw/heronderzoek",
-        data={"csrf_token": token, "gemeentecode": "0193",
-              "bestand": (io.BytesIO(csv_bytes([row()])), "slot.csv")},
-        content_type="multipart/form-data",
-    )  # fmt: skip
-    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
-    _wait_until_done(client, record_id)
+    token, record_id = _previewed_on_screen(client, "slot.csv")
     holding, release = threading.Event(), threading.Event()
     real_confirm, real_in_background = engine.run_confirm, engine.in_background
 
