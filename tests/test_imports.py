@@ -699,15 +699,19 @@ def test_a_confirm_on_the_screens_writes_nothing_once_its_step_holds_the_write_l
     _wait_until_done(client, record_id)
     with app.app_context():
         assert _db.session.get(ImportRecord, record_id).status == ImportStatus.DONE
-        actions = _db.session.scalars(
-            select(AuditLog.action)
+        entries = _db.session.execute(
+            select(AuditLog.action, AuditLog.username)
             .where(AuditLog.object_type == "import", AuditLog.object_id == str(record_id))
             .order_by(AuditLog.id)
         ).all()
+    actions = [action for action, _ in entries]
     # Who asked to confirm, from the request (no generic entry after it); the step's own
-    # entry when the import was stored.
-    changes = [action for action in actions if not action.startswith("http.")]
-    assert changes[-2:] == ["import.reassessment.confirm_start", "import.reassessment.confirm"]
+    # entry when the import was stored, in the name of who confirmed it.
+    changes = [entry for entry in entries if not entry[0].startswith("http.")]
+    assert changes[-2:] == [
+        ("import.reassessment.confirm_start", "beheerder.zwolle"),
+        ("import.reassessment.confirm", "beheerder.zwolle"),
+    ], changes
     assert "http.post" not in actions, actions
 
 

@@ -448,7 +448,9 @@ def confirm(
         _finish_summary(record, summary)
         record.status = ImportStatus.DONE
         record.confirmed_on = now
-        audit.object_changed("import", record.id, f"{record.kind.name.lower()}.confirm")
+        # By who confirmed it: on the screens the step runs after the request, with no user.
+        change = f"{record.kind.name.lower()}.confirm"
+        audit.object_changed("import", record.id, change, user=record.confirmed_by)
     return summary
 
 

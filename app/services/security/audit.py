@@ -215,9 +215,9 @@ def zgw_delivered(case_id: int, kind: str, zaak_url: str | None) -> None:
 
 
 @_event
-def object_changed(object_type: str, object_id: Any, change: str) -> None:
-    """A created, changed or deleted object."""
-    _write(f"{object_type}.{change}", object_type, object_id)
+def object_changed(object_type: str, object_id: Any, change: str, user: Any = None) -> None:
+    """A created, changed or deleted object (by `user`, or whoever acts now)."""
+    _write(f"{object_type}.{change}", object_type, object_id, user=user)
 
 
 @_event
