@@ -336,15 +336,9 @@ def preview(case_id: int, decision: Any, reasons: Any = None, explanation: Any =
     with db.session.no_autoflush:
         case.decision, case.decision_reasons, case.decision_explanation = chosen, codes, text
         try:
-            rendered = outbox.render_message(
-                case, _event(chosen), Channel.LETTER,
-                templating.context_for(case, today=workflow.today(work.now)),
-                workflow.today(work.now),
-                extra=beschikking_block(case, workflow.today(work.now), work.user),
-            )  # fmt: skip
+            return _letter_pdf(case, chosen, work.now, work.user)
         finally:
             db.session.expire(case)
-    return rendered.pdf or b""
 
 
 def needs_approval(case: Case, decision: Decision) -> bool:
@@ -441,9 +435,14 @@ def pending_preview(case_id: int, user: Any = None, now: dt.datetime | None = No
     """The waiting decision's beschikking as it will be sent (PDF), stored nothing."""
     work = acting(user, now)
     case = _awaiting(case_id, work)
+    return _letter_pdf(case, case.decision, work.now, case.decided_by)
+
+
+def _letter_pdf(case: Case, decision: Decision, now: dt.datetime, official: Any) -> bytes:
+    """The beschikking's letter as it would be sent at `now`, dated with the Dutch date."""
+    today = workflow.today(now)
     rendered = outbox.render_message(
-        case, _event(case.decision), Channel.LETTER,
-        templating.context_for(case, today=workflow.today(work.now)), workflow.today(work.now),
-        extra=beschikking_block(case, workflow.today(work.now), case.decided_by),
+        case, _event(decision), Channel.LETTER, templating.context_for(case, today=today),
+        today, extra=beschikking_block(case, today, official),
     )  # fmt: skip
     return rendered.pdf or b""

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 
 from ...extensions import db
-from ...formatting import AMSTERDAM
+from ...formatting import date_in_nl
 from ...models import (
     OPEN_STATUSES,
     Advice,
@@ -128,7 +128,7 @@ def rules_for(municipality_id: int) -> engine.Rules:
 
 def reference_date(completed_on: dt.datetime) -> dt.date:
     """`afgerond_op` as a date in the Netherlands."""
-    return completed_on.astimezone(AMSTERDAM).date()
+    return date_in_nl(completed_on)
 
 
 def _children(raw: Any) -> tuple[dt.date, ...]:

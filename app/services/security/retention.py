@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, or_, select, update
 
 from ...extensions import db
-from ...formatting import AMSTERDAM, today_nl
+from ...formatting import AMSTERDAM, date_in_nl, today_nl
 from ...models import (
     Case,
     CaseEvent,
@@ -210,7 +210,7 @@ def _remove(ids: list[int]) -> None:
             advice=c.advice,
             decision=c.decision,
             year_created=c.created_on.astimezone(AMSTERDAM).year,
-            closed_on=(c.decided_on or c.changed_on).astimezone(AMSTERDAM).date(),
+            closed_on=date_in_nl(c.decided_on or c.changed_on),
             adults=1 + (c.partner_id is not None),
             children=c.children_count,
         )

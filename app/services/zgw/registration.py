@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...formatting import AMSTERDAM
+from ...formatting import date_in_nl
 from ...models import (
     Case,
     Decision,
@@ -50,7 +50,7 @@ def registrable_from(decided: dt.datetime) -> dt.datetime:
     liggen"), so a decision in the hour after midnight (two in summer) waits for UTC's
     midnight rather than failing and showing an error until then.
     """
-    day = decided.astimezone(AMSTERDAM).date()
+    day = date_in_nl(decided)
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
@@ -183,7 +183,7 @@ def _moment(value: dt.datetime) -> str:
 
 
 def _date(value: dt.datetime) -> str:
-    return value.astimezone(AMSTERDAM).date().isoformat()
+    return date_in_nl(value).isoformat()
 
 
 def _deliver(event: ZgwEvent) -> None:
@@ -335,13 +335,13 @@ def _decided(case: Case, zs: _Zaaksysteem, event: ZgwEvent) -> None:
     decided = case.decided_on or event.created_on
     data = event.data or {}
     if not data.get("besluit"):
-        start, end = period(case, decided.astimezone(AMSTERDAM).date())
+        day = date_in_nl(decided)
+        start, end = period(case, day)
         besluit = zs.client.post(zs.besluiten + "besluiten", {
             "verantwoordelijkeOrganisatie": zs.m.zgw_rsin, "besluittype": zs.m.zgw_besluittype,
             "zaak": case.zgw_zaak_url, "datum": _date(decided),
             "ingangsdatum": start.isoformat(), "vervaldatum": end.isoformat(),
-            "uiterlijkeReactiedatum": (decided.astimezone(AMSTERDAM).date()
-                                       + dt.timedelta(weeks=6)).isoformat(),
+            "uiterlijkeReactiedatum": (day + dt.timedelta(weeks=6)).isoformat(),
             "toelichting": case.decision.label if case.decision else "",
         })  # fmt: skip
         _keep(event, besluit=besluit["url"])
