@@ -208,11 +208,12 @@ def test_the_audit_screen_filters_by_user_action_case_and_period_and_exports_aud
     response = beheerder_client.get(f"/auditlog/export?{filters}")
     assert response.status_code == 200
     lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("id;tijdstip;gebruiker;handeling")
+    # Headers and values in Dutch, as the audit screen shows them.
+    assert lines[0].startswith("Id;Tijdstip;Gebruiker;Handeling;Soort object")
     assert len(lines) >= 2
     for line in lines[1:]:
         cells = line.split(";")
-        assert cells[2:6] == ["beheerder.zwolle", "case.view", "case", str(case_id)], line
+        assert cells[2:6] == ["beheerder.zwolle", "Zaak bekeken", "Zaak", str(case_id)], line
     with app.app_context():
         entry = _db.session.scalar(select(AuditLog).order_by(AuditLog.id.desc()).limit(1))
         assert (entry.action, entry.object_type, entry.username) == (

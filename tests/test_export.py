@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
-from app.formatting import date_nl, datetime_nl
-from app.models import AuditLog, Case
+from app.formatting import date_nl, datetime_nl, person_name
+from app.models import AuditLog, Case, CaseStatus
 from app.services.imports.export import HEADER, escape_cell
 from tests.conftest import api_token, bearer
 from tests.helpers import ZWOLLE, cases_of
@@ -35,9 +35,9 @@ def test_csv_export_of_the_filtered_list(app, medewerker_client):
         applicant = case.applicant.full_name
     assert {int(r[0]) for r in rows[1:]} == expected
     first = next(r for r in rows[1:] if int(r[0]) == min(expected))
-    assert first[2] == "INVITED"
-    assert first[5] == "0193"
-    assert first[10] == applicant
+    assert first[3] == "Uitnodiging verzonden"
+    assert first[6] == "0193"
+    assert first[11] == applicant
 
 
 def test_formula_cells_are_escaped(app, medewerker_client):
@@ -50,13 +50,13 @@ def test_formula_cells_are_escaped(app, medewerker_client):
     try:
         rows = _csv_rows(medewerker_client.get("/zaken/export/csv").get_data())
         row = next(r for r in rows if r[0] == str(case_id))
-        assert row[10].startswith("'")
-        assert "=HYPERLINK" in row[10]
+        assert row[11].startswith("'")
+        assert "=HYPERLINK" in row[11]
         xlsx = medewerker_client.get("/zaken/export/xlsx").get_data()
         sheet = load_workbook(io.BytesIO(xlsx), read_only=True).active
         values = next(r for r in sheet.iter_rows(values_only=True) if r[0] == case_id)
         # An XLSX text cell is never calculated: it keeps the value as typed, no apostrophe.
-        assert values[10].startswith('=HYPERLINK("http://evil"')
+        assert values[11].startswith('=HYPERLINK("http://evil"')
     finally:
         with app.app_context():
             _db.session.get(Case, case_id).applicant.initials = original
@@ -84,8 +84,8 @@ def test_api_export_with_rison_filter(app, client):
     response = client.get(f"/api/v1/case/export?format=csv&q={q}", headers=bearer(token))
     assert response.status_code == 200
     rows = _csv_rows(response.get_data())
-    assert rows[1:] and all(r[1] == "APPLICATION" for r in rows[1:])
-    assert {r[5] for r in rows[1:]} <= {"0534", "0553", "1525"}
+    assert rows[1:] and all(r[2] == "Aanvraag" for r in rows[1:])
+    assert {r[6] for r in rows[1:]} <= {"0534", "0553", "1525"}
     response = client.get("/api/v1/case/export?format=pdf", headers=bearer(token))
     assert response.status_code == 400
     assert response.get_json()["fouten"][0]["veld"] == "format"
@@ -112,14 +112,15 @@ def test_every_export_is_audited_without_personal_data(app, medewerker_client):
 def test_every_column_of_a_household_with_a_partner_matches_the_case(app, medewerker_client):
     with app.app_context():
         case = next(c for c in cases_of(*ZWOLLE) if c.partner is not None and c.advice)
+        # The labels the case list shows, never the codes (those are for the API's JSON).
         expected = [
-            str(case.id), case.kind.name, case.status.name, case.advice.name,
-            case.decision.name if case.decision else "", case.municipality.cbs_code,
+            str(case.id), case.number, case.kind.label, case.status.label, case.advice.label,
+            case.decision.label if case.decision else "", case.municipality.cbs_code,
             case.municipality.name, case.application_number or "", case.contract_number or "",
             case.applicant.bsn, case.applicant.full_name, date_nl(case.applicant.birth_date),
             case.partner.bsn, case.partner.full_name, str(case.children_count),
-            case.contact_preference.name, datetime_nl(case.created_on),
-            datetime_nl(case.changed_on),
+            case.contact_preference.label, person_name(case.handler, ""),
+            datetime_nl(case.created_on), datetime_nl(case.changed_on),
         ]  # fmt: skip
     rows = _csv_rows(medewerker_client.get("/zaken/export/csv").get_data())
     assert next(r for r in rows[1:] if r[0] == str(case.id)) == expected
@@ -145,15 +146,15 @@ def test_the_xlsx_has_typed_dates_and_numbers_and_keeps_text_as_typed(app, medew
             _db.session.commit()
     sheet = load_workbook(io.BytesIO(data)).active
     row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == case_id)
-    assert row[10].endswith("=1+1 regel\r\nnieuw _x005F_x0041_")  # \r kept, no apostrophe
-    assert isinstance(row[11], dt.datetime) and row[11].date() == born  # a real date
-    assert isinstance(row[16], dt.datetime) and isinstance(row[14], int)  # time, count
-    assert isinstance(row[9], str) and len(row[9]) == 9  # a BSN stays text
+    assert row[11].endswith("=1+1 regel\r\nnieuw _x005F_x0041_")  # \r kept, no apostrophe
+    assert isinstance(row[12], dt.datetime) and row[12].date() == born  # a real date
+    assert isinstance(row[18], dt.datetime) and isinstance(row[15], int)  # time, count
+    assert isinstance(row[10], str) and len(row[10]) == 9  # a BSN stays text
     cells = {c.column: c for c in next(r for r in sheet.iter_rows() if r[0].value == case_id)}
-    assert cells[12].number_format == "dd\\-mm\\-yyyy"
+    assert cells[13].number_format == "dd\\-mm\\-yyyy"
     # The CSV keeps its escape and its Dutch dates.
     csv_row = next(r for r in csv_rows if r[0] == str(case_id))
-    assert re.fullmatch(r"\d{2}-\d{2}-\d{4}", csv_row[11])
+    assert re.fullmatch(r"\d{2}-\d{2}-\d{4}", csv_row[12])
     # ZIP: no ZIP64 in a small file, and local and central headers agree.
     archive = zipfile.ZipFile(io.BytesIO(data))
     for info in archive.infolist():
@@ -177,3 +178,23 @@ def test_text_beyond_the_cell_limit_is_cut_with_a_visible_marker(tmp_path):
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
     assert len(rows[1][0]) == xlsx.CELL_LIMIT and rows[1][0].endswith(xlsx.CUT_MARKER)
     assert rows[2][0] == "_x0001_ en \r"  # the standard's escape; the \r itself is kept
+
+
+def test_the_xlsx_opens_with_the_screens_headers_and_columns_wide_enough(app, medewerker_client):
+    data = medewerker_client.get("/zaken/export/xlsx").get_data()
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook.active
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["Id", "Zaaknummer", "Soort", "Status"]
+    assert all("_" not in name for name in header), header
+    assert sheet.freeze_panes == "A2"
+    # A date (dd-mm-jjjj, 10 characters) and a moment (16) fit their columns: no ###.
+    for column, shown in ((13, 10), (19, 16), (20, 16)):
+        letter = sheet.cell(row=1, column=column).column_letter
+        assert sheet.column_dimensions[letter].width >= shown + 1, header[column - 1]
+    statuses = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert statuses and statuses <= {s.label for s in CaseStatus}
+    with app.app_context():
+        numbers = {c.id: c.number for c in cases_of(*ZWOLLE)}
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert {case_id: rows[case_id][1] for case_id in numbers} == numbers

@@ -140,6 +140,8 @@ def test_windows_1252_semicolon_file_with_accented_names(app, client, token):
         "bijgewerkt": 0,
         "ongewijzigd": 0,
         "geweigerd": [],
+        "wijzigingen": [],
+        "hersteld": [],
         "uitgevoerd": True,
     }
     with app.app_context():

@@ -147,7 +147,12 @@ class Case(Model):
     @property
     def number(self) -> str:
         """The case number shown to people: application or contract number, else the id."""
-        return self.application_number or self.contract_number or f"Z{self.id:06d}"
+        return Case.number_of(self.application_number, self.contract_number, self.id)
+
+    @staticmethod
+    def number_of(application_number: str | None, contract_number: str | None, case_id: int) -> str:
+        """The case number of these stored columns (for rows read without the ORM)."""
+        return application_number or contract_number or f"Z{case_id:06d}"
 
     @property
     def adults_count(self) -> int:

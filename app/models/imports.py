@@ -40,6 +40,13 @@ class ImportRecord(Model):
     unknown_columns: Mapped[list[str] | None] = mapped_column(JSON)
     # The first refused rows with their errors: [{"regel": 7, "fouten": [...]}].
     refused_rows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # The first updated rows with what they change: [{"regel", "zaak_id", "zaaknummer",
+    # "wijzigingen": [{"veld", "oud", "nieuw"}]}].
+    changed_rows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Rows with a value the import put back (a leading zero a spreadsheet dropped), and the
+    # first of them with what was put back: [{"regel", "meldingen": [{"veld", "melding"}]}].
+    corrected: Mapped[int] = mapped_column(Integer, default=0)
+    corrected_rows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     message: Mapped[str | None] = mapped_column(Text)
     created_on: Mapped[dt.datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))

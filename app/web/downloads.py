@@ -21,9 +21,11 @@ def _disposition(filename: str, inline: bool) -> str:
 def download(body: bytes | Iterable[Any], mimetype: str, filename: str, *, inline: bool = False,
              stream: bool = False) -> Response:  # fmt: skip
     """A file (or a streamed export) as a download: never sniffed, never cached."""
+    # A type that names its charset is sent as it is (Flask would add "charset=utf-8").
+    typed = {"content_type": mimetype} if "charset=" in mimetype else {"mimetype": mimetype}
     return Response(
         stream_with_context(body) if stream else body,
-        mimetype=mimetype,
+        **typed,
         headers={
             "Content-Disposition": _disposition(filename, inline),
             "X-Content-Type-Options": "nosniff",

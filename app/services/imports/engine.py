@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import logging
 import os
+import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -18,39 +19,24 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from openpyxl import Workbook
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import aliased
 
 from ... import priority
 from ...extensions import db
 from ...models import (
-    OPEN_STATUSES,
     AllowlistEntry,
-    Case,
-    CaseKind,
     ImportKind,
     ImportRecord,
     ImportStatus,
-    Municipality,
-    Resident,
 )
 from ...models.types import utcnow
 from .. import tenancy
 from ..security import audit
 from ..unit import transactional, unit_of_work
-from . import progress, runlock, storage
+from . import households, progress, runlock, storage, xlsx
 from .outcomes import RowOutcome, Summary
-from .reader import FileRefusedError, Table, cell_text, header_key
-from .values import (
-    FieldError,
-    parse_bsn,
-    parse_count,
-    parse_date,
-    parse_email,
-    parse_postcode,
-    parse_preference,
-)
+from .reader import FileRefusedError, Table, header_key
+from .values import FieldError, parse_bsn
 from .writer import WRITE_BATCH, ReassessmentWriter, chunks
 
 log = logging.getLogger(__name__)
@@ -58,34 +44,8 @@ log = logging.getLogger(__name__)
 KEPT_REFUSED_ROWS = 1000
 BATCH = 500
 
-# Canonical column names of the reassessment file (reassessment-import.md).
-REASSESSMENT_COLUMNS = [
-    "bsn",
-    "voorletters",
-    "tussenvoegsel",
-    "achternaam",
-    "geboortedatum",
-    "straat",
-    "huisnummer",
-    "huisnummer_toevoeging",
-    "postcode",
-    "woonplaats",
-    "email",
-    "telefoon",
-    "communicatievoorkeur",
-    "contractnummer",
-    "partner_bsn",
-    "partner_voorletters",
-    "partner_tussenvoegsel",
-    "partner_achternaam",
-    "partner_geboortedatum",
-    "aantal_kinderen",
-]
-REQUIRED = {
-    ImportKind.REASSESSMENT: ["bsn", "achternaam", "geboortedatum"],
-    ImportKind.ALLOWLIST: ["bsn"],
-}
-KNOWN = {ImportKind.REASSESSMENT: REASSESSMENT_COLUMNS, ImportKind.ALLOWLIST: ["bsn"]}
+REQUIRED = {ImportKind.REASSESSMENT: households.REQUIRED, ImportKind.ALLOWLIST: ["bsn"]}
+KNOWN = {ImportKind.REASSESSMENT: households.COLUMNS, ImportKind.ALLOWLIST: ["bsn"]}
 # Spellings Excel users write for the same column.
 ALIASES = {
     "emailadres": "email",
@@ -134,144 +94,6 @@ def _cells(cells: list[Any], positions: dict[str, int]) -> dict[str, Any]:
     return {name: (cells[i] if i < len(cells) else None) for name, i in positions.items()}
 
 
-def _reassessment_values(raw: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    errors: list[dict[str, str]] = []
-    values: dict[str, Any] = {}
-
-    def take(name: str, parser: Callable[[Any], Any], required: bool = False) -> None:
-        try:
-            value = parser(raw.get(name))
-        except FieldError as exc:
-            errors.append({"veld": name, "melding": str(exc)})
-            return
-        if required and value in (None, ""):
-            errors.append({"veld": name, "melding": f"{name} is verplicht."})
-        values[name] = value
-
-    take("bsn", parse_bsn)
-    for name in (
-        "voorletters",
-        "tussenvoegsel",
-        "straat",
-        "huisnummer",
-        "huisnummer_toevoeging",
-        "woonplaats",
-        "telefoon",
-        "contractnummer",
-        "partner_voorletters",
-        "partner_tussenvoegsel",
-        "partner_achternaam",
-    ):
-        values[name] = cell_text(raw.get(name))[:200]
-    take("achternaam", lambda v: cell_text(v)[:200], required=True)
-    take("geboortedatum", parse_date, required=True)
-    take("postcode", parse_postcode)
-    take("email", parse_email)
-    take("aantal_kinderen", parse_count)
-    take("partner_geboortedatum", parse_date)
-    if cell_text(raw.get("partner_bsn")):
-        try:
-            values["partner_bsn"] = parse_bsn(raw.get("partner_bsn"))
-        except FieldError as exc:
-            errors.append({"veld": "partner_bsn", "melding": str(exc)})
-    else:
-        values["partner_bsn"] = ""
-    try:
-        values["communicatievoorkeur"] = parse_preference(
-            raw.get("communicatievoorkeur"), bool(values.get("email"))
-        )
-    except FieldError as exc:
-        errors.append({"veld": "communicatievoorkeur", "melding": str(exc)})
-    if not errors:
-        if values["communicatievoorkeur"] == "EMAIL" and not values["email"]:
-            errors.append(
-                {"veld": "email", "melding": "E-mailadres is verplicht bij voorkeur EMAIL."}
-            )
-        if values["communicatievoorkeur"] == "LETTER":
-            for name in ("straat", "huisnummer", "postcode", "woonplaats"):
-                if not values[name]:
-                    errors.append(
-                        {"veld": name, "melding": f"{name} is verplicht bij voorkeur BRIEF."}
-                    )
-        if values["partner_bsn"] and values["partner_bsn"] == values["bsn"]:
-            errors.append({"veld": "partner_bsn", "melding": "Partner-BSN is gelijk aan het BSN."})
-    return values, errors
-
-
-def _fingerprint_values(v: dict[str, Any]) -> tuple:
-    return (
-        v["voorletters"], v["tussenvoegsel"], v["achternaam"], v["geboortedatum"],
-        v["straat"], v["huisnummer"], v["huisnummer_toevoeging"], v["postcode"], v["woonplaats"],
-        v["email"], v["telefoon"], v["communicatievoorkeur"], v["partner_bsn"],
-        v["partner_voorletters"], v["partner_tussenvoegsel"], v["partner_achternaam"],
-        v["partner_geboortedatum"], v["aantal_kinderen"],
-    )  # fmt: skip
-
-
-# Fingerprint positions that hold dates: None stays None there, elsewhere None becomes "".
-_DATE_POSITIONS = {3, 16}
-
-
-class _Existing:
-    """Open reassessments of the municipality, by contract number and by applicant BSN.
-
-    Read as plain columns (no ORM objects), so 100,000 cases cost little memory.
-    """
-
-    def __init__(self, municipality: Municipality) -> None:
-        a, p = aliased(Resident), aliased(Resident)
-        stmt = (
-            select(
-                Case.id,
-                Case.contract_number,
-                a.bsn,
-                a.initials,
-                a.prefix,
-                a.surname,
-                a.birth_date,
-                a.street,
-                a.house_number,
-                a.house_number_suffix,
-                a.postcode,
-                a.city,
-                a.email,
-                a.phone,
-                Case.contact_preference,
-                p.bsn,
-                p.initials,
-                p.prefix,
-                p.surname,
-                p.birth_date,
-                Case.children_count,
-            )
-            .join(a, Case.applicant_id == a.id)
-            .outerjoin(p, Case.partner_id == p.id)
-            .where(
-                Case.municipality_id == municipality.id,
-                Case.kind == CaseKind.REASSESSMENT,
-                Case.status.in_(OPEN_STATUSES),
-            )
-        )
-        self.by_contract: dict[str, tuple[int, int]] = {}
-        self.by_bsn: dict[str, tuple[int, int]] = {}
-        for row in db.session.execute(stmt.execution_options(yield_per=2000)):
-            case_id, contract, bsn, *rest = row
-            rest[11] = rest[11].name  # contact preference as its code
-            fingerprint = tuple(
-                "" if v is None and i not in _DATE_POSITIONS else v for i, v in enumerate(rest)
-            )
-            # A hash, not the tuple: 100,000 open cases then cost a few MB, not a hundred.
-            entry = (case_id, hash(fingerprint))
-            if contract:
-                self.by_contract[contract] = entry
-            self.by_bsn.setdefault(bsn, entry)
-
-    def match(self, values: dict[str, Any]) -> tuple[int, int] | None:
-        if values["contractnummer"]:
-            return self.by_contract.get(values["contractnummer"])
-        return self.by_bsn.get(values["bsn"])
-
-
 def _duplicate_lines(table: Table, positions: dict[str, int]) -> dict[str, list[int]]:
     """First pass: every BSN with the lines it stands on (only BSNs on two or more lines)."""
     lines: dict[str, list[int]] = defaultdict(list)
@@ -283,60 +105,123 @@ def _duplicate_lines(table: Table, positions: dict[str, int]) -> dict[str, list[
     return {bsn: found for bsn, found in lines.items() if len(found) > 1}
 
 
+def _batches(table: Table, size: int) -> Iterator[list[tuple[int, list[Any]]]]:
+    batch: list[tuple[int, list[Any]]] = []
+    for item in table.rows():
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _duplicate_error(duplicates: dict[str, list[int]], bsn: str, line: int) -> list[dict]:
+    others = duplicates.get(bsn, [])
+    if len(others) < 2:
+        return []
+    rest = ", ".join(str(n) for n in others if n != line)
+    return [
+        {
+            "veld": "bsn",
+            "melding": f"Dit BSN staat ook op regel {rest}; geen van deze rijen wordt ingelezen.",
+        }
+    ]
+
+
+def _household_outcomes(
+    table: Table,
+    positions: dict[str, int],
+    duplicates: dict[str, list[int]],
+    municipality_id: int,
+) -> Iterator[RowOutcome]:
+    """Each row of a reassessment file as new, updated (with its changes), unchanged or refused.
+
+    Rows go in batches: the stored values of the cases the rows of a batch change are read
+    in one query.
+    """
+    present = set(positions)
+    cases = households.OpenReassessments(municipality_id, present)
+    for batch in _batches(table, BATCH):
+        read = []
+        for line, cells in batch:
+            values, errors, notes = households.read(_cells(cells, positions))
+            errors += _duplicate_error(duplicates, values.get("bsn", ""), line)
+            case = None
+            if not errors:
+                case, problems, more = cases.match(values)
+                errors += problems
+                notes += more
+            read.append((line, values, errors, notes, case))
+        differing = [
+            case.id
+            for _line, values, errors, _notes, case in read
+            if case is not None and not errors and not cases.unchanged(case, values)
+        ]
+        stored = cases.stored(differing)
+        for line, values, errors, notes, case in read:
+            if errors:
+                yield RowOutcome(line, "refused", values, errors, notes=notes)
+                continue
+            if case is not None and case.id not in stored:
+                yield RowOutcome(line, "unchanged", values, key=case.id, notes=notes)
+                continue
+            old = stored[case.id] if case is not None else None
+            full = households.complete(values, old)
+            errors = households.check(full)
+            if errors:
+                yield RowOutcome(line, "refused", values, errors, notes=notes)
+            elif old is None:
+                yield RowOutcome(line, "new", full, notes=notes)
+            elif found := households.changes(old, full):
+                yield RowOutcome(
+                    line, "updated", full, key=case.id, changes=found,
+                    case_number=case.number, notes=notes,
+                )  # fmt: skip
+            else:
+                yield RowOutcome(line, "unchanged", full, key=case.id, notes=notes)
+
+
+def _allowlist_outcomes(
+    table: Table,
+    positions: dict[str, int],
+    duplicates: dict[str, list[int]],
+    municipality_id: int,
+) -> Iterator[RowOutcome]:
+    """Each row of an allowlist file as new, unchanged (on the list already) or refused."""
+    existing = set(
+        db.session.scalars(
+            select(AllowlistEntry.bsn).where(AllowlistEntry.municipality_id == municipality_id)
+        )
+    )
+    for line, cells in table.rows():
+        values, errors = {}, []
+        try:
+            values["bsn"] = parse_bsn(_cells(cells, positions).get("bsn"))
+        except FieldError as exc:
+            errors.append({"veld": "bsn", "melding": str(exc)})
+        errors += _duplicate_error(duplicates, values.get("bsn", ""), line)
+        if errors:
+            yield RowOutcome(line, "refused", values, errors)
+        else:
+            yield RowOutcome(line, "unchanged" if values["bsn"] in existing else "new", values)
+
+
 def evaluate(
     record: ImportRecord, on_progress: Callable[[int, int], None] | None = None
 ) -> tuple[Summary, Iterator[RowOutcome]]:
     """Open the file and yield each row's outcome; the Summary fills while iterating."""
     table = storage.open_stored(record)
     positions, unknown = _columns(table, record.kind)
-    summary = Summary(unknown_columns=unknown)
+    summary = Summary(unknown_columns=unknown, kept=KEPT_REFUSED_ROWS)
     duplicates = _duplicate_lines(table, positions)
-    municipality = db.session.get(Municipality, record.municipality_id)
-    municipality_id = municipality.id
-
-    if record.kind == ImportKind.REASSESSMENT:
-        existing = _Existing(municipality)
-    else:
-        existing_bsns = set(
-            db.session.scalars(
-                select(AllowlistEntry.bsn).where(AllowlistEntry.municipality_id == municipality_id)
-            )
-        )
+    outcomes = (
+        _household_outcomes if record.kind == ImportKind.REASSESSMENT else _allowlist_outcomes
+    )
+    municipality_id = record.municipality_id
 
     def rows() -> Iterator[RowOutcome]:
-        for line, cells in table.rows():
-            raw = _cells(cells, positions)
-            if record.kind == ImportKind.REASSESSMENT:
-                values, errors = _reassessment_values(raw)
-            else:
-                values, errors = {}, []
-                try:
-                    values["bsn"] = parse_bsn(raw.get("bsn"))
-                except FieldError as exc:
-                    errors.append({"veld": "bsn", "melding": str(exc)})
-            others = duplicates.get(values.get("bsn", ""), [])
-            if len(others) > 1:
-                rest = ", ".join(str(n) for n in others if n != line)
-                errors.append(
-                    {
-                        "veld": "bsn",
-                        "melding": f"Dit BSN staat ook op regel {rest}; "
-                        "geen van deze rijen wordt ingelezen.",
-                    }
-                )
-            if errors:
-                row = RowOutcome(line, "refused", values, errors)
-            elif record.kind == ImportKind.REASSESSMENT:
-                match = existing.match(values)
-                if match is None:
-                    row = RowOutcome(line, "new", values)
-                elif match[1] == hash(_fingerprint_values(values)):
-                    row = RowOutcome(line, "unchanged", values, key=match[0])
-                else:
-                    row = RowOutcome(line, "updated", values, key=match[0])
-            else:
-                outcome = "unchanged" if values["bsn"] in existing_bsns else "new"
-                row = RowOutcome(line, outcome, values)
+        for row in outcomes(table, positions, duplicates, municipality_id):
             summary.add(row)
             if on_progress and summary.rows % 1000 == 0:
                 on_progress(summary.rows, table.estimated_rows)
@@ -357,6 +242,8 @@ def _finish_summary(record: ImportRecord, summary: Summary) -> None:
     )
     record.unknown_columns = summary.unknown_columns
     record.refused_rows = summary.refused_rows[:KEPT_REFUSED_ROWS]
+    record.changed_rows = summary.changed_rows
+    record.corrected, record.corrected_rows = summary.corrected, summary.corrected_rows
 
 
 @transactional
@@ -465,17 +352,18 @@ def refused_rows_file(record: ImportRecord) -> tuple[bytes, str, str]:
     header = [*table.header, "fouten"]
     selected = ((cells, errors[line]) for line, cells in table.rows() if line in errors)
     stem = Path(record.filename).stem or "import"
-    if table.kind == "xlsx":
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Geweigerd")
-        sheet.append(header)
-        for cells, errs in selected:
-            padded = list(cells) + [None] * (len(table.header) - len(cells))
-            sheet.append([*padded[: len(table.header)], _error_text(errs)])
-        out = io.BytesIO()
-        workbook.save(out)
+    if table.kind in ("xlsx", "ods"):
+        width = len(table.header)
+        rows = [header] + [
+            [*map(_as_typed, (list(cells) + [None] * width)[:width]), _error_text(errs)]
+            for cells, errs in selected
+        ]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "geweigerd.xlsx"
+            xlsx.write(path, "Geweigerd", rows, widths=[max(12, len(h) + 2) for h in header])
+            data = path.read_bytes()
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return out.getvalue(), mime, f"{stem}-geweigerd.xlsx"
+        return data, mime, f"{stem}-geweigerd.xlsx"
     text = io.StringIO()
     writer = csv.writer(text, delimiter=table.delimiter, lineterminator="\r\n")
     writer.writerow(header)
@@ -484,11 +372,22 @@ def refused_rows_file(record: ImportRecord) -> tuple[bytes, str, str]:
         writer.writerow([*padded[: len(table.header)], _error_text(errs)])
     encoding = "utf-8-sig" if table.encoding.startswith("utf-8") else table.encoding
     data = text.getvalue().encode(encoding, errors="replace")
-    return data, "text/csv", f"{stem}-geweigerd.csv"
+    # Said as it is written: a Windows-1252 file labelled UTF-8 shows its accents garbled.
+    charset = "utf-8" if encoding.startswith("utf-8") else "windows-1252"
+    return data, f"text/csv; charset={charset}", f"{stem}-geweigerd.csv"
+
+
+def _as_typed(value: Any) -> Any:
+    # A date cell comes back from the reader as midnight of that day: written as a date
+    # (dd-mm-jjjj), not as a moment.
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
 
 
 def _error_text(errors: list[dict[str, str]]) -> str:
-    return "; ".join(f"{e['veld']}: {e['melding']}" for e in errors)
+    # Each message is a sentence of its own; a ';' after its full stop read as ".;".
+    return " ".join(f"{e['veld']}: {e['melding']}" for e in errors)
 
 
 # --- entry points ----------------------------------------------------------------------

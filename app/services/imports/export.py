@@ -15,9 +15,21 @@ from typing import Any
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import aliased
 
+from ...audit_labels import OBJECTS, action_nl, result_nl
 from ...extensions import db
 from ...formatting import AMSTERDAM, datetime_nl
-from ...models import AuditLog, Case, Municipality, Resident
+from ...models import (
+    Advice,
+    AuditLog,
+    Case,
+    CaseKind,
+    CaseStatus,
+    ContactPreference,
+    Decision,
+    Municipality,
+    Resident,
+    User,
+)
 from ...models.resident import person_name
 from .. import tenancy
 from ..security import audit
@@ -30,31 +42,42 @@ MIMETYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-HEADER = [
-    "zaak_id",
-    "soort",
-    "status",
-    "advies",
-    "besluit",
-    "gemeentecode",
-    "gemeente",
-    "aanvraagnummer",
-    "contractnummer",
-    "aanvrager_bsn",
-    "aanvrager_naam",
-    "aanvrager_geboortedatum",
-    "partner_bsn",
-    "partner_naam",
-    "aantal_kinderen",
-    "communicatievoorkeur",
-    "aangemaakt_op",
-    "gewijzigd_op",
+# The columns of a case export, named as the case list names them, with a width (in
+# characters) that shows a whole value when the file is opened.
+COLUMNS = [
+    ("Id", 9),
+    ("Zaaknummer", 16),
+    ("Soort", 14),
+    ("Status", 24),
+    ("Advies", 13),
+    ("Besluit", 16),
+    ("CBS-code", 10),
+    ("Gemeente", 20),
+    ("Aanvraagnummer", 18),
+    ("Contractnummer", 16),
+    ("BSN aanvrager", 14),
+    ("Aanvrager", 30),
+    ("Geboortedatum aanvrager", 12),
+    ("BSN partner", 13),
+    ("Partner", 30),
+    ("Aantal kinderen", 9),
+    ("Communicatievoorkeur", 12),
+    ("Behandelaar", 24),
+    ("Aangemaakt op", 17),
+    ("Gewijzigd op", 17),
 ]
+HEADER = [name for name, _width in COLUMNS]
+WIDTHS = [width for _name, width in COLUMNS]
+# Codes as the screens show them: stored as the code, written as its Dutch label.
+_LABELS = {
+    enum: {member.name: member.label for member in enum}
+    for enum in (CaseKind, CaseStatus, Advice, Decision, ContactPreference)
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BATCH = 500
 # The export columns holding text someone typed (names, numbers from files or the
-# application site); codes, dates, BSNs and counts cannot start a formula.
-_TEXT_COLUMNS = (6, 7, 8, 10, 13)
+# application site); labels, dates, BSNs and counts cannot start a formula.
+_TEXT_COLUMNS = (1, 7, 8, 9, 11, 14, 17)
 
 
 class ExportError(ValueError):
@@ -99,8 +122,8 @@ def _day_nl(d: dt.date | None) -> str:
 
 
 # The columns holding a date and a date-time; typed in XLSX, dd-mm-jjjj [uu:mm] in CSV.
-_DATE_COLUMNS = (11,)
-_MOMENT_COLUMNS = (16, 17)
+_DATE_COLUMNS = (12,)
+_MOMENT_COLUMNS = (18, 19)
 
 
 def _raw(column: Any) -> Any:
@@ -113,7 +136,7 @@ def _rows(query: Any) -> Iterator[list[Any]]:
     # The filtered query decides which cases; one Core select of just the exported columns
     # reads them (ORM objects for 100,000 rows cost ten times the database's own time),
     # on the session's connection, without the ORM's result processing.
-    applicant, partner = aliased(Resident), aliased(Resident)
+    applicant, partner, handler = aliased(Resident), aliased(Resident), aliased(User)
     ids = query.order_by(None).with_entities(Case.id).scalar_subquery()
     stmt = (
         select(
@@ -139,20 +162,27 @@ def _rows(query: Any) -> Iterator[list[Any]]:
             _raw(Case.contact_preference),
             _raw(Case.created_on),
             _raw(Case.changed_on),
+            handler.first_name,
+            handler.last_name,
+            handler.username,
         )
         .join(Municipality, Municipality.id == Case.municipality_id)
         .join(applicant, applicant.id == Case.applicant_id)
         .outerjoin(partner, partner.id == Case.partner_id)
+        .outerjoin(handler, handler.id == Case.handler_id)
         .where(Case.id.in_(ids))
         .order_by(Case.id)
     )
     result = db.session.connection().execute(stmt, execution_options={"yield_per": _BATCH})
+    kinds, statuses, advice, decisions, preferences = _LABELS.values()
     for r in result:
         row = [
-            r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], r[7] or "", r[8] or "", r[9],
-            person_name(r[10], r[11], r[12]), _day(r[13]), r[14] or "",
-            person_name(r[15], r[16], r[17]) if r[14] else "", r[18], r[19], _moment(r[20]),
-            _moment(r[21]),
+            r[0], Case.number_of(r[7], r[8], r[0]), kinds[r[1]], statuses[r[2]],
+            advice.get(r[3], ""), decisions.get(r[4], ""), r[5], r[6], r[7] or "", r[8] or "",
+            r[9], person_name(r[10], r[11], r[12]), _day(r[13]), r[14] or "",
+            person_name(r[15], r[16], r[17]) if r[14] else "", r[18], preferences[r[19]],
+            " ".join(p for p in (r[22], r[23]) if p) or (r[24] or ""),
+            _moment(r[20]), _moment(r[21]),
         ]  # fmt: skip
         yield row
 
@@ -192,7 +222,7 @@ def _xlsx_stream(rows: Iterable[list[Any]], large: bool = False) -> Iterator[byt
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        xlsx.write(Path(path), "Zaken", itertools.chain([HEADER], rows), large=large)
+        xlsx.write(Path(path), "Zaken", itertools.chain([HEADER], rows), large=large, widths=WIDTHS)
         with open(path, "rb") as f:
             while chunk := f.read(64 * 1024):
                 yield chunk
@@ -218,15 +248,15 @@ def export_cases(
 
 
 AUDIT_HEADER = [
-    "id",
-    "tijdstip",
-    "gebruiker",
-    "handeling",
-    "soort_object",
-    "object",
-    "resultaat",
-    "details",
-    "ip_adres",
+    "Id",
+    "Tijdstip",
+    "Gebruiker",
+    "Handeling",
+    "Soort object",
+    "Object",
+    "Resultaat",
+    "Details",
+    "IP-adres",
 ]
 
 
@@ -238,6 +268,8 @@ def export_audit(query: Any, filters_description: str) -> Iterator[bytes]:
 
     def rows() -> Iterator[list[Any]]:
         for entry in query.yield_per(_BATCH):
+            # As the audit screen shows them: actions, objects and results in Dutch.
+            kind = entry.object_type or ""
             yield [
                 entry.id,
                 datetime_nl(entry.created_on),
@@ -245,10 +277,10 @@ def export_audit(query: Any, filters_description: str) -> Iterator[bytes]:
                     escape_cell(v)
                     for v in (
                         entry.username,
-                        entry.action,
-                        entry.object_type,
+                        action_nl(entry.action),
+                        OBJECTS.get(kind, kind).capitalize(),
                         entry.object_id,
-                        entry.result,
+                        result_nl(entry.result),
                         entry.detail,
                         entry.ip_address,
                     )

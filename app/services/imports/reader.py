@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,11 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from . import ods
+
 XLSX_MAGIC = b"PK\x03\x04"
+# Delimiters a spreadsheet writes: Dutch Excel ';', others ',', "Text (tab-separated)" a tab.
+DELIMITERS = (";", ",", "\t")
 _HEADER_KEY = re.compile(r"[\s\-_]+")
 
 
@@ -38,11 +43,15 @@ class Table:
     """A file's header and a way to stream its rows as (line number, cells)."""
 
     path: Path
-    kind: str  # "csv" or "xlsx"
+    kind: str  # "csv", "xlsx" or "ods"
     header: list[str]
     encoding: str = "utf-8"
     delimiter: str = ";"
     estimated_rows: int = 0
+    # The sheet holding the header: the first one that has one (a workbook may start empty).
+    sheet: int = 0
+    # Most data rows; the count is kept while reading, as a sheet's own size can lie.
+    max_rows: int | None = None
     _keys: list[str] = field(default_factory=list)
     # Whatever must live as long as the table (the temporary copy of a stored file).
     keep: Any = field(default=None, repr=False)
@@ -53,27 +62,50 @@ class Table:
         return self._keys
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """Data rows with their line number (the header is line 1); empty rows are skipped."""
-        source = self._xlsx_rows() if self.kind == "xlsx" else self._csv_rows()
-        for line, cells in source:
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-                continue  # empty (trailing) rows
+        """Data rows with the spreadsheet's row number (the header is row 1), empty ones skipped.
+
+        A file with more non-empty rows than the limit is refused when the row past it is read.
+        """
+        sources = {"xlsx": self._xlsx_rows, "ods": self._ods_rows, "csv": self._csv_rows}
+        count = 0
+        for line, cells in sources[self.kind]():
+            if is_empty(cells):
+                continue  # empty (trailing) rows count for nothing
+            count += 1
+            if self.max_rows is not None and count > self.max_rows:
+                raise too_many_rows(self.max_rows)
             yield line, cells
 
     def _csv_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        # A row per record, as a spreadsheet numbers them: a quoted cell spanning several
+        # lines is one row (the reader's line_num would count its lines).
         with open(self.path, encoding=self.encoding, newline="") as f:
             reader = csv.reader(f, delimiter=self.delimiter)
             next(reader, None)
-            for cells in reader:
-                yield reader.line_num, cells
+            yield from enumerate(reader, start=2)
 
     def _xlsx_rows(self) -> Iterator[tuple[int, list[Any]]]:
         with _workbook(self.path) as workbook:
-            sheet = workbook.worksheets[0]
+            sheet = workbook.worksheets[self.sheet]
             for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if line == 1:
                     continue
                 yield line, list(cells)
+
+    def _ods_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        for line, cells in ods.rows(self.path, self.sheet):
+            if line > 1:
+                yield line, cells
+
+
+def is_empty(cells: list[Any]) -> bool:
+    """Whether a row holds nothing (a trailing or formatted empty row)."""
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def too_many_rows(max_rows: int) -> FileRefusedError:
+    """The refusal of a file with more data rows than the limit."""
+    return FileRefusedError(f"Het bestand heeft meer dan {max_rows} rijen; splits het bestand.")
 
 
 def _detect_encoding(path: Path) -> str:
@@ -101,6 +133,26 @@ def _count_lines(path: Path) -> int:
     return count
 
 
+def _within_limit(table: Table) -> None:
+    """Refuse a table with more non-empty data rows than its limit (stops at the first past it)."""
+    for _ in table.rows():
+        pass
+
+
+def _zip_kind(path: Path) -> str:
+    """'ods' for an OpenDocument spreadsheet (its first entry says so), else 'xlsx'."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "mimetype" in archive.namelist():
+                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
+                if mimetype.strip() == ods.MIMETYPE:
+                    return "ods"
+                return "other"
+    except zipfile.BadZipFile:
+        pass
+    return "xlsx"
+
+
 def open_table(path: Path, filename: str, max_bytes: int, max_rows: int) -> Table:
     """Open an uploaded file as a Table, or refuse it (size, row count, format, header)."""
     size = path.stat().st_size
@@ -114,24 +166,33 @@ def open_table(path: Path, filename: str, max_bytes: int, max_rows: int) -> Tabl
         start = f.read(8192)
     suffix = Path(filename or "").suffix.lower()
     if start.startswith(XLSX_MAGIC):
+        kind = _zip_kind(path)
+        if kind == "ods":
+            return _open_ods(path, max_rows)
+        if kind == "other":
+            raise FileRefusedError(_UNKNOWN_FORMAT)
         return _open_xlsx(path, max_rows)
     if suffix in {".xls", ".xlsm", ".ods", ".pdf", ".doc", ".docx", ".zip"}:
-        raise FileRefusedError(
-            "Onbekend bestandsformaat: lever een .xlsx-, .csv- of .txt-bestand aan."
-        )
+        raise FileRefusedError(_UNKNOWN_FORMAT)
     if b"\x00" in start:
         raise FileRefusedError("Dit is geen CSV- of Excelbestand (binaire inhoud).")
-    lines = _count_lines(path)
-    if lines - 1 > max_rows:
-        raise FileRefusedError(f"Het bestand heeft meer dan {max_rows} rijen; splits het bestand.")
     encoding = _detect_encoding(path)
     with open(path, encoding=encoding, newline="") as f:
         first = f.readline()
     if not first.strip():
         raise FileRefusedError("De eerste regel (de kop met kolomnamen) is leeg.")
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    # The delimiter the header uses most; ';' first, as Dutch Excel writes it.
+    delimiter = max(DELIMITERS, key=first.count)
     header = next(csv.reader(io.StringIO(first), delimiter=delimiter))
-    return Table(path, "csv", header, encoding, delimiter, estimated_rows=max(lines - 1, 0))
+    lines = _count_lines(path)
+    table = Table(path, "csv", header, encoding, delimiter, estimated_rows=max(lines - 1, 0))
+    table.max_rows = max_rows
+    if lines - 1 > max_rows:
+        _within_limit(table)  # the line count holds empty rows and lines within cells
+    return table
+
+
+_UNKNOWN_FORMAT = "Onbekend bestandsformaat: lever een .xlsx-, .ods-, .csv- of .txt-bestand aan."
 
 
 @contextmanager
@@ -148,22 +209,58 @@ def _workbook(path: Path) -> Iterator[Any]:
             workbook.close()
 
 
+def _header(first: Any) -> list[str]:
+    header = [("" if c is None else str(c)) for c in (first or [])]
+    while header and not header[-1].strip():
+        header.pop()
+    return header
+
+
+_EMPTY_SHEETS = (
+    "Het bestand heeft geen kop met kolomnamen: de eerste rij van elk werkblad is leeg. "
+    "Zet de kolomnamen in de eerste rij."
+)
+
+
 def _open_xlsx(path: Path, max_rows: int) -> Table:
     with _workbook(path) as workbook:
         if not workbook.worksheets:
             raise FileRefusedError("Het Excelbestand heeft geen werkblad.")
-        sheet = workbook.worksheets[0]
-        if sheet.max_row and sheet.max_row - 1 > max_rows:
-            raise FileRefusedError(
-                f"Het bestand heeft meer dan {max_rows} rijen; splits het bestand."
-            )
-        first = next(sheet.iter_rows(max_row=1, values_only=True), None)
-        header = [("" if c is None else str(c)) for c in (first or [])]
-        while header and not header[-1].strip():
-            header.pop()
-        if not header:
-            raise FileRefusedError("De eerste regel (de kop met kolomnamen) is leeg.")
-        return Table(path, "xlsx", header, estimated_rows=max((sheet.max_row or 1) - 1, 0))
+        for index, sheet in enumerate(workbook.worksheets):  # noqa: B007 (used after)
+            header = _header(next(sheet.iter_rows(max_row=1, values_only=True), None))
+            if header:
+                break
+        else:
+            raise FileRefusedError(_EMPTY_SHEETS)
+        stated = sheet.max_row
+    table = Table(path, "xlsx", header, estimated_rows=max((stated or 1) - 1, 0), sheet=index)
+    table.max_rows = max_rows
+    if not stated or stated - 1 > max_rows:
+        # The sheet's own size counts formatted empty rows, or is missing: count what is there.
+        _within_limit(table)
+    return table
+
+
+def _open_ods(path: Path, max_rows: int) -> Table:
+    try:
+        for index, first in ods.first_rows(path):  # noqa: B007 (used after)
+            header = _header(first)
+            if header:
+                break
+        else:
+            raise FileRefusedError(_EMPTY_SHEETS)
+    except ods.OdsError as exc:
+        raise FileRefusedError(
+            "Het OpenDocument-rekenblad (.ods) kan niet worden gelezen. Sla het in LibreOffice "
+            "op als Excel 2007-365 (.xlsx) of CSV en upload het opnieuw."
+        ) from exc
+    table = Table(path, "ods", header, sheet=index)
+    table.max_rows = max_rows
+    count = 0
+    for _ in table.rows():
+        count += 1  # the limit, and an estimate for the progress bar
+    table.estimated_rows = count
+    return table
 
 
 def cell_text(value: Any) -> str:

@@ -13,6 +13,8 @@ _DATE_NL = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _POSTCODE = re.compile(r"^([1-9]\d{3})\s*([A-Za-z]{2})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A number a spreadsheet wrote in scientific notation: 1,23457E+08 or 1.23457e8.
+_SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE][+-]?\d+$")
 
 
 class FieldError(ValueError):
@@ -45,12 +47,43 @@ def parse_date(value: Any) -> dt.date | None:
 
 def parse_bsn(value: Any) -> str:
     """A BSN, padded to nine digits when Excel dropped the leading zero, elfproef checked."""
-    text = bsn_rules.normalise(cell_text(value))
+    original = cell_text(value)
+    if _SCIENTIFIC.match(original):
+        raise FieldError(
+            f"'{original}' is geen BSN meer: het spreadsheet heeft er een getal in "
+            "wetenschappelijke notatie van gemaakt. Maak de kolom van het type Tekst, vul het "
+            "BSN opnieuw in en sla het bestand opnieuw op."
+        )
+    text = bsn_rules.normalise(original)
     if not text:
         raise FieldError("BSN ontbreekt.")
     if not bsn_rules.is_valid(text):
-        raise FieldError(f"'{text}' is geen geldig BSN (elfproef).")
+        if text != original.replace(" ", "").replace(".", ""):
+            raise FieldError(
+                f"'{original}' is geen geldig BSN (elfproef), ook niet aangevuld met een "
+                f"voorloopnul tot {text}."
+            )
+        raise FieldError(f"'{original}' is geen geldig BSN (elfproef).")
     return text
+
+
+def bsn_was_padded(value: Any, parsed: str) -> bool:
+    """Whether a BSN got back the leading zero a spreadsheet dropped."""
+    return cell_text(value).replace(" ", "").replace(".", "") != parsed
+
+
+def parse_phone(value: Any) -> str:
+    """A phone number; nine digits (a number cell dropped the 0 of 06… or 0xx…) get it back."""
+    text = cell_text(value)[:200]
+    if text.isdigit() and len(text) == 9 and text[0] != "0":
+        return "0" + text
+    return text
+
+
+def contract_key(value: str | None) -> str:
+    """A contract number as compared: without the leading zeros a spreadsheet may drop."""
+    text = (value or "").strip()
+    return text.lstrip("0") if text.isdigit() else text
 
 
 def parse_postcode(value: Any) -> str:
@@ -82,11 +115,11 @@ def parse_count(value: Any) -> int:
     return int(text)
 
 
-def parse_preference(value: Any, has_email: bool) -> str:
-    """EMAIL/E-MAIL/email or BRIEF/post; empty: EMAIL with an address, else LETTER."""
+def parse_preference(value: Any) -> str | None:
+    """EMAIL/E-MAIL/email or BRIEF/post; empty gives None (decided by the email address)."""
     text = cell_text(value).lower().replace("-", "")
     if not text:
-        return "EMAIL" if has_email else "LETTER"
+        return None
     if text in {"email", "mail"}:
         return "EMAIL"
     if text in {"brief", "post", "letter"}:

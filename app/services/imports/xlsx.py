@@ -45,7 +45,9 @@ _STYLES = (
     '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "</cellXfs></styleSheet>"
+    "</cellXfs>"
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
 )
 
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -111,11 +113,34 @@ def _cell(value: Any) -> str:
     return _cell(str(value))
 
 
-def write(path: Path, sheet_name: str, rows: Iterable[Iterable[Any]], large: bool = False) -> None:
+def _columns(widths: list[int] | None) -> str:
+    # The header row stays in view while scrolling; each column as wide as its values.
+    frozen = (
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+    )
+    if not widths:
+        return frozen
+    columns = "".join(
+        f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>'
+        for n, width in enumerate(widths, start=1)
+    )
+    return f"{frozen}<cols>{columns}</cols>"
+
+
+def write(
+    path: Path,
+    sheet_name: str,
+    rows: Iterable[Iterable[Any]],
+    large: bool = False,
+    widths: list[int] | None = None,
+) -> None:
     """Write `rows` (the first one the header) as the only sheet of a workbook at `path`.
 
     `large`: the sheet may pass 2 GB, so it is written as ZIP64; otherwise not, since
     a ZIP64 local header with a plain central directory makes Excel repair small files.
+    `widths`: each column's width in characters (else the spreadsheet's default, which
+    shows a date as ###).
     """
     name = escape(sheet_name, {'"': "&quot;"})
     workbook = (
@@ -129,7 +154,7 @@ def write(path: Path, sheet_name: str, rows: Iterable[Iterable[Any]], large: boo
         zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         zf.writestr("xl/styles.xml", _STYLES)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=large) as sheet:
-            sheet.write(f"{_XML}<worksheet {_NS}><sheetData>".encode())
+            sheet.write(f"{_XML}<worksheet {_NS}>{_columns(widths)}<sheetData>".encode())
             buffer: list[str] = []
             for row in rows:
                 buffer.append("<row>" + "".join(map(_cell, row)) + "</row>")
