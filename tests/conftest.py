@@ -194,6 +194,12 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture()
+def token(client):
+    """An API token of Zwolle's Beheerder (the imports' municipal system)."""
+    return api_token(client, "beheerder.zwolle")
+
+
+@pytest.fixture()
 def smtp(app):
     """A real SMTP server (aiosmtpd) on a free port; the app sends its mail there."""
     server = SmtpServer().start()

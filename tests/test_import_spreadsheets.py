@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from app.demo import make_bsn
 from app.extensions import db as _db
 from app.models import Case, CaseKind, ImportRecord, Resident
-from tests.conftest import api_token, bearer, csrf_token
+from tests.conftest import bearer, csrf_token
 from tests.helpers import municipality
 
 FULL = [
@@ -121,11 +121,6 @@ def post(client, token, data: bytes, filename: str, dry_run: bool = False, cbs: 
         content_type="multipart/form-data",
     )
     return response
-
-
-@pytest.fixture()
-def token(client):
-    return api_token(client, "beheerder.zwolle")
 
 
 def open_case_of(bsn: str) -> Case:
@@ -583,3 +578,30 @@ def test_a_file_libreoffice_saved_with_numbers_updates_without_losing_zeros(
         case = open_case_of(number)
         assert (case.contract_number, case.applicant.phone) == (contract, "0612345678")
         assert case.municipality_id == municipality("0193").id
+
+
+def test_a_value_longer_than_its_field_is_refused_quoting_only_its_start(app, client, token):
+    long_initials = "A." * 30
+    rows = [household(new_bsn(), voorletters=long_initials), household(new_bsn())]
+    header = [*FULL, "voorletters"]
+    body = post(client, token, csv_file(header, rows), "lang.csv").get_json()
+    assert (body["nieuw"], [r["regel"] for r in body["geweigerd"]]) == (1, [2])
+    message = body["geweigerd"][0]["fouten"][0]
+    assert message["veld"] == "voorletters" and "ten hoogste 40 tekens" in message["melding"]
+    assert long_initials not in message["melding"]  # a message never repeats a whole cell
+
+
+def test_a_failing_confirm_leaves_nothing_live_and_nothing_staged(app, client, token, monkeypatch):
+    from app.models import ImportRow
+    from app.services.imports import writer
+
+    def broken(record, now):
+        raise RuntimeError("schijf vol")
+
+    monkeypatch.setattr(writer, "switch", broken)
+    numbers = [new_bsn() for _ in range(3)]
+    response = post(client, token, csv_file(FULL, [household(n) for n in numbers]), "a.csv")
+    assert response.status_code == 500
+    with app.app_context():
+        assert sum(open_cases_of(n) for n in numbers) == 0
+        assert _db.session.scalar(select(func.count()).select_from(ImportRow)) == 0

@@ -112,11 +112,6 @@ def post_import(client, token, data: bytes, filename: str, cbs: str = "0193", **
     )
 
 
-@pytest.fixture()
-def token(client):
-    return api_token(client, "beheerder.zwolle")
-
-
 def count(model, *where) -> int:
     return _db.session.scalar(select(func.count(model.id)).where(*where))
 

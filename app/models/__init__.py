@@ -45,7 +45,7 @@ from .enums import (
     TemplateEvent,
 )
 from .files import ImportProgress, StoredFile
-from .imports import ImportRecord
+from .imports import ImportRecord, ImportRow
 from .messaging import Message, ShortLink, Template
 from .norms import AssetLimit, NationalNorm
 from .onboarding import AccountLink, SetupProgress, SystemMail
@@ -93,6 +93,7 @@ __all__ = [
     "ImportKind",
     "ImportProgress",
     "ImportRecord",
+    "ImportRow",
     "ImportStatus",
     "IncomeKind",
     "IncomePeriod",

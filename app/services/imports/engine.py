@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from ... import priority
 from ...extensions import db
@@ -33,11 +33,11 @@ from ...models.types import utcnow
 from .. import tenancy
 from ..security import audit
 from ..unit import transactional, unit_of_work
-from . import households, progress, runlock, storage, xlsx
+from . import households, progress, runlock, storage, writer, xlsx
 from .outcomes import RowOutcome, Summary
 from .reader import FileRefusedError, Table, header_key
 from .values import FieldError, parse_bsn
-from .writer import WRITE_BATCH, ReassessmentWriter, chunks
+from .writer import chunks
 
 log = logging.getLogger(__name__)
 
@@ -260,61 +260,95 @@ def preview(record: ImportRecord) -> Summary:
     return summary
 
 
-def _write_reassessment(writer: ReassessmentWriter, row: RowOutcome) -> None:
-    """Queue one new or updated case with its residents (written in batches)."""
-    writer.add(row)
+def _write_reassessment(batch: list[dict[str, Any]], row: RowOutcome, import_id: int) -> None:
+    """Queue one new or updated household for staging (staged in batches)."""
+    batch.append(writer.staged(row, import_id))
+
+
+def _finish_confirm(record_id: int, summary: Summary, now: dt.datetime) -> None:
+    record = db.session.get(ImportRecord, record_id)
+    _finish_summary(record, summary)
+    record.status = ImportStatus.DONE
+    record.confirmed_on = now
+    storage.drop_file(record)
+    # By who confirmed it: on the screens the step runs after the request, with no user.
+    change = f"{record.kind.name.lower()}.confirm"
+    audit.object_changed("import", record.id, change, user=record.confirmed_by)
 
 
 def confirm(
     record: ImportRecord, now: dt.datetime | None = None, fail_at: int | None = None
 ) -> Summary:
-    """Write every valid row in one transaction; on any failure nothing is written.
+    """Store every valid row at once; on any failure nothing is stored.
 
     `fail_at` injects a failure at that row, so tests can prove the rollback.
     """
     now = now or utcnow()
+    if record.kind == ImportKind.ALLOWLIST:
+        return _confirm_allowlist(record, now, fail_at)
+    return _confirm_reassessment(record, now, fail_at)
+
+
+def _confirm_reassessment(record: ImportRecord, now: dt.datetime, fail_at: int | None) -> Summary:
+    """Stage the valid rows in short units of work, then make them live in one switch.
+
+    Nobody reads what is staged, so until the switch commits nothing of the file is
+    stored; other writers wait only for a batch or the switch, not for reading the file.
+    """
+    record_id = record.id
+    with unit_of_work(now=now, system=True):
+        writer.clear(record_id)  # rows an abandoned confirm staged
+    summary, rows = evaluate(
+        record, lambda done, total: progress.update(record_id, "import", done, total)
+    )
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        if fail_at is not None and row.line == fail_at:
+            raise RuntimeError(f"injected failure at line {fail_at}")
+        if row.outcome in ("new", "updated"):
+            _write_reassessment(batch, row, record_id)
+        if len(batch) >= writer.STAGE_BATCH:
+            with unit_of_work(now=now, system=True):
+                writer.stage(batch)
+            batch.clear()
+    with unit_of_work(now=now, system=True):
+        writer.stage(batch)
+    progress.update(record_id, "opslaan", summary.rows, summary.rows)
+    with unit_of_work(now=now, system=True):  # the switch: the whole file, or nothing
+        writer.switch(db.session.get(ImportRecord, record_id), now)
+        _finish_confirm(record_id, summary, now)
+    with unit_of_work(now=now, system=True):
+        writer.clear(record_id)
+    return summary
+
+
+def _confirm_allowlist(record: ImportRecord, now: dt.datetime, fail_at: int | None) -> Summary:
+    """Add the new BSNs (and, replacing, remove the absent ones) in one unit of work."""
     record_id = record.id
     summary, rows = evaluate(
         record, lambda done, total: progress.update(record_id, "import", done, total)
     )
     municipality_id = record.municipality_id
-    writer = ReassessmentWriter(record, now) if record.kind == ImportKind.REASSESSMENT else None
+    confirmed_by = record.confirmed_by_id
     seen_bsns: set[str] = set()
-    batch: list[Any] = []
-
-    def flush() -> None:
-        if writer is not None:
-            writer.flush()
-        db.session.flush()
-        # Let go of what is written, or the identity map would hold every row of the file.
-        for obj in batch:
-            if obj in db.session:
-                db.session.expunge(obj)
-        batch.clear()
-
+    batch: list[dict[str, Any]] = []
     with unit_of_work(now=now, system=True):  # on any failure nothing is written
         for row in rows:
             if fail_at is not None and row.line == fail_at:
                 raise RuntimeError(f"injected failure at line {fail_at}")
-            if writer is not None:
-                if row.outcome in ("new", "updated"):
-                    _write_reassessment(writer, row)
-            else:
-                if row.outcome != "refused":
-                    seen_bsns.add(row.values["bsn"])
-                if row.outcome == "new":
-                    entry = AllowlistEntry(
-                        municipality_id=municipality_id,
-                        bsn=row.values["bsn"],
-                        created_on=now,
-                        created_by_id=record.confirmed_by_id,
-                    )
-                    db.session.add(entry)
-                    batch.append(entry)
-            if len(batch) >= BATCH or (writer is not None and len(writer.rows) >= WRITE_BATCH):
-                flush()
-        flush()
-        if record.kind == ImportKind.ALLOWLIST and record.mode == "replace":
+            if row.outcome != "refused":
+                seen_bsns.add(row.values["bsn"])
+            if row.outcome == "new":
+                batch.append(
+                    {"municipality_id": municipality_id, "bsn": row.values["bsn"],
+                     "created_on": now, "created_by_id": confirmed_by}
+                )  # fmt: skip
+            if len(batch) >= BATCH:
+                db.session.execute(insert(AllowlistEntry.__table__), batch)
+                batch.clear()
+        if batch:
+            db.session.execute(insert(AllowlistEntry.__table__), batch)
+        if record.mode == "replace":
             current = set(
                 db.session.scalars(
                     select(AllowlistEntry.bsn).where(
@@ -331,13 +365,7 @@ def confirm(
                     )
                 )
             summary.removed = len(gone)
-        record = db.session.get(ImportRecord, record_id)
-        _finish_summary(record, summary)
-        record.status = ImportStatus.DONE
-        record.confirmed_on = now
-        # By who confirmed it: on the screens the step runs after the request, with no user.
-        change = f"{record.kind.name.lower()}.confirm"
-        audit.object_changed("import", record.id, change, user=record.confirmed_by)
+        _finish_confirm(record_id, summary, now)
     return summary
 
 
@@ -480,20 +508,22 @@ def run_confirm(
     record_id: int, user_id: int | None, fail_at: int | None = None
 ) -> tuple[ImportRecord, Summary | None]:
     """Confirm a previewed import; a failure leaves only the record, marked FAILED."""
-    record = db.session.get(ImportRecord, record_id)
-    record.confirmed_by_id = user_id
+    with unit_of_work(system=True):
+        record = db.session.get(ImportRecord, record_id)
+        record.confirmed_by_id = user_id
     summary = None
     try:
-        with unit_of_work(system=True):
-            summary = confirm(record, fail_at=fail_at)
-            record = db.session.get(ImportRecord, record_id)
-            storage.drop_file(record)
+        summary = confirm(db.session.get(ImportRecord, record_id), fail_at=fail_at)
     except FileRefusedError as exc:
         db.session.rollback()
-        refuse(db.session.get(ImportRecord, record_id), exc)
+        with unit_of_work(system=True):
+            writer.clear(record_id)
+            refuse(db.session.get(ImportRecord, record_id), exc)
     except Exception:
         log.exception("import %s failed", record_id)
+        db.session.rollback()
         with unit_of_work(system=True):  # the failed unit rolled back; only this is stored
+            writer.clear(record_id)
             record = db.session.get(ImportRecord, record_id)
             record.status = ImportStatus.FAILED
             record.message = "De import is mislukt; er is niets opgeslagen. Probeer het opnieuw."
@@ -577,6 +607,7 @@ def recover_if_abandoned(record: ImportRecord, now: dt.datetime | None = None) -
             .execution_options(synchronize_session=False)
         ).rowcount
         if moved:
+            writer.clear(record_id)  # what the dead confirm staged goes with it
             if target == ImportStatus.FAILED:
                 storage.drop_file(db.session.get(ImportRecord, record_id))
             audit.object_changed("import", record_id, f"abandoned:{found.name.lower()}")

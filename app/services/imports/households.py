@@ -29,6 +29,7 @@ from .values import (
     parse_phone,
     parse_postcode,
     parse_preference,
+    quoted,
 )
 
 # Canonical column names of the reassessment file (reassessment-import.md).
@@ -77,18 +78,21 @@ COMPARED = [
     "aantal_kinderen",
 ]
 _DATES = {"geboortedatum", "partner_geboortedatum"}
-_TEXT = [
-    "voorletters",
-    "tussenvoegsel",
-    "straat",
-    "huisnummer",
-    "huisnummer_toevoeging",
-    "woonplaats",
-    "contractnummer",
-    "partner_voorletters",
-    "partner_tussenvoegsel",
-    "partner_achternaam",
-]
+# Text columns with the most characters their field holds (Resident and Case).
+_TEXT = {
+    "voorletters": 40,
+    "tussenvoegsel": 40,
+    "achternaam": 200,
+    "straat": 200,
+    "huisnummer": 20,
+    "huisnummer_toevoeging": 20,
+    "woonplaats": 200,
+    "contractnummer": 64,
+    "partner_voorletters": 40,
+    "partner_tussenvoegsel": 40,
+    "partner_achternaam": 200,
+}
+_LONGEST = {**_TEXT, "email": 320, "telefoon": 40}
 # What a new case gets for a column the file does not have.
 _DEFAULTS: dict[str, Any] = {name: "" for name in COLUMNS}
 _DEFAULTS.update(geboortedatum=None, partner_geboortedatum=None, aantal_kinderen=0)
@@ -117,9 +121,8 @@ def read(
             errors.append(_problem(name, str(exc)))
 
     for name in _TEXT:
-        take(name, lambda v: cell_text(v)[:200])
+        take(name, cell_text)
     take("bsn", parse_bsn)
-    take("achternaam", lambda v: cell_text(v)[:200])
     take("geboortedatum", parse_date)
     take("postcode", parse_postcode)
     take("email", parse_email)
@@ -131,6 +134,13 @@ def read(
     for name in ("achternaam", "geboortedatum"):
         if name in values and values[name] in (None, ""):
             errors.append(_problem(name, f"{name} is verplicht."))
+    for name, longest in _LONGEST.items():
+        if len(values.get(name) or "") > longest:
+            errors.append(
+                _problem(
+                    name, f"{quoted(values.pop(name))} is te lang: ten hoogste {longest} tekens."
+                )
+            )
     for name in ("bsn", "partner_bsn"):
         if values.get(name) and bsn_was_padded(raw[name], values[name]):
             notes.append(
@@ -140,7 +150,7 @@ def read(
                     "liet de voorloopnul weg.",
                 )
             )
-    if values.get("telefoon") and values["telefoon"] != cell_text(raw["telefoon"])[:200]:
+    if values.get("telefoon") and values["telefoon"] != cell_text(raw["telefoon"]):
         notes.append(
             _problem(
                 "telefoon",

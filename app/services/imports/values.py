@@ -17,8 +17,17 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE][+-]?\d+$")
 
 
+# The most characters of a cell a message quotes: a message never repeats a whole cell.
+QUOTED = 40
+
+
 class FieldError(ValueError):
     """A bad value in one field, with a Dutch message."""
+
+
+def quoted(text: str) -> str:
+    """A cell's value as a message quotes it: in quotes, cut after QUOTED characters."""
+    return f"'{text[:QUOTED]}…'" if len(text) > QUOTED else f"'{text}'"
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -41,8 +50,8 @@ def parse_date(value: Any) -> dt.date | None:
         if match:
             return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError as exc:
-        raise FieldError(f"'{text}' is geen bestaande datum.") from exc
-    raise FieldError(f"'{text}' is geen datum; gebruik dd-mm-jjjj.")
+        raise FieldError(f"{quoted(text)} is geen bestaande datum.") from exc
+    raise FieldError(f"{quoted(text)} is geen datum; gebruik dd-mm-jjjj.")
 
 
 def parse_bsn(value: Any) -> str:
@@ -50,7 +59,7 @@ def parse_bsn(value: Any) -> str:
     original = cell_text(value)
     if _SCIENTIFIC.match(original):
         raise FieldError(
-            f"'{original}' is geen BSN meer: het spreadsheet heeft er een getal in "
+            f"{quoted(original)} is geen BSN meer: het spreadsheet heeft er een getal in "
             "wetenschappelijke notatie van gemaakt. Maak de kolom van het type Tekst, vul het "
             "BSN opnieuw in en sla het bestand opnieuw op."
         )
@@ -60,10 +69,10 @@ def parse_bsn(value: Any) -> str:
     if not bsn_rules.is_valid(text):
         if text != original.replace(" ", "").replace(".", ""):
             raise FieldError(
-                f"'{original}' is geen geldig BSN (elfproef), ook niet aangevuld met een "
+                f"{quoted(original)} is geen geldig BSN (elfproef), ook niet aangevuld met een "
                 f"voorloopnul tot {text}."
             )
-        raise FieldError(f"'{original}' is geen geldig BSN (elfproef).")
+        raise FieldError(f"{quoted(original)} is geen geldig BSN (elfproef).")
     return text
 
 
@@ -74,7 +83,7 @@ def bsn_was_padded(value: Any, parsed: str) -> bool:
 
 def parse_phone(value: Any) -> str:
     """A phone number; nine digits (a number cell dropped the 0 of 06… or 0xx…) get it back."""
-    text = cell_text(value)[:200]
+    text = cell_text(value)
     if text.isdigit() and len(text) == 9 and text[0] != "0":
         return "0" + text
     return text
@@ -93,7 +102,7 @@ def parse_postcode(value: Any) -> str:
         return ""
     match = _POSTCODE.match(text)
     if not match:
-        raise FieldError(f"'{text}' is geen geldige postcode (1234 AB).")
+        raise FieldError(f"{quoted(text)} is geen geldige postcode (1234 AB).")
     return f"{match.group(1)} {match.group(2).upper()}"
 
 
@@ -101,7 +110,7 @@ def parse_email(value: Any) -> str:
     """An email address, or empty."""
     text = cell_text(value)
     if text and not _EMAIL.match(text):
-        raise FieldError(f"'{text}' is geen geldig e-mailadres.")
+        raise FieldError(f"{quoted(text)} is geen geldig e-mailadres.")
     return text
 
 
@@ -111,7 +120,7 @@ def parse_count(value: Any) -> int:
     if not text:
         return 0
     if not text.isdigit():
-        raise FieldError(f"'{text}' is geen heel getal van 0 of meer.")
+        raise FieldError(f"{quoted(text)} is geen heel getal van 0 of meer.")
     return int(text)
 
 
@@ -124,4 +133,4 @@ def parse_preference(value: Any) -> str | None:
         return "EMAIL"
     if text in {"brief", "post", "letter"}:
         return "LETTER"
-    raise FieldError(f"'{cell_text(value)}' is geen communicatievoorkeur (EMAIL of BRIEF).")
+    raise FieldError(f"{quoted(cell_text(value))} is geen communicatievoorkeur (EMAIL of BRIEF).")

@@ -36,14 +36,17 @@ def status_changed(case: Case, target: CaseStatus, now: dt.datetime) -> None:
         record(case, STATUS, now, status=target.name)
 
 
-def created_in_bulk(municipality_id: int, case_ids: list[int], now: dt.datetime) -> int:
-    """An import's new cases, in one statement (the import writes with Core statements)."""
-    if not case_ids or not db.session.get(Municipality, municipality_id).zgw_enabled:
+def created_for(municipality_id: int, cases: Any, now: dt.datetime) -> int:
+    """An import's new cases (the ids `cases` selects), queued in one set-based statement."""
+    if not db.session.get(Municipality, municipality_id).zgw_enabled:
         return 0
-    rows = [{"case_id": case_id, "kind": CREATED, "data": {}, "created_on": now, "attempts": 0,
-             "next_attempt_on": now} for case_id in case_ids]  # fmt: skip
-    db.session.execute(insert(ZgwEvent.__table__), rows)
-    return len(rows)
+    found = cases.subquery()
+    rows = select(
+        found.c.id, literal(CREATED), literal_column("'{}'"), literal(now, TZDateTime()),
+        literal(0), literal(now, TZDateTime()),
+    ).order_by(found.c.id)  # fmt: skip
+    columns = ["case_id", "kind", "data", "created_on", "attempts", "next_attempt_on"]
+    return db.session.execute(insert(ZgwEvent).from_select(columns, rows)).rowcount
 
 
 def register_open_cases(municipality_id: int, now: dt.datetime) -> int:
