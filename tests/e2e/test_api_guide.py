@@ -37,6 +37,6 @@ def test_every_curl_example_in_the_api_guide_works(live, tmp_path):
     out = done.stdout
     assert "zaken; Zaken" in out  # the count and the Dutch list title
     assert re.search(r"^(GRANT|INVESTIGATE|REJECT)$", out, re.M)  # the advice code
-    assert "zaak_id;soort;status" in out  # the CSV header
+    assert "Id;Zaaknummer;Soort;Status" in out  # the CSV header, as the case list names it
     assert "404" in out and '"fouten"' in out
     assert re.search(r'"zaak_id": ?\d+', out) and '"status"' in out  # the intake answer
