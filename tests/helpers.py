@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import io
 import itertools
 import json
 import random
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -421,3 +423,32 @@ def counted(app: Any) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def wait_for_import(client: Any, record_id: int) -> None:
+    """Poll an import's progress on the screens until its step is done."""
+    for _ in range(200):
+        if client.get(f"/import/show/{record_id}/voortgang").get_json()["klaar"]:
+            return
+        time.sleep(0.05)
+    raise AssertionError("import did not finish")
+
+
+def upload_on_screen(
+    client: Any, data: bytes, filename: str, cbs_code: str = "0193"
+) -> tuple[str, int]:
+    """Upload a reassessment file through the screens and wait for its check.
+
+    Returns the form's CSRF token (to confirm with) and the import's id.
+    """
+    token = csrf_token(client, "/import/nieuw/heronderzoek")
+    response = client.post(
+        "/import/nieuw/heronderzoek",
+        data={"csrf_token": token, "gemeentecode": cbs_code,
+              "bestand": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    wait_for_import(client, record_id)
+    return token, record_id

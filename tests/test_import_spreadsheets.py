@@ -13,7 +13,6 @@ import io
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -24,8 +23,8 @@ from sqlalchemy import func, select
 from app.demo import make_bsn
 from app.extensions import db as _db
 from app.models import Case, CaseKind, ImportRecord, Resident
-from tests.conftest import bearer, csrf_token
-from tests.helpers import municipality
+from tests.conftest import bearer
+from tests.helpers import municipality, upload_on_screen
 
 FULL = [
     "bsn",
@@ -53,6 +52,8 @@ def new_bsn(leading_zero: bool = False) -> str:
         number = make_bsn(rng, TAKEN)
         if not leading_zero:
             return number
+        if number[1] == "0":
+            continue  # exactly one leading zero: a spreadsheet keeps eight digits
         head = "0" + number[1:8]
         check = sum(int(d) * w for d, w in zip(head, range(9, 1, -1), strict=True)) % 11
         if check < 10 and head + str(check) not in TAKEN:
@@ -157,16 +158,7 @@ def test_a_column_absent_from_the_file_leaves_its_field_as_it_was(app, client, t
         household(people[2], partner_bsn=partner, partner_achternaam="Bakker"),
     )
     # The yearly file of another system: no telefoon, partner or children columns.
-    narrow = [
-        "bsn",
-        "achternaam",
-        "geboortedatum",
-        "straat",
-        "huisnummer",
-        "postcode",
-        "woonplaats",
-        "email",
-    ]
+    narrow = FULL[: FULL.index("telefoon")]
     rows = [household(b, straat="Nieuwstraat") for b in people]
     preview = post(client, token, csv_file(narrow, rows), "smal.csv", dry_run=True).get_json()
     assert (preview["bijgewerkt"], preview["nieuw"]) == (3, 0)
@@ -417,6 +409,27 @@ def test_an_ods_file_is_read_with_its_number_and_date_cells(app, client, token):
         assert case.applicant.phone == "0612345678"
 
 
+def test_a_broken_ods_cell_refuses_the_file_in_dutch_and_changes_nothing(app, client, token):
+    header = "".join(_text_cell(h) for h in ["bsn", "achternaam", "geboortedatum"])
+    broken = (
+        _number_cell(int(new_bsn())) + _text_cell("Jansen")
+        + '<table:table-cell office:value-type="date" office:date-value="gisteren"/>'
+    )  # fmt: skip
+    data = _ods(f"<table:table-row>{header}</table:table-row><table:table-row>{broken}"
+                "</table:table-row>")  # fmt: skip
+    with app.app_context():
+        before = (_db.session.scalar(select(func.count(Case.id))),
+                  _db.session.scalar(select(func.count(ImportRecord.id))))  # fmt: skip
+    response = post(client, token, data, "kapot.ods")
+    assert response.status_code == 422, response.get_data(as_text=True)
+    message = response.get_json()["fouten"][0]
+    assert message["veld"] == "bestand" and "OpenDocument" in message["melding"]
+    with app.app_context():
+        after = (_db.session.scalar(select(func.count(Case.id))),
+                 _db.session.scalar(select(func.count(ImportRecord.id))))  # fmt: skip
+    assert after == before
+
+
 # --- row numbers and limits -----------------------------------------------------------
 
 
@@ -456,35 +469,17 @@ def test_empty_trailing_rows_count_for_no_limit(app, client, token, monkeypatch)
 
 
 def _preview_on_screen(client, data: bytes, filename: str) -> str:
-    token = csrf_token(client, "/import/nieuw/heronderzoek")
-    response = client.post(
-        "/import/nieuw/heronderzoek",
-        data={
-            "csrf_token": token,
-            "gemeentecode": "0193",
-            "bestand": (io.BytesIO(data), filename),
-        },
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
-    for _ in range(200):
-        if client.get(f"/import/show/{record_id}/voortgang").get_json()["klaar"]:
-            break
-        time.sleep(0.05)
+    """The import's page once the uploaded file is checked."""
+    _token, record_id = upload_on_screen(client, data, filename)
     return client.get(f"/import/show/{record_id}").get_data(as_text=True)
-
-
-def _last_import_id(app) -> int:
-    with app.app_context():
-        return _db.session.scalar(select(func.max(ImportRecord.id)))
 
 
 def test_refused_rows_of_a_windows_1252_file_come_back_labelled_as_such(app, beheerder_client):
     rows = [household("123456789", achternaam="Brûlé", postcode="12")]
-    page = _preview_on_screen(beheerder_client, csv_file(FULL, rows), "fout.csv")
+    _token, record_id = upload_on_screen(beheerder_client, csv_file(FULL, rows), "fout.csv")
+    page = beheerder_client.get(f"/import/show/{record_id}").get_data(as_text=True)
     assert '<td class="refused">1</td>' in page
-    download = beheerder_client.get(f"/import/show/{_last_import_id(app)}/geweigerd")
+    download = beheerder_client.get(f"/import/show/{record_id}/geweigerd")
     assert download.headers["Content-Type"] == "text/csv; charset=windows-1252"
     text = download.get_data().decode("cp1252")
     assert "Brûlé" in text
@@ -498,8 +493,8 @@ def test_refused_rows_of_an_xlsx_keep_dates_as_dates(app, beheerder_client):
         ["bsn", "achternaam", "geboortedatum", "email"],
         [["123456789", "Jansen", dt.datetime(1960, 2, 1), "j@example.nl"]],
     )
-    _preview_on_screen(beheerder_client, data, "fout.xlsx")
-    download = beheerder_client.get(f"/import/show/{_last_import_id(app)}/geweigerd")
+    _token, record_id = upload_on_screen(beheerder_client, data, "fout.xlsx")
+    download = beheerder_client.get(f"/import/show/{record_id}/geweigerd")
     sheet = load_workbook(io.BytesIO(download.get_data())).active
     cell = sheet.cell(row=2, column=3)
     assert cell.value == dt.datetime(1960, 2, 1) and cell.number_format == "dd\\-mm\\-yyyy"

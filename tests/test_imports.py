@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.services.imports import engine
 from tests.conftest import api_token, bearer, csrf_token
-from tests.helpers import municipality
+from tests.helpers import municipality, upload_on_screen, wait_for_import
 
 RNG = random.Random(4242)
 TAKEN: set[str] = set()
@@ -366,28 +366,11 @@ def test_allowlist_append_and_replace(app, client, token):
         assert left == [new[0]]
 
 
-def _wait_until_done(client, record_id: int) -> None:
-    for _ in range(200):
-        status = client.get(f"/import/show/{record_id}/voortgang").get_json()
-        if status["klaar"]:
-            return
-        time.sleep(0.05)
-    raise AssertionError("import did not finish")
-
-
 def test_screen_flow_upload_preview_refused_download_confirm_and_start(app, beheerder_client):
     client = beheerder_client
-    token = csrf_token(client, "/import/nieuw/heronderzoek")
     good = [row(**{"E-mail": "", "Communicatievoorkeur": "brief"}), row()]
     data = csv_bytes([*good, row(BSN="123456789")])
-    response = client.post(
-        "/import/nieuw/heronderzoek",
-        data={"csrf_token": token, "gemeentecode": "0193", "bestand": (io.BytesIO(data), "h.csv")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302
-    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
-    _wait_until_done(client, record_id)
+    token, record_id = upload_on_screen(client, data, "h.csv")
     page = client.get(f"/import/show/{record_id}").get_data(as_text=True)
     assert "Gecontroleerd, wacht op bevestiging" in page
     assert '<td class="new">2</td>' in page and '<td class="refused">1</td>' in page
@@ -399,7 +382,7 @@ def test_screen_flow_upload_preview_refused_download_confirm_and_start(app, behe
     with app.app_context():
         before = count(Case)
     client.post(f"/import/show/{record_id}/bevestigen", data={"csrf_token": token})
-    _wait_until_done(client, record_id)
+    wait_for_import(client, record_id)
     page = client.get(f"/import/show/{record_id}").get_data(as_text=True)
     assert "Geïmporteerd" in page
     with app.app_context():
@@ -497,18 +480,7 @@ def test_refused_rows_download_of_an_xlsx_is_an_xlsx(app, beheerder_client):
     workbook.active.append(row(BSN="123456789"))
     out = io.BytesIO()
     workbook.save(out)
-    token = csrf_token(beheerder_client, "/import/nieuw/heronderzoek")
-    response = beheerder_client.post(
-        "/import/nieuw/heronderzoek",
-        data={
-            "csrf_token": token,
-            "gemeentecode": "0193",
-            "bestand": (io.BytesIO(out.getvalue()), "x.xlsx"),
-        },
-        content_type="multipart/form-data",
-    )
-    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
-    _wait_until_done(beheerder_client, record_id)
+    _token, record_id = upload_on_screen(beheerder_client, out.getvalue(), "x.xlsx")
     download = beheerder_client.get(f"/import/show/{record_id}/geweigerd")
     sheet = load_workbook(io.BytesIO(download.get_data()), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -570,15 +542,8 @@ def test_postgresql_plans_each_lookup_for_its_own_parameters(app, db):
 
 def test_a_check_with_nothing_to_save_offers_no_confirmation(app, beheerder_client):
     client = beheerder_client
-    token = csrf_token(client, "/import/nieuw/heronderzoek")
     data = csv_bytes([row(BSN="123456789")])  # the only row fails the elfproef
-    response = client.post(
-        "/import/nieuw/heronderzoek",
-        data={"csrf_token": token, "gemeentecode": "0193", "bestand": (io.BytesIO(data), "n.csv")},
-        content_type="multipart/form-data",
-    )
-    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
-    _wait_until_done(client, record_id)
+    _token, record_id = upload_on_screen(client, data, "n.csv")
     page = client.get(f"/import/show/{record_id}").get_data(as_text=True)
     assert 'id="niets-op-te-slaan"' in page and "Bevestigen:" not in page
     assert "Annuleren" in page
@@ -630,28 +595,14 @@ def test_a_failing_api_import_step_is_answered_from_the_request_thread(
     assert "Er ging iets mis" in response.get_json()["fouten"][0]["melding"]
 
 
-def _previewed_on_screen(client, filename: str) -> tuple[str, int]:
-    """Upload one row through the screens and wait for its preview: (csrf token, import id)."""
-    token = csrf_token(client, "/import/nieuw/heronderzoek")
-    response = client.post(
-        "/import/nieuw/heronderzoek",
-        data={"csrf_token": token, "gemeentecode": "0193",
-              "bestand": (io.BytesIO(csv_bytes([row()])), filename)},
-        content_type="multipart/form-data",
-    )  # fmt: skip
-    record_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
-    _wait_until_done(client, record_id)
-    return token, record_id
-
-
 def test_a_screen_import_runs_its_steps_at_background_priority(app, beheerder_client, monkeypatch):
     monkeypatch.setitem(app.config, "BACKGROUND_NICE", 5)
     seen = _spy_on_steps(monkeypatch)
     before = priority.thread_nice()
     client = beheerder_client
-    token, record_id = _previewed_on_screen(client, "h.csv")
+    token, record_id = upload_on_screen(client, csv_bytes([row()]), "h.csv")
     client.post(f"/import/show/{record_id}/bevestigen", data={"csrf_token": token})
-    _wait_until_done(client, record_id)
+    wait_for_import(client, record_id)
     assert [name for name, _, _ in seen] == ["preview", "confirm"]
     if _on_sqlite(app):
         assert all(nice == before for _, _, nice in seen), seen
@@ -665,7 +616,7 @@ def test_a_confirm_on_the_screens_writes_nothing_once_its_step_holds_the_write_l
     """The step may take SQLite's only write lock at once; the request has written all it
     writes by then (its audit entry), or it waits for the whole import and answers 503."""
     client = beheerder_client
-    token, record_id = _previewed_on_screen(client, "slot.csv")
+    token, record_id = upload_on_screen(client, csv_bytes([row()]), "slot.csv")
     holding, release = threading.Event(), threading.Event()
     real_confirm, real_in_background = engine.run_confirm, engine.in_background
 
@@ -693,7 +644,7 @@ def test_a_confirm_on_the_screens_writes_nothing_once_its_step_holds_the_write_l
         release.set()
     assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
     assert waited < 10  # not the busy timeout (15 s)
-    _wait_until_done(client, record_id)
+    wait_for_import(client, record_id)
     with app.app_context():
         assert _db.session.get(ImportRecord, record_id).status == ImportStatus.DONE
         entries = _db.session.execute(

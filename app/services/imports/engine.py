@@ -34,7 +34,7 @@ from .. import tenancy
 from ..security import audit
 from ..unit import transactional, unit_of_work
 from . import households, progress, runlock, storage, writer, xlsx
-from .outcomes import RowOutcome, Summary
+from .outcomes import RowOutcome, Summary, problem
 from .reader import FileRefusedError, Table, header_key
 from .values import FieldError, parse_bsn
 from .writer import chunks
@@ -122,10 +122,7 @@ def _duplicate_error(duplicates: dict[str, list[int]], bsn: str, line: int) -> l
         return []
     rest = ", ".join(str(n) for n in others if n != line)
     return [
-        {
-            "veld": "bsn",
-            "melding": f"Dit BSN staat ook op regel {rest}; geen van deze rijen wordt ingelezen.",
-        }
+        problem("bsn", f"Dit BSN staat ook op regel {rest}; geen van deze rijen wordt ingelezen.")
     ]
 
 
@@ -199,7 +196,7 @@ def _allowlist_outcomes(
         try:
             values["bsn"] = parse_bsn(_cells(cells, positions).get("bsn"))
         except FieldError as exc:
-            errors.append({"veld": "bsn", "melding": str(exc)})
+            errors.append(problem("bsn", str(exc)))
         errors += _duplicate_error(duplicates, values.get("bsn", ""), line)
         if errors:
             yield RowOutcome(line, "refused", values, errors)

@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import String, select, type_coerce
@@ -18,6 +19,7 @@ from sqlalchemy.orm import aliased
 from ...audit_labels import OBJECTS, action_nl, result_nl
 from ...extensions import db
 from ...formatting import AMSTERDAM, datetime_nl
+from ...formatting import person_name as user_name
 from ...models import (
     Advice,
     AuditLog,
@@ -181,7 +183,7 @@ def _rows(query: Any) -> Iterator[list[Any]]:
             advice.get(r[3], ""), decisions.get(r[4], ""), r[5], r[6], r[7] or "", r[8] or "",
             r[9], person_name(r[10], r[11], r[12]), _day(r[13]), r[14] or "",
             person_name(r[15], r[16], r[17]) if r[14] else "", r[18], preferences[r[19]],
-            " ".join(p for p in (r[22], r[23]) if p) or (r[24] or ""),
+            user_name(SimpleNamespace(first_name=r[22], last_name=r[23], username=r[24]), ""),
             _moment(r[20]), _moment(r[21]),
         ]  # fmt: skip
         yield row

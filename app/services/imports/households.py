@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from ...extensions import db
 from ...formatting import date_nl
 from ...models import OPEN_STATUSES, Case, CaseKind, ContactPreference, Resident
+from .outcomes import problem
 from .reader import cell_text
 from .values import (
     FieldError,
@@ -56,52 +57,34 @@ COLUMNS = [
     "aantal_kinderen",
 ]
 REQUIRED = ["bsn", "achternaam", "geboortedatum"]
-# The columns an update compares with the open case, in the order _OLD_COLUMNS reads them.
-COMPARED = [
-    "voorletters",
-    "tussenvoegsel",
-    "achternaam",
-    "geboortedatum",
-    "straat",
-    "huisnummer",
-    "huisnummer_toevoeging",
-    "postcode",
-    "woonplaats",
-    "email",
-    "telefoon",
-    "communicatievoorkeur",
-    "partner_bsn",
-    "partner_voorletters",
-    "partner_tussenvoegsel",
-    "partner_achternaam",
-    "partner_geboortedatum",
-    "aantal_kinderen",
-]
+# The columns an update compares with the open case, in the order _OLD_COLUMNS reads them
+# (all but the two keys, BSN and contract number).
+COMPARED = [name for name in COLUMNS if name not in ("bsn", "contractnummer")]
 _DATES = {"geboortedatum", "partner_geboortedatum"}
-# Text columns with the most characters their field holds (Resident and Case).
-_TEXT = {
-    "voorletters": 40,
-    "tussenvoegsel": 40,
-    "achternaam": 200,
-    "straat": 200,
-    "huisnummer": 20,
-    "huisnummer_toevoeging": 20,
-    "woonplaats": 200,
-    "contractnummer": 64,
-    "partner_voorletters": 40,
-    "partner_tussenvoegsel": 40,
-    "partner_achternaam": 200,
+# The field each text column fills: a longer value is refused, never cut.
+_FIELDS = {
+    "voorletters": Resident.initials,
+    "tussenvoegsel": Resident.prefix,
+    "achternaam": Resident.surname,
+    "straat": Resident.street,
+    "huisnummer": Resident.house_number,
+    "huisnummer_toevoeging": Resident.house_number_suffix,
+    "woonplaats": Resident.city,
+    "email": Resident.email,
+    "telefoon": Resident.phone,
+    "contractnummer": Case.contract_number,
+    "partner_voorletters": Resident.initials,
+    "partner_tussenvoegsel": Resident.prefix,
+    "partner_achternaam": Resident.surname,
 }
-_LONGEST = {**_TEXT, "email": 320, "telefoon": 40}
+_LONGEST = {name: field.type.length for name, field in _FIELDS.items()}
+# Columns read as plain text (the others have a parser of their own).
+_TEXT = [name for name in _FIELDS if name not in ("email", "telefoon")]
 # What a new case gets for a column the file does not have.
 _DEFAULTS: dict[str, Any] = {name: "" for name in COLUMNS}
 _DEFAULTS.update(geboortedatum=None, partner_geboortedatum=None, aantal_kinderen=0)
 _DEFAULTS["communicatievoorkeur"] = None
 _LETTER_ADDRESS = ("straat", "huisnummer", "postcode", "woonplaats")
-
-
-def _problem(field: str, message: str) -> dict[str, str]:
-    return {"veld": field, "melding": message}
 
 
 def read(
@@ -118,7 +101,7 @@ def read(
         try:
             values[name] = parser(raw[name])
         except FieldError as exc:
-            errors.append(_problem(name, str(exc)))
+            errors.append(problem(name, str(exc)))
 
     for name in _TEXT:
         take(name, cell_text)
@@ -133,18 +116,18 @@ def read(
     take("partner_bsn", lambda v: parse_bsn(v) if cell_text(v) else "")
     for name in ("achternaam", "geboortedatum"):
         if name in values and values[name] in (None, ""):
-            errors.append(_problem(name, f"{name} is verplicht."))
+            errors.append(problem(name, f"{name} is verplicht."))
     for name, longest in _LONGEST.items():
         if len(values.get(name) or "") > longest:
             errors.append(
-                _problem(
+                problem(
                     name, f"{quoted(values.pop(name))} is te lang: ten hoogste {longest} tekens."
                 )
             )
     for name in ("bsn", "partner_bsn"):
         if values.get(name) and bsn_was_padded(raw[name], values[name]):
             notes.append(
-                _problem(
+                problem(
                     name,
                     f"'{cell_text(raw[name])}' aangevuld tot {values[name]}: het spreadsheet "
                     "liet de voorloopnul weg.",
@@ -152,7 +135,7 @@ def read(
             )
     if values.get("telefoon") and values["telefoon"] != cell_text(raw["telefoon"]):
         notes.append(
-            _problem(
+            problem(
                 "telefoon",
                 f"'{cell_text(raw['telefoon'])}' aangevuld tot {values['telefoon']}: het "
                 "spreadsheet maakte er een getal van en liet de 0 weg.",
@@ -184,13 +167,13 @@ def check(full: dict[str, Any]) -> list[dict[str, str]]:
     """What the household as a whole needs: an address for its contact preference, two BSNs."""
     errors = []
     if full["communicatievoorkeur"] == "EMAIL" and not full["email"]:
-        errors.append(_problem("email", "E-mailadres is verplicht bij voorkeur EMAIL."))
+        errors.append(problem("email", "E-mailadres is verplicht bij voorkeur EMAIL."))
     if full["communicatievoorkeur"] == "LETTER":
         for name in _LETTER_ADDRESS:
             if not full[name]:
-                errors.append(_problem(name, f"{name} is verplicht bij voorkeur BRIEF."))
+                errors.append(problem(name, f"{name} is verplicht bij voorkeur BRIEF."))
     if full["partner_bsn"] and full["partner_bsn"] == full["bsn"]:
-        errors.append(_problem("partner_bsn", "Partner-BSN is gelijk aan het BSN."))
+        errors.append(problem("partner_bsn", "Partner-BSN is gelijk aan het BSN."))
     return errors
 
 
@@ -212,11 +195,6 @@ def changes(old: dict[str, Any], full: dict[str, Any]) -> list[dict[str, str]]:
         if before != after:
             found.append({"veld": name, "oud": before, "nieuw": after})
     return found
-
-
-def case_number(application_number: str | None, contract_number: str | None, case_id: int) -> str:
-    """The case number as Case.number shows it."""
-    return Case.number_of(application_number, contract_number, case_id)
 
 
 @dataclass(frozen=True)
@@ -284,7 +262,7 @@ class OpenReassessments:
             old = _old(row)
             found = OpenCase(
                 row[0],
-                case_number(row[3], row[1], row[0]),
+                Case.number_of(row[3], row[1], row[0]),
                 row[1] or "",
                 _fingerprint(old, self.compared),
             )
@@ -305,7 +283,7 @@ class OpenReassessments:
             notes = []
             if found.contract != contract:
                 notes.append(
-                    _problem(
+                    problem(
                         "contractnummer",
                         f"'{contract}' hoort bij zaak {found.number} met contractnummer "
                         f"{found.contract}: het spreadsheet liet de voorloopnullen weg. Het "
@@ -343,7 +321,7 @@ class OpenReassessments:
 
 
 def _second_case(case: OpenCase, why: str) -> dict[str, str]:
-    return _problem(
+    return problem(
         "bsn",
         f"Dit BSN heeft al een open heronderzoek: zaak {case.number}; een tweede wordt niet "
         f"aangemaakt ({why}). Controleer het contractnummer.",

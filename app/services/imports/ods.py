@@ -41,6 +41,10 @@ class OdsError(ValueError):
     """The file is not a readable OpenDocument spreadsheet."""
 
 
+# What a damaged file raises while it is read: a missing part, bad XML, a bad value.
+_UNREADABLE = (KeyError, zipfile.BadZipFile, ParseError, DefusedXmlException, ValueError)
+
+
 def _text(element: Element) -> str:
     parts: list[str] = [element.text or ""]
     for child in element:
@@ -100,11 +104,19 @@ def _sheets(path: Path) -> Iterator[Iterator[tuple[int, list[Any]]]]:
             for event, element in parsed:
                 if event == "start" and element.tag == SHEET:
                     yield _sheet_rows(parsed, element)
-    except (KeyError, zipfile.BadZipFile, ParseError, DefusedXmlException, ValueError) as exc:
+    except _UNREADABLE as exc:
         raise OdsError(str(exc)) from exc
 
 
 def _sheet_rows(parsed: Any, sheet: Element) -> Iterator[tuple[int, list[Any]]]:
+    # Read while the caller iterates, so a broken cell or tag is met here, not in _sheets.
+    try:
+        yield from _read_sheet(parsed, sheet)
+    except _UNREADABLE as exc:
+        raise OdsError(str(exc)) from exc
+
+
+def _read_sheet(parsed: Any, sheet: Element) -> Iterator[tuple[int, list[Any]]]:
     line = 0
     parents: list[Element] = [sheet]
     for event, element in parsed:

@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def problem(field: str | None, message: str) -> dict[str, str | None]:
+    """One problem of a row (or a file), as previews and the API name it."""
+    return {"veld": field, "melding": message}
+
+
 @dataclass
 class RowOutcome:
     """What will happen (preview) or happened (confirm) to one row."""

@@ -93,9 +93,12 @@ class Table:
                 yield line, list(cells)
 
     def _ods_rows(self) -> Iterator[tuple[int, list[Any]]]:
-        for line, cells in ods.rows(self.path, self.sheet):
-            if line > 1:
-                yield line, cells
+        try:
+            for line, cells in ods.rows(self.path, self.sheet):
+                if line > 1:
+                    yield line, cells
+        except ods.OdsError as exc:
+            raise FileRefusedError(_UNREADABLE_ODS) from exc
 
 
 def is_empty(cells: list[Any]) -> bool:
@@ -216,6 +219,10 @@ def _header(first: Any) -> list[str]:
     return header
 
 
+_UNREADABLE_ODS = (
+    "Het OpenDocument-rekenblad (.ods) kan niet worden gelezen. Sla het in LibreOffice op als "
+    "Excel 2007-365 (.xlsx) of CSV en upload het opnieuw."
+)
 _EMPTY_SHEETS = (
     "Het bestand heeft geen kop met kolomnamen: de eerste rij van elk werkblad is leeg. "
     "Zet de kolomnamen in de eerste rij."
@@ -250,10 +257,7 @@ def _open_ods(path: Path, max_rows: int) -> Table:
         else:
             raise FileRefusedError(_EMPTY_SHEETS)
     except ods.OdsError as exc:
-        raise FileRefusedError(
-            "Het OpenDocument-rekenblad (.ods) kan niet worden gelezen. Sla het in LibreOffice "
-            "op als Excel 2007-365 (.xlsx) of CSV en upload het opnieuw."
-        ) from exc
+        raise FileRefusedError(_UNREADABLE_ODS) from exc
     table = Table(path, "ods", header, sheet=index)
     table.max_rows = max_rows
     count = 0

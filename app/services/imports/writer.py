@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, null, select, update
+from sqlalchemy import and_, delete, exists, func, insert, literal, null, select, update
 
 from ...extensions import db
 from ...models import (
@@ -192,6 +192,7 @@ class Switch:
         )  # fmt: skip
 
     def _id_of(self, bsn: Any) -> Any:
+        # The resident's id; NULL for no BSN (a household without a partner).
         found = RESIDENTS.alias("found")
         return (
             select(found.c.id)
@@ -203,7 +204,7 @@ class Switch:
         new = select(
             literal(self.municipality_id), literal(CaseKind.REASSESSMENT, CASES.c.kind.type),
             literal(CaseStatus.NEW, CASES.c.status.type), self._id_of(ROWS.c.bsn),
-            case((ROWS.c.partner_bsn.is_(None), null()), else_=self._id_of(ROWS.c.partner_bsn)),
+            self._id_of(ROWS.c.partner_bsn),
             ROWS.c.children_count, ROWS.c.contact_preference, ROWS.c.contract_number,
             self.now, self.now,
         ).where(self.mine, ROWS.c.outcome == "new").order_by(ROWS.c.line)  # fmt: skip
@@ -218,10 +219,7 @@ class Switch:
             .where(CASES.c.id == ROWS.c.case_id, self.mine, ROWS.c.outcome == "updated")
             .values(
                 applicant_id=self._id_of(ROWS.c.bsn),
-                partner_id=case(
-                    (ROWS.c.partner_bsn.is_(None), null()),
-                    else_=self._id_of(ROWS.c.partner_bsn),
-                ),
+                partner_id=self._id_of(ROWS.c.partner_bsn),
                 children_count=ROWS.c.children_count,
                 contact_preference=ROWS.c.contact_preference,
                 # An empty contract number keeps the stored one: it is the key.

@@ -36,17 +36,23 @@ def status_changed(case: Case, target: CaseStatus, now: dt.datetime) -> None:
         record(case, STATUS, now, status=target.name)
 
 
+_QUEUED = ["case_id", "kind", "data", "created_on", "attempts", "next_attempt_on"]
+
+
+def _queue(kind: str, cases: Any, now: dt.datetime) -> int:
+    """An event of `kind` for each case `cases` selects (ids), in one set-based statement."""
+    rows = select(
+        Case.id, literal(kind), literal_column("'{}'"), literal(now, TZDateTime()),
+        literal(0), literal(now, TZDateTime()),
+    ).where(Case.id.in_(cases)).order_by(Case.id)  # fmt: skip
+    return db.session.execute(insert(ZgwEvent).from_select(_QUEUED, rows)).rowcount
+
+
 def created_for(municipality_id: int, cases: Any, now: dt.datetime) -> int:
     """An import's new cases (the ids `cases` selects), queued in one set-based statement."""
     if not db.session.get(Municipality, municipality_id).zgw_enabled:
         return 0
-    found = cases.subquery()
-    rows = select(
-        found.c.id, literal(CREATED), literal_column("'{}'"), literal(now, TZDateTime()),
-        literal(0), literal(now, TZDateTime()),
-    ).order_by(found.c.id)  # fmt: skip
-    columns = ["case_id", "kind", "data", "created_on", "attempts", "next_attempt_on"]
-    return db.session.execute(insert(ZgwEvent).from_select(columns, rows)).rowcount
+    return _queue(CREATED, cases, now)
 
 
 def register_open_cases(municipality_id: int, now: dt.datetime) -> int:
@@ -59,17 +65,7 @@ def register_open_cases(municipality_id: int, now: dt.datetime) -> int:
         Case.zgw_zaak_url.is_(None),
         Case.id.not_in(select(ZgwEvent.case_id)),
     )
-    columns = ["case_id", "kind", "data", "created_on", "attempts", "next_attempt_on"]
-
-    def rows(kind: str, cases: Any) -> Any:
-        return select(
-            Case.id, literal(kind), literal_column("'{}'"), literal(now, TZDateTime()),
-            literal(0), literal(now, TZDateTime()),
-        ).where(Case.id.in_(cases)).order_by(Case.id)  # fmt: skip
-
-    created = db.session.execute(
-        insert(ZgwEvent).from_select(columns, rows(CREATED, open_cases.order_by(None)))
-    ).rowcount
+    created = _queue(CREATED, open_cases.order_by(None), now)
     # Then, for those that moved on from NEW, their present status (after their zaak).
     just_queued = select(ZgwEvent.case_id).where(
         ZgwEvent.kind == CREATED, ZgwEvent.created_on == now, ZgwEvent.delivered_on.is_(None)
@@ -79,5 +75,5 @@ def register_open_cases(municipality_id: int, now: dt.datetime) -> int:
         Case.status != CaseStatus.NEW,
         Case.id.in_(just_queued),
     )
-    db.session.execute(insert(ZgwEvent).from_select(columns, rows(CURRENT, moved_on)))
+    _queue(CURRENT, moved_on, now)
     return created
